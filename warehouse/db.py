@@ -1,0 +1,178 @@
+"""Connect to the warehouse, migrate it, publish a read-only snapshot for ad hoc SQL.
+
+One writer at a time (DuckDB's rule): the scheduled run holds the only read-write connection, briefly.
+Readers never open the live file: they open the snapshot published after each run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import tempfile
+import threading
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+MIGRATIONS_PACKAGE = "warehouse.migrations"
+_MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
+
+
+class WarehouseError(RuntimeError):
+    """The warehouse cannot be used: locked by another writer, corrupt, not a DuckDB file, disk full."""
+
+
+def snapshot_path(path: str | Path) -> Path:
+    p = Path(path)
+    return p.with_name(p.stem + ".snapshot" + (p.suffix or ".duckdb"))
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """The ordered list of (version, name, sql). Append only: never edit a released migration."""
+    found = []
+    for entry in resources.files(MIGRATIONS_PACKAGE).iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
+    found.sort()
+    versions = [v for v, _, _ in found]
+    if versions != list(range(1, len(versions) + 1)):
+        raise WarehouseError(f"migrations are not numbered 1..n without gaps: {versions}")
+    return found
+
+
+def views_sql() -> str:
+    return resources.files("warehouse").joinpath("views.sql").read_text(encoding="utf-8")
+
+
+def _explain(path: Path, exc: Exception) -> WarehouseError:
+    text = str(exc)
+    if "lock" in text.lower():
+        return WarehouseError(
+            f"warehouse {path} is in use by another process (another run holds the write lock). "
+            "Try again when it has finished; ad hoc queries should use `tradewatch sql`, which reads the snapshot."
+        )
+    if "not a valid DuckDB database" in text or "Corrupt" in text or "corrupt" in text or "magic" in text:
+        return WarehouseError(f"warehouse {path} is not a readable DuckDB file (corrupt?); left untouched. {text}")
+    if "No space" in text or "disk" in text.lower():
+        return WarehouseError(f"warehouse {path}: out of disk space; nothing was committed. {text}")
+    return WarehouseError(f"warehouse {path}: {text}")
+
+
+def connect(path: str | Path) -> duckdb.DuckDBPyConnection:
+    """Open the live warehouse read-write and bring its schema up to date."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(path))
+    except duckdb.Error as exc:
+        raise _explain(path, exc) from exc
+    try:
+        migrate(con)
+    except duckdb.Error as exc:
+        con.close()
+        raise _explain(path, exc) from exc
+    return con
+
+
+@contextlib.contextmanager
+def writer(path: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A short-lived read-write connection, closed (and checkpointed) on exit."""
+    con = connect(path)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+@contextlib.contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Apply pending migrations, each in its own transaction, then re-apply the views. Returns names applied."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS core")
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS core.schema_migrations ("
+        " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
+    )
+    done = {row[0] for row in con.execute("SELECT version FROM core.schema_migrations").fetchall()}
+    applied = []
+    for version, name, sql in migrations():
+        if version in done:
+            continue
+        with transaction(con):
+            con.execute(sql)
+            con.execute("INSERT INTO core.schema_migrations (version, name) VALUES (?, ?)", [version, name])
+        applied.append(name)
+    with transaction(con):
+        con.execute(views_sql())
+    return applied
+
+
+def publish_snapshot(path: str | Path) -> Path:
+    """Copy the (closed, checkpointed) live file to a temp file beside it, then atomically rename it over the
+    snapshot. Readers holding the old snapshot keep reading their open inode; new readers get the new one."""
+    path = Path(path)
+    target = snapshot_path(path)
+    fd, tmp = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        shutil.copyfile(path, tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    return target
+
+
+def open_snapshot(path: str | Path) -> duckdb.DuckDBPyConnection:
+    """Open the published snapshot read-only, with no access to files or the network, configuration locked."""
+    target = snapshot_path(path)
+    if not target.exists():
+        if not Path(path).exists():
+            raise WarehouseError(f"no warehouse at {path}: run `tradewatch run` first")
+        # a warehouse that predates snapshots (or a run that crashed before publishing): publish one now
+        publish_snapshot(path)
+    try:
+        con = duckdb.connect(
+            str(target),
+            read_only=True,
+            config={"enable_external_access": False, "autoload_known_extensions": False,
+                    "autoinstall_known_extensions": False},
+        )
+        con.execute("SET lock_configuration = true")
+    except duckdb.Error as exc:
+        raise _explain(target, exc) from exc
+    return con
+
+
+class QueryTimeout(RuntimeError):
+    pass
+
+
+def query_with_timeout(con: duckdb.DuckDBPyConnection, sql: str, timeout_s: float):
+    """Run one query; interrupt it after timeout_s. Returns (column names, rows)."""
+    timer = threading.Timer(timeout_s, con.interrupt)
+    timer.start()
+    try:
+        cur = con.execute(sql)
+        names = [d[0] for d in cur.description] if cur.description else []
+        rows = cur.fetchall() if cur.description else []
+    except duckdb.InterruptException as exc:
+        raise QueryTimeout(f"query interrupted after {timeout_s:g} s") from exc
+    finally:
+        timer.cancel()
+    return names, rows
