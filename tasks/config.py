@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import tomllib
 from dataclasses import dataclass, field
@@ -114,10 +115,8 @@ def _host_port(value: Any, key: str) -> str:
     _expect(bool(sep) and port.isdigit() and 0 < int(port) < 65536 and bool(host), key,
             f"{value!r} is not 'host:port' (the exact host and port to exempt, e.g. '127.0.0.1:8080')")
     host = host.strip("[]").lower()
-    try:
+    with contextlib.suppress(ValueError):
         host = str(ipaddress.ip_address(host))
-    except ValueError:
-        pass
     return f"{host}:{int(port)}"
 
 

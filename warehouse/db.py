@@ -151,9 +151,8 @@ def open_snapshot(path: str | Path) -> duckdb.DuckDBPyConnection:
             str(target),
             read_only=True,
             config={"enable_external_access": False, "autoload_known_extensions": False,
-                    "autoinstall_known_extensions": False},
+                    "autoinstall_known_extensions": False, "lock_configuration": True},
         )
-        con.execute("SET lock_configuration = true")
     except duckdb.Error as exc:
         raise _explain(target, exc) from exc
     return con

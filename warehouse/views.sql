@@ -43,4 +43,11 @@ FROM core.sources;
 CREATE OR REPLACE VIEW alerts AS
 SELECT alert_id, kind, event_id, created_at, delivered_at, channel, text,
        state, event_kind, attempts, last_error, suppressed_reason
-FROM core.alert_outbox;
+FROM core.alert_outbox
+WHERE event_kind <> 'source';
+
+-- operations alerts (a source down, recovered, gone): kept apart from `alerts`, which holds event alerts
+CREATE OR REPLACE VIEW ops_alerts AS
+SELECT alert_id, kind, event_id AS source_id, created_at, delivered_at, channel, text, state
+FROM core.alert_outbox
+WHERE event_kind = 'source';

@@ -17,6 +17,9 @@ CREATE TABLE core.sources (
     error_streak      INTEGER NOT NULL DEFAULT 0,
     next_attempt_at   TIMESTAMPTZ,
     gone              BOOLEAN NOT NULL DEFAULT false,
+    down_alerted      BOOLEAN NOT NULL DEFAULT false,
+    every_minutes     INTEGER NOT NULL DEFAULT 10,
+    first_attempt_at  TIMESTAMPTZ,
     items_seen        BIGINT NOT NULL DEFAULT 0
 );
 
@@ -140,4 +143,18 @@ CREATE TABLE core.runs (
     as_of       TIMESTAMPTZ NOT NULL,
     finished_at TIMESTAMPTZ,
     summary     JSON
+);
+
+-- LSH bands of each item's MinHash signature (tasks/stories.py); queried over a recent window only
+CREATE TABLE core.story_bands (
+    band     SMALLINT NOT NULL,
+    bucket   BIGINT NOT NULL,
+    item_id  VARCHAR NOT NULL,
+    story_id VARCHAR NOT NULL,
+    seen_at  TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE core.item_signatures (
+    item_id   VARCHAR PRIMARY KEY,
+    signature UBIGINT[] NOT NULL
 );

@@ -1,0 +1,220 @@
+"""`tradewatch`: the command line. Each command is a thin shell over a flow or a warehouse query."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+# quiet Prefect's console logging for a CLI user unless asked (must be set before prefect is imported)
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+os.environ.setdefault("PREFECT_UI_ENABLED", "false")
+
+EXIT_CONFIG = 2
+EXIT_WAREHOUSE = 3
+EXIT_BUSY = 4
+
+DEFAULT_CONFIG = "tradewatch.toml"
+
+
+def _config_path(args) -> str:
+    return args.config or os.environ.get("TRADEWATCH_CONFIG") or DEFAULT_CONFIG
+
+
+def _add_format(p: argparse.ArgumentParser) -> None:
+    from flows.output import FORMATS
+
+    p.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
+
+
+def _add_config(p: argparse.ArgumentParser, required: bool = False) -> None:
+    p.add_argument("--config", required=required, metavar="FILE",
+                   help=f"TOML config (default: $TRADEWATCH_CONFIG or ./{DEFAULT_CONFIG})")
+
+
+def cmd_init(args) -> int:
+    from tasks.config import STARTER_CONFIG
+
+    path = Path(args.path)
+    if path.exists() and not args.force:
+        print(f"{path} exists; not overwritten (use --force)", file=sys.stderr)
+        return 1
+    path.write_text(STARTER_CONFIG, encoding="utf-8")
+    print(f"wrote {path}: edit [slack] channel, then `tradewatch run --config {path}`")
+    return 0
+
+
+def cmd_run(args) -> int:
+    from flows.monitor import monitor_flow, parse_as_of
+    from tasks.config import load_config
+
+    load_config(args.config)  # fail fast with a clear message before starting Prefect
+    if args.as_of:
+        parse_as_of(args.as_of)
+    result = monitor_flow(config_path=str(args.config), as_of=args.as_of, alerts=not args.no_alerts)
+    for line in result["lines"]:
+        print(line)
+    return 0
+
+
+def cmd_sql(args) -> int:
+    from flows.output import render
+    from tasks.config import load_config
+    from warehouse import db
+
+    config = load_config(_config_path(args))
+    con = db.open_snapshot(config.warehouse_path)
+    try:
+        names, rows = db.query_with_timeout(con, args.query, args.timeout)
+    finally:
+        con.close()
+    render(names, rows, args.format)
+    return 0
+
+
+READ_QUERIES = {
+    "sources": ("SELECT source_id, kind, last_success_at, last_error, error_streak, next_attempt_at, items_seen"
+                " FROM sources ORDER BY source_id"),
+    "meetings": ("SELECT meeting_date, date_precision, parties, format, status, location, officials, reports,"
+                 " meeting_id FROM meetings ORDER BY meeting_date DESC NULLS LAST, first_seen_at DESC"),
+    "deadlines": ("SELECT d.due_date, d.subject, d.countries,"
+                  " (SELECT string_agg(c.old_date || ' → ' || c.new_date, '; ' ORDER BY c.changed_at)"
+                  "  FROM deadline_changes c WHERE c.deadline_id = d.deadline_id) AS moves, d.deadline_id"
+                  " FROM deadlines d ORDER BY d.due_date DESC"),
+}
+
+
+def cmd_read(args) -> int:
+    from flows.output import render
+    from tasks.config import load_config
+    from warehouse import db
+
+    config = load_config(_config_path(args))
+    con = db.open_snapshot(config.warehouse_path)
+    try:
+        names, rows = db.query_with_timeout(con, READ_QUERIES[args.command], 30)
+    finally:
+        con.close()
+    render(names, rows, args.format, title=args.command)
+    return 0
+
+
+def cmd_reprocess(args) -> int:
+    from flows.maintenance import reprocess_flow
+
+    print(reprocess_flow(config_path=str(args.config), as_of=args.as_of))
+    return 0
+
+
+def cmd_digest(args) -> int:
+    from flows.digest import digest_flow
+
+    digest_flow(config_path=str(_config_path(args)), as_of=args.as_of)
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from flows.demo import run_demo
+
+    return run_demo(Path(args.dir))
+
+
+def cmd_eval(args) -> int:
+    from flows.evaluate import run_eval
+
+    return run_eval(Path(args.corpus), workdir=Path(args.workdir) if args.workdir else None,
+                    out_format=args.format)
+
+
+def cmd_serve(args) -> int:
+    from flows.serve import serve
+
+    serve(str(args.config))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tradewatch", description="Monitor trade negotiations: meetings and "
+                                     "deadlines from news and official feeds, into DuckDB and Slack.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("init", help="write a starter config with real sources")
+    p.add_argument("path", nargs="?", default=DEFAULT_CONFIG)
+    p.add_argument("--force", action="store_true")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("run", help="one monitor cycle")
+    p.add_argument("--config", required=True, metavar="FILE")
+    p.add_argument("--as-of", metavar="ISO8601", help="treat this instant as now (replays, backfills)")
+    p.add_argument("--no-alerts", action="store_true",
+                   help="record events but send nothing (decisions are kept as suppressed, never sent later)")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("sql", help="ad hoc read-only SQL over the views (on the published snapshot)")
+    _add_config(p)
+    p.add_argument("query")
+    _add_format(p)
+    p.add_argument("--timeout", type=float, default=30.0, help="seconds before the query is interrupted")
+    p.set_defaults(func=cmd_sql)
+
+    for name, helptext in (("sources", "source health"), ("meetings", "meetings, newest first"),
+                           ("deadlines", "deadlines and their moves")):
+        p = sub.add_parser(name, help=helptext)
+        _add_config(p)
+        _add_format(p)
+        p.set_defaults(func=cmd_read)
+
+    p = sub.add_parser("reprocess", help="re-run extraction and resolution over stored items (no re-alerts)")
+    p.add_argument("--config", required=True, metavar="FILE")
+    p.add_argument("--as-of", metavar="ISO8601")
+    p.set_defaults(func=cmd_reprocess)
+
+    p = sub.add_parser("digest", help="post the daily summary")
+    _add_config(p)
+    p.add_argument("--as-of", metavar="ISO8601")
+    p.set_defaults(func=cmd_digest)
+
+    p = sub.add_parser("demo", help="replay the shipped sample timeline through the real pipeline")
+    p.add_argument("--dir", default="demo", help="where to put demo.duckdb and its config (default ./demo)")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("eval", help="score extraction on a labelled corpus through the real pipeline")
+    p.add_argument("--corpus", required=True, metavar="DIR")
+    p.add_argument("--workdir", metavar="DIR", help="keep the replay warehouse here (default: a temp dir)")
+    _add_format(p)
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("serve", help="run the monitor and digest schedules on this machine (Prefect serve)")
+    p.add_argument("--config", required=True, metavar="FILE")
+    p.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from flows.cycle import RunInProgress
+    from tasks.config import ConfigError
+    from warehouse.db import QueryTimeout, WarehouseError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ConfigError as exc:
+        print(f"tradewatch: config error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except WarehouseError as exc:
+        print(f"tradewatch: {exc}", file=sys.stderr)
+        return EXIT_WAREHOUSE
+    except RunInProgress as exc:
+        print(f"tradewatch: {exc}", file=sys.stderr)
+        return EXIT_BUSY
+    except QueryTimeout as exc:
+        print(f"tradewatch: {exc}", file=sys.stderr)
+        return 1
+    except ValueError as exc:  # bad --as-of and the like
+        print(f"tradewatch: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+
+
+if __name__ == "__main__":
+    sys.exit(main())

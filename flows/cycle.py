@@ -1,0 +1,250 @@
+"""One monitor cycle, top to bottom, as plain functions the Prefect flow calls as tasks.
+
+fetch (guarded conditional GET) → parse → store items (dedupe: item, story) → extract → resolve events
+→ outbox → deliver → publish a read-only snapshot. Errors are values recorded per source.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import fcntl
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import requests
+
+from tasks.adapters import read_body
+from tasks.config import Config, SourceConfig
+from tasks.extract import ExtractConfig, extract
+from tasks.fetch import FetchPolicy, fetch, make_session
+from tasks.models import Fetched, Findings, Item
+from tasks.parse_pool import ParserPool
+from warehouse import db, events, store
+
+
+class RunInProgress(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Polled:
+    """What one source gave this cycle."""
+
+    source_id: str
+    fetched: Fetched
+    items: tuple[Item, ...] = ()
+    error: str | None = None  # fetch or parse error key
+    error_detail: str | None = None
+    truncated: int = 0  # items left for the next run (bounded work per run)
+
+
+@dataclass
+class CycleSummary:
+    as_of: datetime
+    sources_polled: int = 0
+    sources_ok: int = 0
+    sources_not_modified: int = 0
+    sources_failed: dict[str, str] = field(default_factory=dict)
+    sources_skipped: int = 0  # backing off
+    new_items: int = 0
+    edited_items: int = 0
+    relevant_items: int = 0
+    events: events.EventCounts = field(default_factory=events.EventCounts)
+    delivery: object | None = None
+
+    def lines(self) -> list[str]:
+        e = self.events
+        out = [
+            f"cycle as of {self.as_of.isoformat()}",
+            f"  sources: {self.sources_ok} ok ({self.sources_not_modified} unchanged), "
+            f"{len(self.sources_failed)} failed, {self.sources_skipped} backing off",
+            f"  items: {self.new_items} new, {self.edited_items} edited, {self.relevant_items} relevant",
+            f"  events: {e.new_meetings} new meetings, {e.meeting_updates} meeting updates, "
+            f"{e.new_deadlines} new deadlines, {e.deadline_changes} deadline changes",
+            f"  alerts: {e.alerts_pending} queued, {e.alerts_suppressed} recorded without sending",
+        ]
+        for sid, err in sorted(self.sources_failed.items()):
+            out.append(f"  ! {sid}: {err}")
+        if self.delivery is not None:
+            out.append(f"  delivery: {self.delivery}")
+        return out
+
+
+# --- shared clients, one per process -------------------------------------------------------------
+
+_local = threading.local()
+_pool: ParserPool | None = None
+_pool_lock = threading.Lock()
+
+
+def session() -> requests.Session:
+    if getattr(_local, "session", None) is None:
+        _local.session = make_session()
+    return _local.session
+
+
+def parser_pool(timeout_s: float, memory_mb: int) -> ParserPool:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ParserPool(timeout_s=timeout_s, memory_mb=memory_mb)
+            _pool.__enter__()
+            atexit.register(close_parser_pool)
+        return _pool
+
+
+def close_parser_pool() -> None:
+    global _pool
+    with _pool_lock:
+        if _pool is not None:
+            _pool.__exit__(None, None, None)
+            _pool = None
+
+
+def fetch_policy(config: Config) -> FetchPolicy:
+    f = config.fetch
+    return FetchPolicy(allow_hosts=f.allow_hosts, connect_timeout_s=f.connect_timeout_s,
+                       read_timeout_s=f.read_timeout_s, total_deadline_s=f.total_deadline_s, max_bytes=f.max_bytes)
+
+
+# --- the stages --------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def run_lock(warehouse_path: Path) -> Iterator[None]:
+    """Only one cycle per warehouse at a time; a second one fails fast with a clear message."""
+    warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = warehouse_path.with_name(warehouse_path.name + ".lock")
+    with open(lock_path, "a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RunInProgress(
+                f"another tradewatch run holds {warehouse_path} (lock {lock_path}); this run did nothing"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def prepare(config: Config) -> dict[str, store.SourceState]:
+    with db.writer(config.warehouse_path) as con, db.transaction(con):
+        return store.sync_sources(con, [s for s in config.sources if s.enabled])
+
+
+def poll(source: SourceConfig, state: store.SourceState | None, config: Config, now: datetime) -> Polled:
+    """Fetch and parse one source. Never raises for anything the source does."""
+    fetched = fetch(source.id, source.url, etag=state.etag if state else None,
+                    last_modified=state.last_modified if state else None,
+                    session=session(), policy=fetch_policy(config))
+    if fetched.error:
+        return Polled(source.id, fetched, error=fetched.error, error_detail=fetched.error_detail)
+    if not fetched.modified:
+        return Polled(source.id, fetched)
+    pool = parser_pool(config.fetch.parse_timeout_s, config.fetch.parse_memory_mb)
+    result = read_body(source.kind, fetched.body or b"", source_id=source.id, now=now,
+                       content_type=fetched.content_type, base_url=fetched.url, parse_feed=pool.parse)
+    if result.error:
+        return Polled(source.id, fetched, error=result.error, error_detail=result.error_detail)
+    items = result.items
+    limit = config.fetch.max_items_per_source
+    truncated = 0
+    if len(items) > limit:
+        # bounded work per run: keep the newest; the rest are picked up by later runs (the validators are
+        # not stored when we truncate, so the next run re-reads the feed)
+        ordered = sorted(items, key=lambda it: it.published_at or now, reverse=True)
+        items, truncated = tuple(ordered[:limit]), len(items) - limit
+        fetched = Fetched(**{**fetched.__dict__, "etag": None, "last_modified": None})
+    return Polled(source.id, fetched, items=items, truncated=truncated)
+
+
+def store_polled(config: Config, polled: Sequence[Polled], now: datetime, summary: CycleSummary) -> list[str]:
+    """Record every source's outcome and store its items, one short transaction per source.
+    Returns the ids of new and edited items, to extract."""
+    to_extract: list[str] = []
+    with db.writer(config.warehouse_path) as con:
+        for p in polled:
+            with db.transaction(con):
+                result = store.store_items(con, p.items, now=now)
+                new = set(result.new_ids)
+                store.assign_stories(con, [it for it in p.items if it.item_id in new], now=now)
+                change = store.record_fetch(con, p.fetched, now=now, new_items=len(result.new_ids),
+                                            error=p.error, error_detail=p.error_detail)
+                if change is not None:
+                    store.enqueue_alert(con, kind=change.kind, event_kind="source", event_id=change.source_id,
+                                        key_parts=(now.isoformat(),), text=change.text, payload=change.payload,
+                                        now=now)
+            summary.sources_polled += 1
+            if p.error:
+                summary.sources_failed[p.source_id] = p.error + (f" ({p.error_detail})" if p.error_detail else "")
+            else:
+                summary.sources_ok += 1
+                summary.sources_not_modified += p.fetched.status == 304
+            summary.new_items += len(result.new_ids)
+            summary.edited_items += len(result.edited_ids)
+            to_extract.extend(result.new_ids)
+            to_extract.extend(result.edited_ids)
+    return to_extract
+
+
+def load_items(config: Config, item_ids: Sequence[str] | None) -> list[Item]:
+    """Items to (re)extract, in publication order. None means every stored item (reprocess)."""
+    with db.writer(config.warehouse_path) as con:
+        sql = ("SELECT item_id, source_id, guid, url, title, summary, body, published_at, published_offset_min,"
+               " date_suspect, content_hash FROM core.items")
+        params: list = []
+        if item_ids is not None:
+            if not item_ids:
+                return []
+            sql += " WHERE item_id IN (SELECT unnest(?))"
+            params = [list(item_ids)]
+        sql += " ORDER BY published_at NULLS LAST, first_seen_at, item_id"
+        rows = con.execute(sql, params).fetchall()
+    return [Item(*r) for r in rows]
+
+
+def extract_all(items: Sequence[Item], extract_config: dict) -> list[Findings]:
+    cfg = ExtractConfig.from_dict(extract_config) if extract_config else None
+    return [extract(it, cfg) for it in items]
+
+
+def resolve_all(config: Config, items: Sequence[Item], findings: Sequence[Findings], now: datetime,
+                policy: events.AlertPolicy, *, reset: bool = False) -> events.EventCounts:
+    """Apply findings in publication order, in ONE transaction with the outbox writes."""
+    counts = events.EventCounts()
+    published = {it.item_id: it.published_at for it in items}
+    with db.writer(config.warehouse_path) as con, db.transaction(con):
+        if reset:
+            events.reset_events(con)
+        for f in findings:
+            counts.add(events.apply_findings(con, f, published_at=published.get(f.item_id), now=now,
+                                             policy=policy))
+    crash_point("after_commit")
+    return counts
+
+
+def crash_point(name: str) -> None:
+    """Fault injection for tests: TRADEWATCH_CRASH_AT=<name> kills the run right here."""
+    if os.environ.get("TRADEWATCH_CRASH_AT") == name:
+        raise SystemExit(f"crash injected at {name} (TRADEWATCH_CRASH_AT)")
+
+
+def alert_policy(config: Config, alerts: bool) -> events.AlertPolicy:
+    return events.AlertPolicy(enabled=alerts, max_item_age=timedelta(hours=config.alerts.max_item_age_hours))
+
+
+def deliver(config: Config, now: datetime):
+    from tasks.slack_delivery import deliver_pending
+
+    return deliver_pending(config.warehouse_path, slack=config.slack, now=now,
+                           max_new_per_channel=config.alerts.max_per_run)
+
+
+def publish(config: Config) -> Path:
+    return db.publish_snapshot(config.warehouse_path)

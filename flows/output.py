@@ -1,0 +1,57 @@
+"""One set of output options for every read command: --format table|csv|json."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TextIO
+
+FORMATS = ("table", "csv", "json")
+
+
+def _plain(value):
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return ", ".join(_cell(v) for v in value)
+    return str(_plain(value))
+
+
+def render(names: Sequence[str], rows: Sequence[Sequence], fmt: str, out: TextIO = sys.stdout,
+           title: str | None = None) -> None:
+    if fmt == "json":
+        json.dump([dict(zip(names, (_plain(v) for v in row), strict=True)) for row in rows], out, indent=2,
+                  ensure_ascii=False)
+        out.write("\n")
+    elif fmt == "csv":
+        writer = csv.writer(out)
+        writer.writerow(names)
+        for row in rows:
+            writer.writerow([_cell(v) for v in row])
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=title, show_lines=False)
+        for n in names:
+            table.add_column(n, overflow="fold")
+        for row in rows:
+            table.add_row(*(_cell(v) for v in row))
+        Console(file=out, width=max(100, min(200, Console().width))).print(table)
+        out.write(f"({len(rows)} row{'s' if len(rows) != 1 else ''})\n")

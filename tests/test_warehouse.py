@@ -1,0 +1,167 @@
+"""The warehouse: migrations, views, idempotent stores, the read-only snapshot."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+
+import duckdb
+import pytest
+
+from tasks.models import Item
+from warehouse import db, store
+
+NOW = datetime(2025, 4, 25, 0, 0, tzinfo=UTC)
+VIEWS = {"items", "meetings", "deadlines", "deadline_changes", "mentions", "sources", "alerts"}
+
+
+def make_item(n: int, source: str = "s1", body: str | None = None, content: str = "v1") -> Item:
+    return Item(item_id=f"id-{source}-{n}", source_id=source, guid=f"g{n}", url=f"https://x.org/{n}",
+                title=f"Title {n}", summary="", body=body or f"Body number {n} " * 20,
+                published_at=NOW - timedelta(hours=n), published_offset_min=540, content_hash=f"{content}-{n}")
+
+
+def test_migrations_are_recorded_and_views_exist(tmp_path):
+    con = db.connect(tmp_path / "w.duckdb")
+    versions = con.execute("SELECT version, name FROM core.schema_migrations ORDER BY version").fetchall()
+    assert [v for v, _ in versions] == list(range(1, len(db.migrations()) + 1))
+    views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+    assert VIEWS <= views
+    # documented columns, in the documented order
+    cols = [r[0] for r in con.execute("DESCRIBE meetings").fetchall()]
+    assert cols[:10] == ["meeting_id", "parties", "meeting_date", "date_precision", "location", "format", "status",
+                         "officials", "first_seen_at", "sources"]
+    cols = [r[0] for r in con.execute("DESCRIBE alerts").fetchall()]
+    assert cols[:7] == ["alert_id", "kind", "event_id", "created_at", "delivered_at", "channel", "text"]
+    assert db.migrate(con) == []  # a second migrate applies nothing
+    con.close()
+
+
+def test_storing_the_same_items_twice_stores_nothing_twice(tmp_path):
+    con = db.connect(tmp_path / "w.duckdb")
+    batch = [make_item(n) for n in range(50)] + [make_item(n, source="s2") for n in range(10)]
+    with db.transaction(con):
+        first = store.store_items(con, batch, now=NOW)
+    with db.transaction(con):
+        second = store.store_items(con, batch, now=NOW + timedelta(minutes=10))
+    assert len(first.new_ids) == 60 and second.new_ids == () and second.edited_ids == ()
+    total, distinct = con.execute("SELECT count(*), count(DISTINCT item_id) FROM items").fetchone()
+    assert total == distinct == 60
+
+
+def test_an_edit_updates_the_text_and_is_not_a_new_item(tmp_path):
+    con = db.connect(tmp_path / "w.duckdb")
+    with db.transaction(con):
+        store.store_items(con, [make_item(1)], now=NOW)
+    edited = make_item(1, body="Corrected body " * 20, content="v2")
+    with db.transaction(con):
+        result = store.store_items(con, [edited], now=NOW)
+    assert result.new_ids == () and result.edited_ids == ("id-s1-1",)
+    assert con.execute("SELECT body FROM core.items").fetchone()[0].startswith("Corrected")
+
+
+def test_duplicates_in_one_batch_last_one_wins(tmp_path):
+    con = db.connect(tmp_path / "w.duckdb")
+    with db.transaction(con):
+        result = store.store_items(con, [make_item(1), make_item(1, body="Second copy " * 10, content="v2")],
+                                   now=NOW)
+    assert result.new_ids == ("id-s1-1",)
+    assert con.execute("SELECT body FROM core.items").fetchone()[0].startswith("Second copy")
+
+
+def test_wire_copies_share_a_story_and_other_news_does_not(tmp_path):
+    con = db.connect(tmp_path / "w.duckdb")
+    wire = ("SEOUL -- South Korea and the United States agreed on Thursday to craft a package deal on tariffs "
+            "before a pause on reciprocal duties ends in July, the finance minister told reporters after two "
+            "plus two talks at the Treasury Department in Washington with his American counterparts. ")
+    a = make_item(1, source="yonhap", body=wire * 2)
+    b = make_item(2, source="herald", body=wire.replace("told reporters", "said") * 2)
+    c = make_item(3, source="times", body="Samsung Electronics reported a rise in quarterly profit " * 6)
+    with db.transaction(con):
+        store.store_items(con, [a], now=NOW)
+        store.assign_stories(con, [a], now=NOW)
+    with db.transaction(con):  # a later run: found through the persistent band index, not the batch
+        store.store_items(con, [b, c], now=NOW)
+        stories = store.assign_stories(con, [b, c], now=NOW)
+    assert stories[b.item_id] == a.item_id
+    assert stories[c.item_id] == c.item_id
+    assert con.execute("SELECT story_id FROM items WHERE item_id = ?", [b.item_id]).fetchone()[0] == a.item_id
+
+
+def test_source_failures_back_off_and_recovery_resets(tmp_path):
+    from tasks.config import SourceConfig
+    from tasks.models import Fetched
+
+    con = db.connect(tmp_path / "w.duckdb")
+    store.sync_sources(con, [SourceConfig("feed1", "feed", "https://x.org/rss", every_minutes=10)])
+    failing = Fetched("feed1", "https://x.org/rss", 503, None, None, None, error="http_503", retry_after_s=120)
+    changes = []
+    for minutes in (0, 10, 20, 30, 40):
+        changes.append(store.record_fetch(con, failing, now=NOW + timedelta(minutes=minutes), new_items=0,
+                                          error="http_503", error_detail=None))
+    streak, next_at = con.execute("SELECT error_streak, next_attempt_at FROM sources").fetchone()
+    assert streak == 5
+    assert next_at - (NOW + timedelta(minutes=40)) == timedelta(seconds=store.backoff_s(5, 120))
+    kinds = [c.kind for c in changes if c]
+    assert kinds == ["source_down"]  # exactly one ops alert while it stays down
+    ok = Fetched("feed1", "https://x.org/rss", 200, b"<rss/>", '"e1"', None)
+    back = store.record_fetch(con, ok, now=NOW + timedelta(minutes=50), new_items=3, error=None, error_detail=None)
+    assert back is not None and back.kind == "source_recovered"
+    assert con.execute("SELECT error_streak, last_error FROM sources").fetchone() == (0, None)
+
+
+def test_snapshot_is_read_only_and_cannot_touch_files(tmp_path):
+    path = tmp_path / "w.duckdb"
+    with db.writer(path):
+        pass
+    db.publish_snapshot(path)
+    con = db.open_snapshot(path)
+    assert db.query_with_timeout(con, "SELECT count(*) FROM items", 5)[1] == [(0,)]
+    for sql in ("SELECT * FROM read_csv('/etc/passwd')", f"COPY (SELECT 1) TO '{tmp_path}/leak.csv'",
+                "CREATE TABLE x (a INT)", "SET enable_external_access = true", f"ATTACH '{tmp_path}/other.duckdb'"):
+        with pytest.raises(duckdb.Error):
+            con.execute(sql)
+    assert not (tmp_path / "leak.csv").exists()
+
+
+def test_a_reader_holding_the_snapshot_does_not_block_a_run(tmp_path):
+    path = tmp_path / "w.duckdb"
+    with db.writer(path) as con, db.transaction(con):
+        store.store_items(con, [make_item(1)], now=NOW)
+    db.publish_snapshot(path)
+    reader = db.open_snapshot(path)  # held open across the next write and publish
+    with db.writer(path) as con, db.transaction(con):
+        store.store_items(con, [make_item(2)], now=NOW)
+    db.publish_snapshot(path)
+    assert reader.execute("SELECT count(*) FROM items").fetchone() == (1,)  # its own consistent copy
+    fresh = subprocess.run(  # a new reader (a new process, like `tradewatch sql`) sees the new snapshot
+        [sys.executable, "-c", "from warehouse import db; "
+         f"print(db.open_snapshot({str(path)!r}).execute('SELECT count(*) FROM items').fetchone()[0])"],
+        capture_output=True, text=True, check=True)
+    assert fresh.stdout.strip() == "2"
+
+
+def test_a_second_writer_gets_a_clear_error(tmp_path):
+    path = tmp_path / "w.duckdb"
+    with db.writer(path):
+        pass
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb,time; c=duckdb.connect({str(path)!r}); print('held', flush=True); "
+         "time.sleep(30)"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(db.WarehouseError, match="in use by another process"):
+            db.connect(path)
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_corrupt_warehouse_is_reported_and_left_untouched(tmp_path):
+    path = tmp_path / "w.duckdb"
+    garbage = b"this is not a duckdb file\x00" * 400
+    path.write_bytes(garbage)
+    with pytest.raises(db.WarehouseError, match="not a readable DuckDB file|w.duckdb"):
+        db.connect(path)
+    assert path.read_bytes() == garbage

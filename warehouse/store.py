@@ -1,0 +1,313 @@
+"""Writes of the monitor cycle: source health, items (insert-only, idempotent), stories.
+
+Every function takes an open read-write connection and runs inside the caller's transaction.
+Bulk writes go through Arrow tables (INSERT … SELECT … ON CONFLICT), never row by row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from tasks import stories
+from tasks.config import SourceConfig
+from tasks.models import Fetched, Item
+
+BACKOFF_BASE_S = 60.0
+BACKOFF_CAP_S = 6 * 3600.0
+
+
+@dataclass(frozen=True)
+class SourceState:
+    source_id: str
+    etag: str | None
+    last_modified: str | None
+    next_attempt_at: datetime | None
+    error_streak: int
+    gone: bool
+
+
+def sync_sources(con: duckdb.DuckDBPyConnection, sources: Sequence[SourceConfig]) -> dict[str, SourceState]:
+    """Make core.sources match the config (new sources added, kind/url/period updated; none deleted)."""
+    for s in sources:
+        con.execute(
+            """
+            INSERT INTO core.sources (source_id, kind, url, every_minutes) VALUES (?, ?, ?, ?)
+            ON CONFLICT (source_id) DO UPDATE SET
+                kind = excluded.kind, every_minutes = excluded.every_minutes,
+                -- a new URL is a new feed: forget validators of the old one
+                etag = CASE WHEN core.sources.url = excluded.url THEN core.sources.etag END,
+                last_modified = CASE WHEN core.sources.url = excluded.url THEN core.sources.last_modified END,
+                url = excluded.url
+            """,
+            [s.id, s.kind, s.url, s.every_minutes],
+        )
+    rows = con.execute(
+        "SELECT source_id, etag, last_modified, next_attempt_at, error_streak, gone FROM core.sources"
+    ).fetchall()
+    return {r[0]: SourceState(*r) for r in rows}
+
+
+def is_due(state: SourceState | None, now: datetime) -> bool:
+    return state is None or state.next_attempt_at is None or state.next_attempt_at <= now
+
+
+def backoff_s(error_streak: int, retry_after_s: float | None) -> float:
+    delay = min(BACKOFF_BASE_S * 2 ** max(error_streak - 1, 0), BACKOFF_CAP_S)
+    if retry_after_s is not None:
+        delay = max(delay, min(retry_after_s, BACKOFF_CAP_S))
+    return delay
+
+
+@dataclass(frozen=True)
+class HealthChange:
+    """An operations alert to raise for a source, if any: 'source_down', 'source_recovered', 'source_gone'."""
+
+    source_id: str
+    kind: str
+    text: str
+    payload: dict
+
+
+def record_fetch(
+    con: duckdb.DuckDBPyConnection,
+    fetched: Fetched,
+    *,
+    now: datetime,
+    new_items: int,
+    error: str | None,
+    error_detail: str | None,
+) -> HealthChange | None:
+    """Record one poll outcome. `error` is the fetch error or the parse error (not_a_feed, xml_entities...)."""
+    con.execute(
+        "INSERT INTO core.fetch_log VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [fetched.source_id, now, fetched.status, fetched.bytes_read, fetched.elapsed_s, error, new_items],
+    )
+    row = con.execute(
+        "SELECT error_streak, down_alerted, gone, last_success_at, coalesce(first_attempt_at, ?), every_minutes, url"
+        " FROM core.sources WHERE source_id = ?",
+        [now, fetched.source_id],
+    ).fetchone()
+    streak, down_alerted, gone, last_success_at, first_attempt_at, every_minutes, url = row
+    change: HealthChange | None = None
+    if error is None:
+        con.execute(
+            """
+            UPDATE core.sources SET
+                etag = coalesce(?, etag), last_modified = coalesce(?, last_modified),
+                last_status = ?, last_bytes = ?, last_elapsed_s = ?, last_attempt_at = ?, last_success_at = ?,
+                first_attempt_at = coalesce(first_attempt_at, ?),
+                last_error = NULL, last_error_detail = NULL, error_streak = 0, next_attempt_at = ?,
+                gone = false, down_alerted = false, items_seen = items_seen + ?
+            WHERE source_id = ?
+            """,
+            [fetched.etag, fetched.last_modified, fetched.status, fetched.bytes_read, fetched.elapsed_s, now, now,
+             now, now, new_items, fetched.source_id],
+        )
+        if down_alerted:
+            change = HealthChange(
+                fetched.source_id, "source_recovered", f"Source {fetched.source_id} is back after {streak} failed polls",
+                {"source_id": fetched.source_id, "url": url, "error": None, "error_streak": 0},
+            )
+        return change
+
+    streak += 1
+    now_gone = fetched.status == 410
+    retry_after = fetched.retry_after_s
+    next_at = now + timedelta(seconds=backoff_s(streak, retry_after))
+    since = last_success_at or first_attempt_at
+    expected = timedelta(minutes=max(every_minutes, 10) * 3)
+    payload = {"source_id": fetched.source_id, "url": url, "error": error, "error_streak": streak,
+               "detail": error_detail}
+    if now_gone and not gone:
+        change = HealthChange(fetched.source_id, "source_gone",
+                              f"Source {fetched.source_id} answered 410 Gone; it stays configured and is retried "
+                              "rarely. Remove or fix its URL.", payload)
+    elif not down_alerted and not now_gone and now - since >= expected:
+        change = HealthChange(fetched.source_id, "source_down",
+                              f"Source {fetched.source_id} failing since {since:%Y-%m-%d %H:%M} UTC: {error}", payload)
+    con.execute(
+        """
+        UPDATE core.sources SET
+            last_status = ?, last_bytes = ?, last_elapsed_s = ?, last_attempt_at = ?,
+            first_attempt_at = coalesce(first_attempt_at, ?),
+            last_error = ?, last_error_detail = ?, error_streak = ?, next_attempt_at = ?,
+            gone = gone OR ?, down_alerted = down_alerted OR ?
+        WHERE source_id = ?
+        """,
+        [fetched.status, fetched.bytes_read, fetched.elapsed_s, now, now, error, error_detail, streak, next_at,
+         now_gone, change is not None and change.kind == "source_down", fetched.source_id],
+    )
+    return change
+
+
+_ITEM_SCHEMA = pa.schema([
+    ("item_id", pa.string()), ("source_id", pa.string()), ("guid", pa.string()), ("url", pa.string()),
+    ("title", pa.string()), ("summary", pa.string()), ("body", pa.string()),
+    ("published_at", pa.timestamp("us", tz="UTC")), ("published_offset_min", pa.int32()),
+    ("date_suspect", pa.bool_()), ("content_hash", pa.string()),
+])
+
+
+def _items_table(items: Sequence[Item]) -> pa.Table:
+    cols = {name: [] for name in _ITEM_SCHEMA.names}
+    for it in items:
+        for name in _ITEM_SCHEMA.names:
+            cols[name].append(getattr(it, name))
+    return pa.Table.from_pydict(cols, schema=_ITEM_SCHEMA)
+
+
+@dataclass(frozen=True)
+class StoreResult:
+    new_ids: tuple[str, ...]
+    edited_ids: tuple[str, ...]
+
+
+def store_items(con: duckdb.DuckDBPyConnection, items: Sequence[Item], *, now: datetime) -> StoreResult:
+    """Insert new items; update the text of edited ones (same identity, new content hash). Idempotent."""
+    if not items:
+        return StoreResult((), ())
+    latest = {it.item_id: it for it in items}  # the last duplicate in a batch wins
+    table = _items_table(list(latest.values()))
+    con.register("incoming_items", table)
+    try:
+        new_ids = [r[0] for r in con.execute(
+            """
+            INSERT INTO core.items (item_id, source_id, guid, url, title, summary, body, published_at,
+                                    published_offset_min, date_suspect, content_hash, first_seen_at, last_seen_at)
+            SELECT item_id, source_id, guid, url, title, summary, body, published_at, published_offset_min,
+                   date_suspect, content_hash, $now, $now
+            FROM incoming_items
+            ON CONFLICT (item_id) DO NOTHING
+            RETURNING item_id
+            """,
+            {"now": now},
+        ).fetchall()]
+        fresh = set(new_ids)
+        edited = [r[0] for r in con.execute(
+            """
+            UPDATE core.items AS t SET title = n.title, summary = n.summary, body = n.body, url = n.url,
+                   content_hash = n.content_hash, last_seen_at = $now
+            FROM incoming_items AS n
+            WHERE t.item_id = n.item_id AND t.content_hash <> n.content_hash
+            RETURNING t.item_id
+            """,
+            {"now": now},
+        ).fetchall() if r[0] not in fresh]
+    finally:
+        con.unregister("incoming_items")
+    return StoreResult(tuple(new_ids), tuple(edited))
+
+
+def assign_stories(con: duckdb.DuckDBPyConnection, items: Sequence[Item], *, now: datetime) -> dict[str, str]:
+    """Give each new item a story: the story of its closest near-duplicate in the recent window, else its own.
+
+    Candidates come from LSH band collisions in core.story_bands (recent window only), confirmed by the
+    estimated Jaccard similarity of the signatures."""
+    if not items:
+        return {}
+    sigs = {it.item_id: stories.signature(stories.story_text(it.title, it.body)) for it in items}
+    keys = {iid: stories.band_keys(sig) for iid, sig in sigs.items()}
+    probe = pa.table({
+        "item_id": [iid for iid, ks in keys.items() for _ in ks],
+        "band": [b for ks in keys.values() for b in range(len(ks))],
+        "bucket": [k for ks in keys.values() for k in ks],
+    })
+    since = now - timedelta(days=stories.WINDOW_DAYS)
+    con.register("probe_bands", probe)
+    try:
+        hits = con.execute(
+            """
+            SELECT DISTINCT p.item_id, s.item_id, s.story_id
+            FROM probe_bands p JOIN core.story_bands s ON s.band = p.band AND s.bucket = p.bucket
+            WHERE s.seen_at >= ? AND s.item_id <> p.item_id
+            """,
+            [since],
+        ).fetchall()
+    finally:
+        con.unregister("probe_bands")
+    candidates: dict[str, list[tuple[str, str]]] = {}
+    for new_id, old_id, story_id in hits:
+        candidates.setdefault(new_id, []).append((old_id, story_id))
+    old_ids = sorted({old for cands in candidates.values() for old, _ in cands})
+    old_sigs: dict[str, np.ndarray] = {}
+    if old_ids:
+        for iid, sig in con.execute(
+            "SELECT item_id, signature FROM core.item_signatures WHERE item_id IN (SELECT unnest(?))", [old_ids]
+        ).fetchall():
+            old_sigs[iid] = np.array(sig, dtype=np.uint64)
+
+    assigned: dict[str, str] = {}
+    batch_index: dict[tuple[int, int], list[str]] = {}
+    for it in items:
+        sig = sigs[it.item_id]
+        best, best_sim = it.item_id, 0.0
+        for old_id, story_id in candidates.get(it.item_id, []):
+            if old_id in old_sigs:
+                sim = stories.similarity(sig, old_sigs[old_id])
+                if sim >= stories.SAME_STORY_JACCARD and sim > best_sim:
+                    best, best_sim = story_id, sim
+        for b, k in enumerate(keys[it.item_id]):  # near-duplicates inside this batch
+            for other in batch_index.get((b, k), []):
+                sim = stories.similarity(sig, sigs[other])
+                if sim >= stories.SAME_STORY_JACCARD and sim > best_sim:
+                    best, best_sim = assigned[other], sim
+            batch_index.setdefault((b, k), []).append(it.item_id)
+        assigned[it.item_id] = best
+
+    con.register("new_sigs", pa.table({
+        "item_id": list(sigs), "signature": [s.tolist() for s in sigs.values()],
+    }))
+    con.register("new_bands", pa.table({
+        "band": probe.column("band"), "bucket": probe.column("bucket"), "item_id": probe.column("item_id"),
+        "story_id": [assigned[i] for i in probe.column("item_id").to_pylist()],
+    }))
+    con.register("new_stories", pa.table({"item_id": list(assigned), "story_id": list(assigned.values())}))
+    try:
+        con.execute("INSERT INTO core.item_signatures SELECT item_id, signature FROM new_sigs ON CONFLICT DO NOTHING")
+        con.execute("INSERT INTO core.story_bands SELECT band, bucket, item_id, story_id, ? FROM new_bands", [now])
+        con.execute("UPDATE core.items t SET story_id = n.story_id FROM new_stories n WHERE t.item_id = n.item_id")
+    finally:
+        for name in ("new_sigs", "new_bands", "new_stories"):
+            con.unregister(name)
+    return assigned
+
+
+def alert_key(*parts: object) -> str:
+    return hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()[:24]
+
+
+def enqueue_alert(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    kind: str,
+    event_kind: str,
+    event_id: str,
+    key_parts: Sequence[object],
+    text: str,
+    payload: dict,
+    now: datetime,
+    suppressed_reason: str | None = None,
+) -> bool:
+    """Write one alert decision to the outbox. Returns False when the same decision was already recorded."""
+    alert_id = alert_key(kind, event_kind, event_id, *key_parts)
+    state = "suppressed" if suppressed_reason else "pending"
+    inserted = con.execute(
+        """
+        INSERT INTO core.alert_outbox (alert_id, kind, event_kind, event_id, created_at, state, suppressed_reason,
+                                       text, payload)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (alert_id) DO NOTHING
+        RETURNING alert_id
+        """,
+        [alert_id, kind, event_kind, event_id, now, state, suppressed_reason, text,
+         json.dumps(payload, default=str)],
+    ).fetchall()
+    return bool(inserted)
