@@ -10,12 +10,18 @@ from pathlib import Path
 # quiet Prefect's console logging for a CLI user unless asked (must be set before prefect is imported)
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_UI_ENABLED", "false")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
 
 EXIT_CONFIG = 2
 EXIT_WAREHOUSE = 3
 EXIT_BUSY = 4
 
 DEFAULT_CONFIG = "tradewatch.toml"
+
+
+class BadArgument(ValueError):
+    pass
 
 
 def _config_path(args) -> str:
@@ -33,6 +39,16 @@ def _add_config(p: argparse.ArgumentParser, required: bool = False) -> None:
                    help=f"TOML config (default: $TRADEWATCH_CONFIG or ./{DEFAULT_CONFIG})")
 
 
+def _check_as_of(value: str | None) -> None:
+    from flows.monitor import parse_as_of
+
+    if value:
+        try:
+            parse_as_of(value)
+        except ValueError:
+            raise BadArgument(f"--as-of: {value!r} is not an ISO 8601 instant (e.g. 2025-07-07T23:00:00Z)") from None
+
+
 def cmd_init(args) -> int:
     from tasks.config import STARTER_CONFIG
 
@@ -46,12 +62,11 @@ def cmd_init(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from flows.monitor import monitor_flow, parse_as_of
+    from flows.monitor import monitor_flow
     from tasks.config import load_config
 
     load_config(args.config)  # fail fast with a clear message before starting Prefect
-    if args.as_of:
-        parse_as_of(args.as_of)
+    _check_as_of(args.as_of)
     result = monitor_flow(config_path=str(args.config), as_of=args.as_of, alerts=not args.no_alerts)
     for line in result["lines"]:
         print(line)
@@ -103,6 +118,7 @@ def cmd_read(args) -> int:
 def cmd_reprocess(args) -> int:
     from flows.maintenance import reprocess_flow
 
+    _check_as_of(args.as_of)
     print(reprocess_flow(config_path=str(args.config), as_of=args.as_of))
     return 0
 
@@ -110,6 +126,7 @@ def cmd_reprocess(args) -> int:
 def cmd_digest(args) -> int:
     from flows.digest import digest_flow
 
+    _check_as_of(args.as_of)
     digest_flow(config_path=str(_config_path(args)), as_of=args.as_of)
     return 0
 
@@ -192,9 +209,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from flows.cycle import RunInProgress
+    import duckdb
+
     from tasks.config import ConfigError
-    from warehouse.db import QueryTimeout, WarehouseError
+    from warehouse.db import QueryTimeout, RunInProgress, WarehouseError
 
     args = build_parser().parse_args(argv)
     try:
@@ -211,7 +229,10 @@ def main(argv: list[str] | None = None) -> int:
     except QueryTimeout as exc:
         print(f"tradewatch: {exc}", file=sys.stderr)
         return 1
-    except ValueError as exc:  # bad --as-of and the like
+    except duckdb.Error as exc:  # a query that is wrong or refused (read-only, no file access)
+        print(f"tradewatch: query failed: {exc}", file=sys.stderr)
+        return 1
+    except BadArgument as exc:
         print(f"tradewatch: {exc}", file=sys.stderr)
         return EXIT_CONFIG
 

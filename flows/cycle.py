@@ -7,11 +7,9 @@ fetch (guarded conditional GET) → parse → store items (dedupe: item, story) 
 from __future__ import annotations
 
 import atexit
-import contextlib
-import fcntl
 import os
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -25,10 +23,6 @@ from tasks.fetch import FetchPolicy, fetch, make_session
 from tasks.models import Fetched, Findings, Item
 from tasks.parse_pool import ParserPool
 from warehouse import db, events, store
-
-
-class RunInProgress(RuntimeError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -115,24 +109,6 @@ def fetch_policy(config: Config) -> FetchPolicy:
 # --- the stages --------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def run_lock(warehouse_path: Path) -> Iterator[None]:
-    """Only one cycle per warehouse at a time; a second one fails fast with a clear message."""
-    warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-    lock_path = warehouse_path.with_name(warehouse_path.name + ".lock")
-    with open(lock_path, "a+") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise RunInProgress(
-                f"another tradewatch run holds {warehouse_path} (lock {lock_path}); this run did nothing"
-            ) from None
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
 def prepare(config: Config) -> dict[str, store.SourceState]:
     with db.writer(config.warehouse_path) as con, db.transaction(con):
         return store.sync_sources(con, [s for s in config.sources if s.enabled])
@@ -216,15 +192,20 @@ def extract_all(items: Sequence[Item], extract_config: dict) -> list[Findings]:
 
 def resolve_all(config: Config, items: Sequence[Item], findings: Sequence[Findings], now: datetime,
                 policy: events.AlertPolicy, *, reset: bool = False) -> events.EventCounts:
-    """Apply findings in publication order, in ONE transaction with the outbox writes."""
+    """Apply findings in publication order, in ONE transaction with the outbox writes.
+
+    With reset (reprocess), events are rebuilt from scratch and each item counts as seen when it was first
+    stored, so first_seen_at and the deadline history keep their real times."""
     counts = events.EventCounts()
     published = {it.item_id: it.published_at for it in items}
     with db.writer(config.warehouse_path) as con, db.transaction(con):
+        seen = {}
         if reset:
+            seen = dict(con.execute("SELECT item_id, first_seen_at FROM core.items").fetchall())
             events.reset_events(con)
         for f in findings:
             counts.add(events.apply_findings(con, f, published_at=published.get(f.item_id), now=now,
-                                             policy=policy))
+                                             policy=policy, seen_at=seen.get(f.item_id)))
     crash_point("after_commit")
     return counts
 

@@ -36,9 +36,10 @@ def load_timeline() -> list[TimelineItem]:
     return items
 
 
-def run_demo(workdir: Path, out=sys.stdout) -> int:
+def run_demo(workdir: Path, out=None) -> int:
     from flows.monitor import replay_flow
 
+    out = out or sys.stdout
     os.environ.pop("SLACK_BOT_TOKEN", None)  # the demo never posts to a real workspace: alerts go to the console
     workdir.mkdir(parents=True, exist_ok=True)
     warehouse = workdir / "demo.duckdb"

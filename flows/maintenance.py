@@ -7,6 +7,7 @@ from prefect import flow
 from flows import cycle
 from flows.monitor import parse_as_of
 from tasks.config import load_config
+from warehouse import db
 
 
 @flow(name="reprocess")
@@ -17,7 +18,7 @@ def reprocess_flow(config_path: str, as_of: str | None = None) -> str:
     is genuinely new follows the normal rules (older items raise no alert)."""
     config = load_config(config_path)
     now = parse_as_of(as_of)
-    with cycle.run_lock(config.warehouse_path):
+    with db.run_lock(config.warehouse_path):
         items = cycle.load_items(config, None)
         findings = cycle.extract_all(items, config.extract)
         counts = cycle.resolve_all(config, items, findings, now, cycle.alert_policy(config, True), reset=True)

@@ -10,7 +10,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows import cycle
 from tasks.config import Config, SourceConfig, load_config
-from warehouse import store
+from warehouse import db, store
 
 
 def parse_as_of(as_of: str | datetime | None) -> datetime:
@@ -55,7 +55,7 @@ def publish_snapshot(config: Config) -> str:
 def run_monitor(config: Config, now: datetime, alerts: bool = True) -> cycle.CycleSummary:
     """The cycle, top to bottom. Must run inside a flow (it submits tasks)."""
     summary = cycle.CycleSummary(as_of=now)
-    with cycle.run_lock(config.warehouse_path):
+    with db.run_lock(config.warehouse_path):
         states = cycle.prepare(config)
         due = [s for s in config.sources if s.enabled and store.is_due(states.get(s.id), now)]
         summary.sources_skipped = sum(1 for s in config.sources if s.enabled) - len(due)

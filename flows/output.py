@@ -6,7 +6,7 @@ import csv
 import json
 import sys
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TextIO
 
@@ -28,13 +28,17 @@ def _plain(value):
 def _cell(value) -> str:
     if value is None:
         return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M") + (" UTC" if value.utcoffset() == timedelta(0) else
+                                                   value.strftime(" %z") if value.tzinfo else "")
     if isinstance(value, list | tuple):
         return ", ".join(_cell(v) for v in value)
     return str(_plain(value))
 
 
-def render(names: Sequence[str], rows: Sequence[Sequence], fmt: str, out: TextIO = sys.stdout,
+def render(names: Sequence[str], rows: Sequence[Sequence], fmt: str, out: TextIO | None = None,
            title: str | None = None) -> None:
+    out = out or sys.stdout
     if fmt == "json":
         json.dump([dict(zip(names, (_plain(v) for v in row), strict=True)) for row in rows], out, indent=2,
                   ensure_ascii=False)

@@ -7,14 +7,19 @@ points at a feed). Each adapter is pure: bytes in, ParseResult out.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
 from tasks.models import Item
-from tasks.parse import ParseResult
-from tasks.text import canonical_url, clean_text, html_to_text
+from tasks.parse import EARLIEST_YEAR, FUTURE_SLACK, ParseResult
+from tasks.text import canonical_url, html_to_text
+from tasks.ustr import content_hash, item_id, parse_listing
+
+# The Federal Register gives a publication date, no time: documents go online at 6 a.m. Eastern that day.
+FR_PUBLICATION_TIME = time(6, 0)
+FR_ZONE = ZoneInfo("America/New_York")
 
 
 def _looks_like_feed(body: bytes) -> bool:
@@ -22,16 +27,8 @@ def _looks_like_feed(body: bytes) -> bool:
     return head.startswith(b"<?xml") or b"<rss" in head or b"<feed" in head or b"<rdf:rdf" in head
 
 
-def _item_id(source_id: str, key: str) -> str:
-    return hashlib.sha256(f"{source_id}\x1f{key}".encode()).hexdigest()[:32]
-
-
-def _content_hash(*parts: str) -> str:
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
-
-
-def _day(value: str | None) -> date | None:
-    if not value:
+def _day(value: object) -> date | None:
+    if not isinstance(value, str) or not value:
         return None
     try:
         return date.fromisoformat(value[:10])
@@ -43,67 +40,104 @@ def _human(d: date) -> str:
     return f"{d:%B} {d.day}, {d.year}"
 
 
+def _plain(value: object, *, paragraphs: bool = True) -> str:
+    return html_to_text(value if isinstance(value, str) else "", paragraphs=paragraphs)
+
+
+def _agency_names(value: object) -> list[str]:
+    """`agencies` is a list of {name, raw_name, slug, ...}; `name` is null for agencies the FR cannot match."""
+    names = []
+    for agency in value if isinstance(value, list) else ():
+        if isinstance(agency, dict):
+            name = _plain(agency.get("name") or agency.get("raw_name"), paragraphs=False)
+            if name and name not in names:
+                names.append(name)
+    return names
+
+
+def federal_register_item(doc: dict, *, source_id: str, now: datetime) -> Item | None:
+    """One document of documents.json → Item, or None without a document number or title.
+
+    The dates that matter to us are not in the abstract: signing and effective dates are written into the
+    text as sentences ("It takes effect on August 1, 2025.") so the extractor reads them like any report.
+    """
+    number = doc.get("document_number")
+    number = number.strip() if isinstance(number, str) else None
+    title = _plain(doc.get("title"), paragraphs=False)
+    if not number or not title:
+        return None
+    url = canonical_url(doc.get("html_url")) if isinstance(doc.get("html_url"), str) else None
+    summary = _plain(doc.get("abstract"))
+    signed = _day(doc.get("signing_date"))
+    effective = _day(doc.get("effective_on"))
+    eo = doc.get("executive_order_number")
+    sentences = []
+    if isinstance(eo, int | str) and not isinstance(eo, bool) and str(eo).strip():
+        sentences.append(f"Executive Order {str(eo).strip()}.")
+    if signed:
+        sentences.append(f"The document was signed on {_human(signed)}.")
+    if effective:
+        sentences.append(f"It takes effect on {_human(effective)}.")
+    agencies = _agency_names(doc.get("agencies"))
+    if agencies:
+        sentences.append(f"Agencies: {', '.join(agencies)}.")
+    body = "\n\n".join(p for p in (summary, " ".join(sentences)) if p)
+    published_day = _day(doc.get("publication_date"))
+    published_at = None
+    if published_day:
+        published_at = datetime.combine(published_day, FR_PUBLICATION_TIME, tzinfo=FR_ZONE).astimezone(UTC)
+    suspect = published_at is not None and (
+        published_at.year < EARLIEST_YEAR or published_at > now + FUTURE_SLACK
+    )
+    return Item(
+        item_id=item_id(source_id, "guid:" + number), source_id=source_id, guid=number, url=url, title=title,
+        summary=summary, body=body, published_at=None if suspect else published_at,
+        published_offset_min=None,  # the zone is ours, not the source's
+        date_suspect=suspect, content_hash=content_hash(title, summary, body),
+    )  # fmt: skip
+
+
 def parse_federal_register(body: bytes, *, source_id: str, now: datetime) -> ParseResult:
-    """documents.json → items. Effective dates are written into the text as sentences the extractor reads."""
+    """documents.json → items, one per document (identity: the document number)."""
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
-        return ParseResult((), error="not_a_feed", error_detail=f"federal_register: not JSON ({exc})")
-    if not isinstance(data, dict) or not isinstance(data.get("results", []), list):
-        return ParseResult((), error="not_a_feed", error_detail="federal_register: no 'results' list")
-    items, skipped = [], 0
-    for doc in data.get("results", []):
-        if not isinstance(doc, dict):
+        return ParseResult((), error="not_a_feed", error_detail=f"federal_register: not JSON ({exc})"[:500])
+    if not isinstance(data, dict) or "errors" in data:
+        detail = data.get("errors") if isinstance(data, dict) else type(data).__name__
+        return ParseResult(
+            (), error="not_a_feed", error_detail=f"federal_register: no documents ({detail})"[:500]
+        )
+    results = data.get("results", [])  # absent when nothing matched (count 0)
+    if not isinstance(results, list):
+        return ParseResult((), error="not_a_feed", error_detail="federal_register: 'results' is not a list")
+    items: dict[str, Item] = {}
+    skipped = 0
+    for doc in results:
+        item = federal_register_item(doc, source_id=source_id, now=now) if isinstance(doc, dict) else None
+        if item is None:
             skipped += 1
-            continue
-        number = doc.get("document_number")
-        title = clean_text(str(doc.get("title") or ""))
-        if not number or not title:
-            skipped += 1
-            continue
-        url = doc.get("html_url")
-        url = canonical_url(url) if isinstance(url, str) else None
-        published = _day(doc.get("publication_date"))
-        signed = _day(doc.get("signing_date"))
-        effective = _day(doc.get("effective_on"))
-        eo = doc.get("executive_order_number")
-        lines = [clean_text(html_to_text(str(doc.get("abstract") or "")))]
-        if eo:
-            lines.append(f"Executive Order {eo}.")
-        if signed:
-            lines.append(f"The document was signed on {_human(signed)}.")
-        if effective:
-            lines.append(f"It takes effect on {_human(effective)}.")
-        agencies = ", ".join(a.get("name", "") for a in doc.get("agencies", []) if isinstance(a, dict))
-        if agencies:
-            lines.append(f"Agencies: {agencies}.")
-        body_text = "\n\n".join(line for line in lines if line)
-        published_at = datetime.combine(published, time(9, 0), tzinfo=UTC) if published else None
-        suspect = published_at is not None and (published_at.year < 1995 or published_at > now.replace(
-            hour=23, minute=59))
-        items.append(Item(
-            item_id=_item_id(source_id, f"guid:{number}"), source_id=source_id, guid=str(number), url=url,
-            title=title, summary=lines[0][:500], body=body_text,
-            published_at=None if suspect else published_at, published_offset_min=None if suspect else 0,
-            date_suspect=suspect, content_hash=_content_hash(title, body_text),
-        ))
-    return ParseResult(tuple(items), skipped=skipped)
-
-
-def parse_ustr_listing(body: bytes, *, source_id: str, now: datetime, base_url: str | None) -> ParseResult:
-    from tasks.ustr import parse_listing
-
-    return parse_listing(body, source_id=source_id, now=now, base_url=base_url)
+        else:
+            items[item.item_id] = item
+    return ParseResult(tuple(items.values()), skipped=skipped)
 
 
 FeedParser = Callable[..., ParseResult]
 
 
-def read_body(kind: str, body: bytes, *, source_id: str, now: datetime, content_type: str | None,
-              base_url: str | None, parse_feed: FeedParser) -> ParseResult:
+def read_body(
+    kind: str,
+    body: bytes,
+    *,
+    source_id: str,
+    now: datetime,
+    content_type: str | None,
+    base_url: str | None,
+    parse_feed: FeedParser,
+) -> ParseResult:
     """Turn a fetched body into items according to the source kind. `parse_feed` is the (bounded) feed parser."""
     if kind == "federal_register":
         return parse_federal_register(body, source_id=source_id, now=now)
     if kind == "ustr" and not _looks_like_feed(body):
-        return parse_ustr_listing(body, source_id=source_id, now=now, base_url=base_url)
+        return parse_listing(body, source_id=source_id, now=now, base_url=base_url)
     return parse_feed(body, source_id=source_id, now=now, content_type=content_type, base_url=base_url)

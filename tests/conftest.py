@@ -12,6 +12,7 @@ _HOME = tempfile.mkdtemp(prefix="tradewatch-test-prefect-")
 os.environ.setdefault("PREFECT_HOME", _HOME)
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ["DO_NOT_TRACK"] = "1"
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.pop("SLACK_BOT_TOKEN", None)
 os.environ.pop("SLACK_API_URL", None)
 os.environ.pop("TRADEWATCH_CRASH_AT", None)

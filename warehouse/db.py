@@ -7,6 +7,7 @@ Readers never open the live file: they open the snapshot published after each ru
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import re
 import shutil
@@ -24,6 +25,29 @@ _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 
 class WarehouseError(RuntimeError):
     """The warehouse cannot be used: locked by another writer, corrupt, not a DuckDB file, disk full."""
+
+
+class RunInProgress(RuntimeError):
+    """Another run holds this warehouse."""
+
+
+@contextlib.contextmanager
+def run_lock(warehouse_path: str | Path) -> Iterator[None]:
+    """Only one run per warehouse at a time; a second one fails fast with a clear message."""
+    warehouse_path = Path(warehouse_path)
+    warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = warehouse_path.with_name(warehouse_path.name + ".lock")
+    with open(lock_path, "a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RunInProgress(
+                f"another tradewatch run holds {warehouse_path} (lock {lock_path}); this run did nothing"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def snapshot_path(path: str | Path) -> Path:

@@ -102,9 +102,9 @@ def _alert_gate(policy: AlertPolicy, published_at: datetime | None, now: datetim
 
 
 def apply_meeting(con, mention: MeetingMention, *, item_id: str, published_at: datetime | None, now: datetime,
-                  policy: AlertPolicy) -> EventCounts:
+                  policy: AlertPolicy, seen_at: datetime | None = None) -> EventCounts:
     counts = EventCounts()
-    decision = resolve.resolve_meeting(mention, now, _load_meetings(con, mention.parties))
+    decision = resolve.resolve_meeting(mention, seen_at or now, _load_meetings(con, mention.parties))
     ev = decision.event
     gate = _alert_gate(policy, published_at, now)
     if decision.action == "new":
@@ -158,14 +158,15 @@ def apply_meeting(con, mention: MeetingMention, *, item_id: str, published_at: d
 
 
 def apply_deadline(con, mention: DeadlineMention, *, item_id: str, published_at: datetime | None, now: datetime,
-                   policy: AlertPolicy) -> EventCounts:
+                   policy: AlertPolicy, seen_at: datetime | None = None) -> EventCounts:
     counts = EventCounts()
-    decision = resolve.resolve_deadline(mention, now, _load_deadlines(con, mention.countries))
+    seen_at = seen_at or now
+    decision = resolve.resolve_deadline(mention, seen_at, _load_deadlines(con, mention.countries))
     ev = decision.event
     gate = _alert_gate(policy, published_at, now)
     con.execute(
         "INSERT INTO core.deadline_values VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [ev.deadline_id, decision.action, decision.old_date, mention.due_date, mention.due_at, item_id, now,
+        [ev.deadline_id, decision.action, decision.old_date, mention.due_date, mention.due_at, item_id, seen_at,
          mention.text[:2000]],
     )
     if decision.action == "new":
@@ -201,8 +202,11 @@ def apply_deadline(con, mention: DeadlineMention, *, item_id: str, published_at:
 
 
 def apply_findings(con, findings: Findings, *, published_at: datetime | None, now: datetime,
-                   policy: AlertPolicy) -> EventCounts:
-    """Record what one item told us. Runs inside the caller's transaction."""
+                   policy: AlertPolicy, seen_at: datetime | None = None) -> EventCounts:
+    """Record what one item told us. Runs inside the caller's transaction.
+
+    `now` is the run's clock (alert gating, outbox); `seen_at` is when the item was first seen (event
+    first_seen_at, history), which differs from now only when reprocessing."""
     con.execute("UPDATE core.items SET relevant = ?, relevance_reason = ?, extracted_at = ? WHERE item_id = ?",
                 [findings.relevant, findings.relevance_reason, now, findings.item_id])
     counts = EventCounts()
@@ -210,10 +214,10 @@ def apply_findings(con, findings: Findings, *, published_at: datetime | None, no
         return counts
     for m in findings.meetings:
         counts.add(apply_meeting(con, m, item_id=findings.item_id, published_at=published_at, now=now,
-                                 policy=policy))
+                                 policy=policy, seen_at=seen_at))
     for d in findings.deadlines:
         counts.add(apply_deadline(con, d, item_id=findings.item_id, published_at=published_at, now=now,
-                                  policy=policy))
+                                  policy=policy, seen_at=seen_at))
     return counts
 
 
