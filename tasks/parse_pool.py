@@ -1,0 +1,355 @@
+"""Bounded parsing: parse_feed in child processes with a memory limit (RLIMIT_AS) and a wall-clock kill.
+
+Workers are plain `python -m tasks.parse_pool` processes, not multiprocessing children: a fork would
+inherit the parent's big address space (Prefect) and break RLIMIT_AS, and spawn/forkserver children
+re-import the parent's __main__ module. These import only the parser. They talk over pipes in length-
+prefixed frames: job = JSON header + the raw body; reply = JSON (never pickle: the reply comes from the
+process that just read hostile input).
+
+A worker that overruns its time is killed and replaced; one that runs out of memory reports it and
+retires. Either way the caller gets a ParseResult with an error, never an exception.
+
+This module must not import tasks.parse at import time (tasks.parse re-exports it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import queue
+import select
+import struct
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+if TYPE_CHECKING:
+    from tasks.parse import ParseResult
+
+_JOB = struct.Struct(">IQ")  # header length, body length
+_REPLY = struct.Struct(">Q")
+_EXIT_MEMORY = 3
+_ROOT = str(Path(__file__).resolve().parents[1])
+
+
+def _result(error: str, detail: str) -> ParseResult:
+    from tasks.parse import ParseResult
+
+    return ParseResult((), error, detail)
+
+
+def _encode(result: ParseResult) -> bytes:
+    items = []
+    for item in result.items:
+        d = asdict(item)
+        d["published_at"] = item.published_at.isoformat() if item.published_at else None
+        items.append(d)
+    reply = {
+        "items": items,
+        "error": result.error,
+        "error_detail": result.error_detail,
+        "skipped": result.skipped,
+    }
+    return json.dumps(reply, ensure_ascii=False).encode("utf-8", "surrogatepass")
+
+
+def _decode(payload: bytes) -> ParseResult:
+    from tasks.models import Item
+    from tasks.parse import ParseResult
+
+    reply = json.loads(payload)
+    items = []
+    for d in reply["items"]:
+        d["published_at"] = datetime.fromisoformat(d["published_at"]) if d["published_at"] else None
+        items.append(Item(**d))
+    return ParseResult(tuple(items), reply["error"], reply["error_detail"], int(reply["skipped"]))
+
+
+class _WorkerGone(Exception):
+    def __init__(self, detail: str, exit_code: int | None) -> None:
+        super().__init__(detail)
+        self.exit_code = exit_code
+
+
+class _Worker:
+    def __init__(self, memory_mb: int) -> None:
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (_ROOT, env.get("PYTHONPATH")) if p)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tasks.parse_pool", str(memory_mb)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            close_fds=True,
+        )
+        self.ready = False
+        self._buffer = bytearray()
+
+    def _read_exact(self, n: int, deadline: float) -> bytes:
+        stdout = self.proc.stdout
+        assert stdout is not None
+        fd = stdout.fileno()
+        while len(self._buffer) < n:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+                raise TimeoutError
+            chunk = os.read(fd, max(n - len(self._buffer), 1 << 16))
+            if not chunk:
+                raise _WorkerGone("worker exited", self.proc.wait(5))
+            self._buffer += chunk
+        data = bytes(self._buffer[:n])
+        del self._buffer[:n]
+        return data
+
+    def receive(self, timeout_s: float) -> bytes:
+        deadline = time.monotonic() + timeout_s
+        (size,) = _REPLY.unpack(self._read_exact(_REPLY.size, deadline))
+        return self._read_exact(size, deadline)
+
+    def send(self, header: bytes, body: bytes) -> None:
+        stdin = self.proc.stdin
+        assert stdin is not None
+        try:
+            stdin.write(_JOB.pack(len(header), len(body)))
+            stdin.write(header)
+            stdin.write(body)
+            stdin.flush()
+        except OSError as e:  # BrokenPipeError: it died while idle
+            raise _WorkerGone(f"worker gone: {e}", self.proc.poll()) from e
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        for stream in (self.proc.stdin, self.proc.stdout):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
+
+    def stop(self) -> None:
+        """Ask nicely (EOF on stdin), then kill."""
+        try:
+            if self.proc.stdin is not None:
+                self.proc.stdin.close()
+            self.proc.wait(1)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+        self.kill()
+
+
+class ParserPool:
+    """Warm worker processes for bounded parsing; `parse` is thread-safe and blocks while all are busy.
+
+    with ParserPool() as pool:
+        result = pool.parse(fetched.body, source_id=..., now=...)
+    """
+
+    def __init__(
+        self,
+        workers: int | None = None,
+        *,
+        timeout_s: float = 10.0,
+        memory_mb: int = 512,
+        start_timeout_s: float = 60.0,
+    ) -> None:
+        self.size = max(1, workers or os.cpu_count() or 1)
+        self.timeout_s = timeout_s
+        self.memory_mb = memory_mb
+        self.start_timeout_s = start_timeout_s
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._workers: set[_Worker] = set()
+        self._lock = threading.Lock()
+        self._started = False
+        self._closed = False
+
+    def __enter__(self) -> ParserPool:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start(self) -> None:
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("ParserPool is closed")
+            if self._started:
+                return
+            self._started = True
+            for _ in range(self.size):
+                self._idle.put(self._spawn_locked())
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            workers, self._workers = list(self._workers), set()
+        for worker in workers:
+            worker.stop()
+
+    def _spawn_locked(self) -> _Worker:
+        worker = _Worker(self.memory_mb)
+        self._workers.add(worker)
+        return worker
+
+    def _retire(self, worker: _Worker) -> None:
+        worker.kill()
+        with self._lock:
+            self._workers.discard(worker)
+            if not self._closed:
+                self._idle.put(self._spawn_locked())
+
+    def parse(
+        self,
+        body: bytes,
+        *,
+        source_id: str,
+        now: datetime,
+        content_type: str | None = None,
+        base_url: str | None = None,
+        timeout_s: float | None = None,
+    ) -> ParseResult:
+        self.start()
+        header = json.dumps(
+            {
+                "source_id": source_id,
+                "now": now.isoformat(),
+                "content_type": content_type,
+                "base_url": base_url,
+            }
+        ).encode("utf-8", "surrogatepass")
+        timeout = self.timeout_s if timeout_s is None else timeout_s
+        for attempt in range(2):
+            worker = self._take()
+            keep = retry = False
+            try:
+                result, keep, retry = self._run(worker, header, body, timeout)
+            finally:
+                with self._lock:
+                    closed = self._closed
+                if keep and not closed:
+                    self._idle.put(worker)
+                else:
+                    self._retire(worker)
+            if not retry or attempt:
+                return result
+        raise AssertionError("unreachable")
+
+    def _take(self) -> _Worker:
+        while True:
+            try:
+                return self._idle.get(timeout=0.5)
+            except queue.Empty:
+                if self._closed:
+                    raise RuntimeError("ParserPool was closed while waiting for a worker") from None
+
+    def _run(
+        self, worker: _Worker, header: bytes, body: bytes, timeout_s: float
+    ) -> tuple[ParseResult, bool, bool]:
+        """(result, keep the worker, retry on a fresh one: it was gone before it got the job)."""
+        try:
+            if not worker.ready:
+                if worker.receive(self.start_timeout_s) != b"ready":
+                    return _result("parse_failed", "worker sent garbage at start"), False, False
+                worker.ready = True
+            if worker.proc.poll() is not None:
+                return _result("parse_failed", "worker died while idle"), False, True
+            try:
+                worker.send(header, body)
+            except _WorkerGone as gone:
+                return _result("parse_failed", str(gone)), False, True
+            payload = worker.receive(timeout_s)
+        except TimeoutError:
+            if worker.ready:
+                return _result("parse_timeout", f"parse took longer than {timeout_s:g} s"), False, False
+            return _result("parse_failed", "worker did not start in time"), False, False
+        except _WorkerGone as gone:
+            if gone.exit_code == _EXIT_MEMORY:
+                return _result("parse_memory", f"worker ran out of its {self.memory_mb} MB"), False, False
+            return _result("parse_failed", f"{gone} (exit code {gone.exit_code})"), False, False
+        try:
+            result = _decode(payload)
+        except (ValueError, KeyError, TypeError) as e:
+            return _result("parse_failed", f"unreadable reply from worker: {e}"), False, False
+        return result, result.error != "parse_memory", False
+
+
+def parse_feed_bounded(
+    body: bytes,
+    *,
+    source_id: str,
+    now: datetime,
+    content_type: str | None = None,
+    base_url: str | None = None,
+    timeout_s: float = 10.0,
+    memory_mb: int = 512,
+) -> ParseResult:
+    """parse_feed in a fresh child process (pays a process start: prefer a ParserPool for many feeds)."""
+    with ParserPool(1, timeout_s=timeout_s, memory_mb=memory_mb) as pool:
+        return pool.parse(body, source_id=source_id, now=now, content_type=content_type, base_url=base_url)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The worker process
+
+
+def _read_exact_or_eof(stream: BinaryIO, n: int) -> bytes | None:
+    data = stream.read(n)
+    if not data:
+        return None
+    if len(data) != n:
+        raise EOFError("truncated job")
+    return data
+
+
+def _worker_main(memory_mb: int) -> None:
+    import resource
+
+    from tasks.parse import ParseResult, parse_feed
+
+    jobs = sys.stdin.buffer
+    replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a stray print must not corrupt the protocol
+    limit = memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    def reply(payload: bytes) -> None:
+        replies.write(_REPLY.pack(len(payload)))
+        replies.write(payload)
+        replies.flush()
+
+    reply(b"ready")
+    while True:
+        try:
+            head = _read_exact_or_eof(jobs, _JOB.size)
+            if head is None:
+                return
+            header_len, body_len = _JOB.unpack(head)
+            job: dict[str, Any] = json.loads(jobs.read(header_len))
+            body = jobs.read(body_len)
+            result = parse_feed(
+                body,
+                source_id=job["source_id"],
+                now=datetime.fromisoformat(job["now"]),
+                content_type=job["content_type"],
+                base_url=job["base_url"],
+            )
+            del body
+        except MemoryError:
+            result = ParseResult((), "parse_memory", f"out of memory (limit {memory_mb} MB)")
+        retire = result.error == "parse_memory"
+        try:
+            reply(_encode(result))
+        except MemoryError:
+            os._exit(_EXIT_MEMORY)
+        if retire:
+            os._exit(_EXIT_MEMORY)
+
+
+if __name__ == "__main__":
+    _worker_main(int(sys.argv[1]))

@@ -1,0 +1,146 @@
+"""Hostile input against the bounded parser: time and memory limits, a pool that survives its casualties,
+and whole documents fetched from a loopback server and parsed as the monitor would.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from hostile_server import HostileServer, respond, serve_gzip
+
+from tasks.fetch import FetchPolicy, fetch, make_session
+from tasks.parse import ParserPool, parse_feed, parse_feed_bounded
+
+NOW = datetime(2025, 7, 1, 12, tzinfo=UTC)
+FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
+SMALL = b'<rss version="2.0"><channel><title>T</title><item><title>ok</title><guid>1</guid></item></channel></rss>'
+
+
+def big_feed(entries: int) -> bytes:
+    """Large but perfectly legal: many ordinary entries."""
+    item = (
+        "<item><title>Item {i}: tariff talks</title><link>https://example.com/{i}</link><guid>{i}</guid>"
+        "<description>&lt;p&gt;Paragraph {i} about the talks.&lt;/p&gt;</description></item>"
+    )
+    items = "".join(item.format(i=i) for i in range(entries))
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>{items}</channel></rss>'.encode()
+    )
+
+
+@pytest.fixture(scope="module")
+def pool():
+    with ParserPool(2, timeout_s=20, memory_mb=256) as p:
+        yield p
+
+
+def test_pool_results_equal_in_process_results(pool):
+    body = (FIXTURES / "rss20_basic.xml").read_bytes()
+    assert pool.parse(body, source_id="s", now=NOW) == parse_feed(body, source_id="s", now=NOW)
+
+
+def test_a_parse_over_time_is_killed_and_the_pool_keeps_working(pool):
+    slow = big_feed(30_000)  # takes seconds to parse; far more than the 0.3 s allowed
+    result = pool.parse(slow, source_id="s", now=NOW, timeout_s=0.3)
+    assert (result.error, result.items) == ("parse_timeout", ())
+    for _ in range(3):  # both workers, including the replacement
+        assert [i.title for i in pool.parse(SMALL, source_id="s", now=NOW).items] == ["ok"]
+
+
+def test_a_parse_over_memory_is_an_error_value_and_the_pool_keeps_working():
+    huge = b'<rss version="2.0"><channel><item><title>x</title><description>'
+    huge += b"a" * (48 * 1024 * 1024) + b"</description></item></channel></rss>"
+    with ParserPool(1, timeout_s=30, memory_mb=150) as small_pool:
+        result = small_pool.parse(huge, source_id="s", now=NOW)
+        assert (result.error, result.items) == ("parse_memory", ())
+        assert small_pool.parse(SMALL, source_id="s", now=NOW).items[0].title == "ok"
+
+
+def test_a_worker_killed_while_idle_is_replaced_transparently():
+    with ParserPool(1, timeout_s=20) as p:
+        assert p.parse(SMALL, source_id="s", now=NOW).error is None
+        (worker,) = p._workers
+        os.kill(worker.proc.pid, signal.SIGKILL)
+        worker.proc.wait()
+        assert p.parse(SMALL, source_id="s", now=NOW).items[0].title == "ok"
+
+
+def test_the_pool_is_thread_safe(pool):
+    bodies = {n: big_feed(n) for n in range(1, 9)}
+    counts: dict[int, int] = {}
+
+    def work(n: int) -> None:
+        counts[n] = len(pool.parse(bodies[n], source_id="s", now=NOW).items)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in bodies]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert counts == {n: n for n in bodies}
+
+
+def test_bounded_parse_of_entity_bombs_is_refused_up_front():
+    body = (FIXTURES / "billion_laughs.xml").read_bytes()
+    assert parse_feed_bounded(body, source_id="s", now=NOW, timeout_s=5).error == "xml_entities"
+
+
+def test_deeply_nested_markup_is_an_error_value_or_a_feed_never_a_crash(pool):
+    nested = b"<div>" * 200_000 + b"deep" + b"</div>" * 200_000
+    body = b'<rss version="2.0"><channel><title>T</title><item><title>n</title><guid>n</guid><description>'
+    body += nested.replace(b"<", b"&lt;").replace(b">", b"&gt;") + b"</description></item></channel></rss>"
+    result = pool.parse(body, source_id="s", now=NOW, timeout_s=20)
+    assert result.error in (None, "parse_timeout", "parse_memory", "parse_failed")
+    if result.error is None:
+        assert result.items[0].body == "deep"
+
+
+# --- fetched, then parsed ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def server():
+    with HostileServer() as srv:
+        bomb = (FIXTURES / "billion_laughs.xml").read_bytes()
+        srv.route("/laughs", lambda h: respond(h, 200, bomb, {"Content-Type": "application/rss+xml"}))
+        page = (FIXTURES / "html_page.html").read_bytes()
+        srv.route("/html", lambda h: respond(h, 200, page, {"Content-Type": "text/html; charset=utf-8"}))
+        latin = (FIXTURES / "charset_http_utf8_xml_latin1.xml").read_bytes()
+        srv.route(
+            "/latin", lambda h: respond(h, 200, latin, {"Content-Type": "application/rss+xml; charset=utf-8"})
+        )
+        import gzip
+
+        feed = gzip.compress((FIXTURES / "atom10_basic.xml").read_bytes())
+        srv.route("/gz", lambda h: serve_gzip(h, feed, declare_length=True))
+        yield srv
+
+
+@pytest.mark.parametrize(
+    ("path", "error", "titles"),
+    [
+        ("/laughs", "xml_entities", []),
+        ("/html", "not_a_feed", []),
+        ("/latin", None, ["Café crème, Zürich"]),
+        ("/gz", None, ["Korea-US 2+2 trade talks", "Plain & simple"]),
+    ],
+)
+def test_fetched_then_parsed(server, pool, path, error, titles):
+    with make_session() as session:
+        got = fetch(
+            "src",
+            server.url(path),
+            etag=None,
+            last_modified=None,
+            session=session,
+            policy=FetchPolicy(allow_hosts=frozenset({server.host_port})),
+        )
+    assert got.error is None and got.body
+    result = pool.parse(got.body, source_id="src", now=NOW, content_type=got.content_type, base_url=got.url)
+    assert result.error == error
+    assert [i.title for i in result.items] == titles
