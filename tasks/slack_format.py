@@ -1,0 +1,588 @@
+"""Slack messages for alerts: Block Kit blocks plus a fallback text. Pure: plain values in, dicts out.
+
+Every string that came from the internet (titles, places, names, URLs, error texts) is hostile:
+- control and bidi-override characters are removed, whitespace collapsed;
+- in mrkdwn, `&`, `<`, `>` are escaped, so `<!channel>`, `<@U123>` and `<https://evil|click>` arrive as inert
+  text, and mrkdwn text objects are sent `verbatim` (Slack does not auto-link or auto-mention in them);
+- bare `@channel` / `@here` / `@everyone` get a word joiner after the `@`;
+- only http(s) URLs become links (no user-info part, bounded length); anything else is shown as text only;
+- in plain_text objects (the header) `<` and `>` become `‹` and `›`.
+Block Kit limits are respected by construction and checked at the end: header 150 characters, section text
+3000, at most 50 blocks, fallback text 4000; anything longer is cut cleanly with "…" (never inside an
+escape or a link).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+HEADER_MAX = 150
+SECTION_MAX = 3000
+CONTEXT_MAX = 2000  # per context element
+BLOCKS_MAX = 50
+TEXT_MAX = 4000
+EVIDENCE_SHOWN = 8  # links listed under an alert; the rest is counted
+ELLIPSIS = "…"
+
+PRIMARY_SOURCE_KINDS = frozenset({"ustr", "federal_register"})
+# official hosts: the host itself or any subdomain counts
+PRIMARY_HOSTS = (
+    "ustr.gov",
+    "federalregister.gov",
+    "whitehouse.gov",
+    "treasury.gov",
+    "commerce.gov",
+    "trade.gov",
+    "state.gov",
+    "cbp.gov",
+    "usitc.gov",
+    "govinfo.gov",
+    "trade.ec.europa.eu",
+    "ec.europa.eu",
+    "consilium.europa.eu",
+    "motie.go.kr",
+    "mofa.go.kr",
+    "moef.go.kr",
+    "korea.kr",
+    "meti.go.jp",
+    "mofa.go.jp",
+    "kantei.go.jp",
+    "gov.uk",
+    "canada.ca",
+    "international.gc.ca",
+    "mofcom.gov.cn",
+    "commerce.gov.in",
+    "pib.gov.in",
+    "gob.mx",
+    "dfat.gov.au",
+    "mfat.govt.nz",
+    "moit.gov.vn",
+    "mti.gov.sg",
+)
+
+KIND_TITLES = {
+    "new_meeting": "New meeting",
+    "meeting_update": "Meeting update",
+    "new_deadline": "New deadline",
+    "deadline_change": "Deadline moved",
+    "source_down": "Source down",
+    "source_recovered": "Source recovered",
+    "source_gone": "Source gone",
+}
+KIND_EMOJI = {
+    "new_meeting": "🤝",
+    "meeting_update": "🔄",
+    "new_deadline": "⏰",
+    "deadline_change": "📆",
+    "source_down": "⚠️",
+    "source_recovered": "✅",
+    "source_gone": "🪦",
+}
+FIELD_LABELS = {
+    "status": "Status",
+    "meeting_date": "Date",
+    "date_precision": "Date precision",
+    "location": "Where",
+    "format": "Format",
+    "officials": "Officials",
+    "parties": "Parties",
+}
+
+_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+_BROADCAST = re.compile(r"(?i)@(?=(?:channel|everyone|here)\b)")
+_CODE = re.compile(r"^[A-Z]{2}$")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One report of an event: an item, its source. Read from mentions ⋈ items ⋈ sources at delivery time."""
+
+    item_id: str
+    title: str
+    url: str | None
+    source_id: str
+    source_kind: str | None = None
+    source_url: str | None = None
+    published_at: datetime | None = None
+
+    @property
+    def primary(self) -> bool:
+        return is_primary(self.source_kind, self.url, self.source_url)
+
+
+@dataclass(frozen=True)
+class SlackMessage:
+    text: str  # fallback (notifications, clients without blocks); mrkdwn, escaped
+    blocks: tuple[dict, ...]
+
+
+# ---------------------------------------------------------------- hostile text
+
+
+def clean(value: Any, *, max_len: int | None = None) -> str:
+    """One line of plain text: invisible/control characters removed, whitespace collapsed, length bounded."""
+    s = "" if value is None else str(value)
+    s = " ".join(_INVISIBLE.sub("", s).split())
+    s = _BROADCAST.sub("@\u2060", s)
+    return truncate(s, max_len) if max_len is not None else s
+
+
+def truncate(s: str, limit: int) -> str:
+    if len(s) <= limit:
+        return s
+    return s[: max(0, limit - 1)].rstrip() + ELLIPSIS
+
+
+def esc(s: str) -> str:
+    """Escape the three characters Slack's mrkdwn gives meaning to."""
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def mrkdwn(value: Any, limit: int = SECTION_MAX) -> str:
+    """Hostile text → escaped mrkdwn of at most `limit` characters, cut before an escape, never inside one."""
+    raw = clean(value)
+    out = esc(raw)
+    if len(out) <= limit:
+        return out
+    n = limit - 1
+    while n > 0:
+        out = esc(raw[:n].rstrip())
+        if len(out) + 1 <= limit:
+            return out + ELLIPSIS
+        n -= len(out) + 1 - limit
+    return ELLIPSIS
+
+
+def plain(value: Any, limit: int) -> str:
+    """Hostile text → a plain_text object's text: no angle brackets at all."""
+    return truncate(clean(value).replace("<", "‹").replace(">", "›"), limit)
+
+
+def safe_url(url: Any) -> str | None:
+    """The URL ready for `<url|label>`, or None when it must not be a link (not http(s), user-info, too long)."""
+    if not isinstance(url, str):
+        return None
+    url = url.strip()
+    if not url or len(url) > 1500 or _INVISIBLE.search(url) or any(c.isspace() for c in url):
+        return None
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not host or "@" in parts.netloc:
+        return None
+    target = url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
+    return target if len(target) <= 2000 else None  # a line of evidence must fit a section with room to spare
+
+
+def link(url: Any, label: Any, *, label_max: int = 200) -> str:
+    """`<url|label>` for a safe http(s) URL, else the label alone as text."""
+    text = mrkdwn(label, label_max) or mrkdwn(url, label_max)
+    target = safe_url(url)
+    if target is None:
+        return text
+    return f"<{target}|{text or target}>"
+
+
+def host_of(url: Any) -> str | None:
+    if not isinstance(url, str):
+        return None
+    try:
+        host = urlsplit(url.strip()).hostname
+    except ValueError:
+        return None
+    return host.lower().rstrip(".") if host else None
+
+
+def is_primary(source_kind: str | None, url: str | None, source_url: str | None = None) -> bool:
+    """An official source: a primary source kind, or the item's (or its source's) host is an official site."""
+    if source_kind in PRIMARY_SOURCE_KINDS:
+        return True
+    for candidate in (url, source_url):
+        host = host_of(candidate)
+        if host and any(host == h or host.endswith("." + h) for h in PRIMARY_HOSTS):
+            return True
+    return False
+
+
+def order_evidence(evidence: Iterable[Evidence]) -> list[Evidence]:
+    """Primary sources first, then outlets; newest first within each."""
+
+    def key(e: Evidence):
+        ts = e.published_at.timestamp() if e.published_at else float("-inf")
+        return (not e.primary, -ts, e.source_id, e.item_id)
+
+    return sorted(evidence, key=key)
+
+
+# ---------------------------------------------------------------- values
+
+
+def flag(code: Any) -> str:
+    """🇰🇷 KR for an ISO 3166-1 alpha-2 code (or EU); anything else is shown as cleaned text."""
+    c = clean(code, max_len=12)
+    if _CODE.match(c):
+        return "".join(chr(0x1F1E6 + ord(ch) - ord("A")) for ch in c) + " " + c
+    return c
+
+
+def parties_text(codes: Any) -> str:
+    if not isinstance(codes, list | tuple):
+        return ""
+    return " – ".join(flag(c) for c in codes[:12]) + (f" +{len(codes) - 12}" if len(codes) > 12 else "")
+
+
+def _as_date(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def _as_datetime(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def format_date(value: Any, precision: str | None = "day") -> str:
+    """'Thu 24 Apr 2025', 'week of 28 Apr 2025', 'July 2025'; 'date not announced' when unknown."""
+    d = _as_date(value)
+    if d is None:
+        return "date not announced"
+    if precision == "month":
+        return d.strftime("%B %Y")
+    if precision == "week":
+        return f"week of {d.day} {d.strftime('%b %Y')}"
+    return f"{d.strftime('%a')} {d.day} {d.strftime('%b %Y')}"
+
+
+def format_instant(value: Any) -> str | None:
+    dt = _as_datetime(value)
+    if dt is None:
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC).strftime("%H:%M UTC")
+
+
+def _names(values: Any, limit: int = 12) -> str:
+    if not isinstance(values, list | tuple):
+        return clean(values, max_len=300)
+    names = [clean(v, max_len=100) for v in values if clean(v)]
+    more = f" +{len(names) - limit} more" if len(names) > limit else ""
+    return ", ".join(names[:limit]) + more
+
+
+def _change_value(field: str, value: Any, precision: str | None = None) -> str:
+    if value is None or value == "" or value == []:
+        return "—"
+    if field == "meeting_date":
+        return format_date(value, precision or "day")
+    if field in ("officials", "parties"):
+        return parties_text(value) if field == "parties" else _names(value)
+    return clean(value, max_len=200)
+
+
+# ---------------------------------------------------------------- message parts
+
+
+def header_block(text: str) -> dict:
+    return {"type": "header", "text": {"type": "plain_text", "text": plain(text, HEADER_MAX), "emoji": True}}
+
+
+def section_block(lines: Sequence[str]) -> dict:
+    return {
+        "type": "section",
+        "text": {"type": "mrkdwn", "text": join_lines(lines, SECTION_MAX), "verbatim": True},
+    }
+
+
+def context_block(text: str) -> dict:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:CONTEXT_MAX], "verbatim": True}]}
+
+
+def join_lines(lines: Sequence[str], limit: int) -> str:
+    """Join already-escaped lines; whole lines only, with "…" when the rest does not fit."""
+    out: list[str] = []
+    size = 0
+    for line in lines:
+        extra = len(line) + (1 if out else 0)
+        if size + extra > limit - 2:
+            if not out:  # a single oversize line: cut it at a safe point (before any '<' or '&')
+                cut = line[: limit - 1]
+                for ch in "<&":
+                    pos = cut.rfind(ch)
+                    if pos != -1 and (">" if ch == "<" else ";") not in cut[pos:]:
+                        cut = cut[:pos]
+                return cut.rstrip() + ELLIPSIS
+            out.append(ELLIPSIS)
+            break
+        out.append(line)
+        size += extra
+    return "\n".join(out)
+
+
+def _facts_meeting(event: Mapping[str, Any]) -> list[str]:
+    lines = [f"*Parties:* {mrkdwn(parties_text(event.get('parties')), 600)}"]
+    lines.append(f"*When:* {format_date(event.get('meeting_date'), event.get('date_precision'))}")
+    if event.get("location"):
+        lines.append(f"*Where:* {mrkdwn(event.get('location'), 300)}")
+    if event.get("format"):
+        lines.append(f"*Format:* {mrkdwn(event.get('format'), 100)}")
+    if event.get("status"):
+        lines.append(f"*Status:* {mrkdwn(event.get('status'), 100)}")
+    if event.get("officials"):
+        lines.append(f"*Officials:* {mrkdwn(_names(event.get('officials')), 1500)}")
+    return lines
+
+
+def _due_text(event: Mapping[str, Any]) -> str:
+    due = format_date(event.get("due_date"), "day")
+    at = format_instant(event.get("due_at"))
+    return f"{due}, {at}" if at else due
+
+
+def _facts_deadline(event: Mapping[str, Any]) -> list[str]:
+    lines = [f"*What:* {mrkdwn(event.get('subject'), 500)}", f"*Due:* {_due_text(event)}"]
+    if event.get("countries"):
+        lines.append(f"*Countries:* {mrkdwn(parties_text(event.get('countries')), 600)}")
+    return lines
+
+
+def _facts_source(event: Mapping[str, Any]) -> list[str]:
+    lines = [f"*Source:* {mrkdwn(event.get('source_id'), 200)}"]
+    if event.get("url"):
+        lines.append(f"*URL:* {link(event.get('url'), event.get('url'), label_max=300)}")
+    if event.get("error"):
+        lines.append(f"*Error:* {mrkdwn(event.get('error'), 1000)}")
+    if event.get("error_streak"):
+        lines.append(f"*Failures in a row:* {mrkdwn(event.get('error_streak'), 20)}")
+    return lines
+
+
+def change_lines(payload: Mapping[str, Any]) -> list[str]:
+    """What changed, as mrkdwn lines: 'Status: scheduled → held', 'Due: ~9 Jul~ → 1 Aug'."""
+    change = payload.get("change") or {}
+    if not isinstance(change, Mapping):
+        return []
+    if payload.get("kind") == "deadline_change":
+        old = format_date(change.get("old_date"), "day")
+        new = format_date(change.get("new_date"), "day")
+        return [f"*Due:* ~{old}~ → *{new}*"]
+    event = payload.get("event") or {}
+    lines = []
+    for field, diff in list(change.items())[:20]:
+        if not isinstance(diff, Mapping):
+            continue
+        label = FIELD_LABELS.get(field, clean(field, max_len=40))
+        precision = event.get("date_precision") if isinstance(event, Mapping) else None
+        old = _change_value(field, diff.get("old"), precision)
+        new = _change_value(field, diff.get("new"), precision)
+        lines.append(f"*{mrkdwn(label, 60)}:* {mrkdwn(old, 600)} → {mrkdwn(new, 600)}")
+    return lines
+
+
+def evidence_lines(evidence: Sequence[Evidence], reports: int | None = None) -> list[str]:
+    """'*Evidence* (12 reports)' then up to EVIDENCE_SHOWN links, official sources first, then '+n more'."""
+    ordered = order_evidence(evidence)
+    total = max(reports or 0, len(ordered))
+    if total == 0:
+        return []
+    lines = [f"*Evidence* ({total} report{'s' if total != 1 else ''})"]
+    for e in ordered[:EVIDENCE_SHOWN]:
+        mark = "🏛️ " if e.primary else ""
+        lines.append(f"• {mark}{link(e.url, e.title or e.url)} — {mrkdwn(e.source_id, 80)}")
+    if total > min(len(ordered), EVIDENCE_SHOWN):
+        lines.append(f"• +{total - min(len(ordered), EVIDENCE_SHOWN)} more")
+    return lines
+
+
+def _title(kind: str, event: Mapping[str, Any]) -> str:
+    label = KIND_TITLES.get(kind, clean(kind, max_len=40) or "Alert")
+    emoji = KIND_EMOJI.get(kind, "🔔")
+    if kind in ("new_meeting", "meeting_update"):
+        what = parties_text(event.get("parties"))
+    elif kind in ("new_deadline", "deadline_change"):
+        what = clean(event.get("subject"), max_len=120)
+    else:
+        what = clean(event.get("source_id"), max_len=120)
+    return f"{emoji} {label}: {what}" if what else f"{emoji} {label}"
+
+
+def _facts(event_kind: str, event: Mapping[str, Any]) -> list[str]:
+    if event_kind == "meeting":
+        return _facts_meeting(event)
+    if event_kind == "deadline":
+        return _facts_deadline(event)
+    return _facts_source(event)
+
+
+def _fallback(title: str, lines: Sequence[str]) -> str:
+    return join_lines([mrkdwn(title, 300), *lines], TEXT_MAX)
+
+
+def _finish(text: str, blocks: list[dict]) -> SlackMessage:
+    if len(blocks) > BLOCKS_MAX:
+        blocks = blocks[: BLOCKS_MAX - 1] + [context_block(ELLIPSIS)]
+    return SlackMessage(text=text[:TEXT_MAX], blocks=tuple(blocks))
+
+
+def _event_of(payload: Mapping[str, Any]) -> Mapping[str, Any]:
+    event = payload.get("event")
+    return event if isinstance(event, Mapping) else {}
+
+
+# ---------------------------------------------------------------- messages
+
+
+def alert_message(
+    payload: Mapping[str, Any], evidence: Sequence[Evidence] = (), *, reports: int | None = None
+) -> SlackMessage:
+    """The top-level message for one alert: what happened, the facts, what changed, the evidence."""
+    kind = str(payload.get("kind", ""))
+    event_kind = str(payload.get("event_kind", ""))
+    event = _event_of(payload)
+    title = _title(kind, event)
+    facts = _facts(event_kind, event)
+    changes = change_lines(payload) if kind in ("meeting_update", "deadline_change") else []
+    ev = evidence_lines(evidence, reports if reports is not None else payload.get("reports"))
+    blocks = [header_block(title)]
+    if changes:
+        blocks.append(section_block(["*What changed*", *changes]))
+    blocks.append(section_block(facts))
+    if ev:
+        blocks.append(section_block(ev))
+    blocks.append(
+        context_block(f"tradewatch · {mrkdwn(event_kind, 20)} `{mrkdwn(payload.get('event_id'), 80)}`")
+    )
+    summary = [*changes, *facts]
+    if ev:
+        summary.append(ev[0])
+    return _finish(_fallback(title, summary), blocks)
+
+
+def thread_reply(payload: Mapping[str, Any], evidence: Sequence[Evidence] = ()) -> SlackMessage:
+    """A reply in the event's thread: the change and the report that triggered it."""
+    kind = str(payload.get("kind", ""))
+    emoji = KIND_EMOJI.get(kind, "🔔")
+    label = KIND_TITLES.get(kind, "Update")
+    changes = change_lines(payload)
+    if not changes:
+        changes = ["Reported again."] if kind.startswith("new_") else []
+    trigger = [e for e in evidence if e.item_id == payload.get("item_id")]
+    source = [f"*Source:* {link(e.url, e.title or e.url)} — {mrkdwn(e.source_id, 80)}" for e in trigger[:1]]
+    lines = [f"{emoji} *{mrkdwn(label, 60)}*", *changes, *source]
+    return _finish(join_lines(lines, TEXT_MAX), [section_block(lines)])
+
+
+def current_state(
+    event_kind: str,
+    event_id: str,
+    event: Mapping[str, Any],
+    evidence: Sequence[Evidence] = (),
+    *,
+    reports: int | None = None,
+    changed: str | None = None,
+) -> SlackMessage:
+    """The parent message of an event's thread, rewritten (chat.update) to show the event as it is now."""
+    kind = {"meeting": "new_meeting", "deadline": "new_deadline"}.get(event_kind, "")
+    emoji = KIND_EMOJI.get(kind, "🔔")
+    noun = {"meeting": "Meeting", "deadline": "Deadline"}.get(event_kind, "Event")
+    what = (
+        parties_text(event.get("parties"))
+        if event_kind == "meeting"
+        else clean(event.get("subject"), max_len=120)
+    )
+    title = f"{emoji} {noun}: {what}" if what else f"{emoji} {noun}"
+    facts = _facts(event_kind, event)
+    ev = evidence_lines(evidence, reports)
+    blocks = [header_block(title), section_block(facts)]
+    if ev:
+        blocks.append(section_block(ev))
+    note = f"updated {mrkdwn(changed, 100)} · " if changed else ""
+    blocks.append(context_block(f"tradewatch · {note}current state; changes are in the thread"))
+    return _finish(_fallback(title, facts), blocks)
+
+
+def flood_digest(entries: Sequence[str], total: int) -> SlackMessage:
+    """One message instead of a flood: 'N new events (too many to post one by one)', then their summaries."""
+    title = f"📋 {total} new events (too many to post one by one)"
+    lines = [f"• {mrkdwn(e, 300)}" for e in entries[:100]]
+    if total > len(lines):
+        lines.append(f"• +{total - len(lines)} more (see `tradewatch` meetings and deadlines)")
+    blocks = [header_block(title)]
+    chunk: list[str] = []
+    size = 0
+    for line in lines:  # several sections, each within the section limit, at most BLOCKS_MAX in all
+        if size + len(line) + 1 > SECTION_MAX - 2 and chunk:
+            blocks.append(section_block(chunk))
+            chunk, size = [], 0
+        chunk.append(line)
+        size += len(line) + 1
+    if chunk:
+        blocks.append(section_block(chunk))
+    return _finish(_fallback(title, lines), blocks)
+
+
+def console_text(
+    payload: Mapping[str, Any], evidence: Sequence[Evidence] = (), *, reports: int | None = None
+) -> str:
+    """The alert as plain terminal text (no mrkdwn, no escapes; control characters removed)."""
+    kind = str(payload.get("kind", ""))
+    event_kind = str(payload.get("event_kind", ""))
+    event = _event_of(payload)
+    lines = [_title(kind, event)]
+    if kind == "deadline_change":
+        change = payload.get("change") or {}
+        lines.append(f"  Due: {format_date(change.get('old_date'))} → {format_date(change.get('new_date'))}")
+    elif kind == "meeting_update":
+        for field, diff in (payload.get("change") or {}).items():
+            if isinstance(diff, Mapping):
+                label = FIELD_LABELS.get(field, clean(field, max_len=40))
+                precision = event.get("date_precision")
+                lines.append(
+                    f"  {label}: {_change_value(field, diff.get('old'), precision)} → "
+                    f"{_change_value(field, diff.get('new'), precision)}"
+                )
+    if event_kind == "meeting":
+        lines.append(f"  When: {format_date(event.get('meeting_date'), event.get('date_precision'))}")
+        for key, label in (("location", "Where"), ("format", "Format"), ("status", "Status")):
+            if event.get(key):
+                lines.append(f"  {label}: {clean(event.get(key), max_len=300)}")
+        if event.get("officials"):
+            lines.append(f"  Officials: {_names(event.get('officials'))}")
+    elif event_kind == "deadline":
+        lines.append(f"  Due: {_due_text(event)}")
+    else:
+        for key in ("url", "error", "error_streak"):
+            if event.get(key):
+                lines.append(f"  {key}: {clean(event.get(key), max_len=500)}")
+    ordered = order_evidence(evidence)
+    total = max(reports or payload.get("reports") or 0, len(ordered))
+    if total:
+        lines.append(f"  Evidence ({total} reports):")
+        for e in ordered[:EVIDENCE_SHOWN]:
+            url = e.url if safe_url(e.url) else ""
+            mark = "[official] " if e.primary else ""
+            lines.append(
+                f"    - {mark}{clean(e.title, max_len=200)} ({clean(e.source_id, max_len=80)}) {url}".rstrip()
+            )
+    return "\n".join(lines)
