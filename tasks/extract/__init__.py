@@ -1,0 +1,34 @@
+"""Extraction: one Item in, Findings out (relevance, countries, meetings, deadlines). Pure.
+
+from tasks.extract import extract, ExtractConfig
+findings = extract(item)                      # defaults: every country watched
+findings = extract(item, ExtractConfig.from_dict(toml["extract"]))
+"""
+
+from __future__ import annotations
+
+from tasks.extract.config import ExtractConfig
+from tasks.extract.context import build_context
+from tasks.extract.deadlines import extract_deadlines
+from tasks.extract.gazetteer import load_gazetteer
+from tasks.extract.meetings import extract_meetings
+from tasks.extract.relevance import judge
+from tasks.models import Findings, Item
+
+__all__ = ["ExtractConfig", "extract"]
+
+
+def extract(item: Item, config: ExtractConfig | None = None) -> Findings:
+    config = config or ExtractConfig()
+    gaz = load_gazetteer(config.gazetteer_path)
+    ctx = build_context(item, gaz, config)
+    meetings = extract_meetings(ctx)
+    deadlines = extract_deadlines(ctx)
+    for code in {c for m in meetings for c in m.parties} | {c for d in deadlines for c in d.countries}:
+        if code not in ctx.country_counts:
+            ctx.country_counts[code] = 1
+    verdict = judge(ctx, len(meetings), len(deadlines))
+    countries = tuple(sorted(c for c in ctx.country_counts if config.watches(c)))
+    if not verdict.relevant:
+        return Findings(item.item_id, False, verdict.reason, countries)
+    return Findings(item.item_id, True, verdict.reason, countries, tuple(meetings), tuple(deadlines))

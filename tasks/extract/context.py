@@ -1,0 +1,96 @@
+"""Everything extraction needs to know about one item before reading its sentences."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+
+from tasks.extract.config import ExtractConfig
+from tasks.extract.dates import reference_date
+from tasks.extract.gazetteer import CountryMention, Gazetteer
+from tasks.extract.officials import OfficialMention, Registry, collect_registry, find_officials
+from tasks.extract.sentences import Sentence, fold, item_sentences, read_dateline
+from tasks.models import Item, Official
+
+_LOCATIVE = re.compile(
+    r"(?:\b(?:in|at|to|into|near|via|for|toward|towards|outside|inside|across|around|visit|visiting|visited|"
+    r"island of|capital|arrived in|landed in|returning from)\s+(?:the\s+)?(?:(?!with\b|and\b|talks\b)[a-z]+\s+){0,2}|[A-Z][a-z]+,\s+)$"
+)
+
+
+@dataclass
+class ItemContext:
+    item: Item
+    gaz: Gazetteer
+    config: ExtractConfig
+    sentences: list[Sentence]
+    ref: date
+    registry: Registry
+    dateline_place: str | None
+    country_counts: Counter
+    undated_meetings: int = 0  # encounters told without a date (no mention, but evidence of trade talks)
+
+    def countries_in(self, text: str) -> list[CountryMention]:
+        return self.gaz.find_countries(text)
+
+    def party_countries(self, text: str) -> list[CountryMention]:
+        """Country mentions that name a government, not a place ("in Washington" is a place)."""
+        folded = fold(text)
+        out = []
+        for c in self.gaz.find_countries(text):
+            if c.kind == "city":
+                continue
+            before = folded[max(0, c.start - 40) : c.start]
+            if c.kind in ("capital", "name") and _LOCATIVE.search(before):
+                continue
+            out.append(c)
+        return out
+
+    def officials_in(self, text: str) -> list[OfficialMention]:
+        out = []
+        for m in find_officials(text, self.gaz, self.registry):
+            out.append(m if m.official.country else _fill_country(m, self))
+        return out
+
+    def main_countries(self, k: int = 2) -> list[str]:
+        return [c for c, _ in self.country_counts.most_common(k)]
+
+
+def _fill_country(m: OfficialMention, ctx: ItemContext) -> OfficialMention:
+    """An official whose country the text does not give: the item's most named country that uses such titles."""
+    role = (m.official.role or "").lower()
+    ranked = [c for c, _ in ctx.country_counts.most_common()]
+    for code in ranked:
+        if code == "US" and "minister" in role:
+            continue
+        if code == "EU" and "commissioner" not in role and "president" not in role:
+            continue
+        official = Official(m.official.name, m.official.role, code)
+        return OfficialMention(official, m.start, m.end, m.leader, m.background)
+    return m
+
+
+def build_context(item: Item, gaz: Gazetteer, config: ExtractConfig) -> ItemContext:
+    sentences = item_sentences(item.title, item.summary, item.body)
+    dl = read_dateline(item.body)
+    zone = gaz.zone_for_place(dl.place, dl.region) if dl else None
+    ref = reference_date(item.published_at, item.published_offset_min, zone, dl.month_day if dl else None)
+    if ref is None:
+        ref = date.today()
+    registry = collect_registry([s.text for s in sentences], gaz)
+    counts: Counter = Counter()
+    ctx = ItemContext(item, gaz, config, sentences, ref, registry, dl.place if dl else None, counts)
+    for s in sentences:
+        for c in ctx.party_countries(s.text):
+            counts[c.code] += 1
+    if dl:  # the dateline's country: where the story is told from
+        code = gaz.place_country(dl.place) or (gaz.place_country(dl.region) if dl.region else None)
+        if code:
+            counts[code] += 1
+    for s in sentences:
+        for m in find_officials(s.text, gaz, registry):
+            if m.official.country and not m.background:
+                counts[m.official.country] += 1
+    return ctx

@@ -1,0 +1,365 @@
+"""Find date expressions in a sentence and resolve them against a local reference date.
+
+Everything is relative to `ref`, the local date at the dateline's place when the item was
+published (see `reference_date`). Weekdays are resolved with a tense: "met on Thursday" is the
+last Thursday, "will meet on Thursday" the next one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+MONTHS = {
+    "january": 1,
+    "jan": 1,
+    "february": 2,
+    "feb": 2,
+    "march": 3,
+    "mar": 3,
+    "april": 4,
+    "apr": 4,
+    "may": 5,
+    "june": 6,
+    "jun": 6,
+    "july": 7,
+    "jul": 7,
+    "august": 8,
+    "aug": 8,
+    "september": 9,
+    "sept": 9,
+    "sep": 9,
+    "october": 10,
+    "oct": 10,
+    "november": 11,
+    "nov": 11,
+    "december": 12,
+    "dec": 12,
+}
+WEEKDAYS = {"monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6}
+
+_MON = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan\.?|Feb\.?|Mar\.?|Apr\.?|Jun\.?|Jul\.?|Aug\.?|Sept\.?|Sep\.?|Oct\.?|Nov\.?|Dec\.?)"
+_WD = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_PART = r"(?:\s+(?:morning|afternoon|evening|night))?"
+
+ZONES = {
+    "edt": -240,
+    "est": -300,
+    "et": None,
+    "eastern daylight time": -240,
+    "eastern standard time": -300,
+    "eastern time": None,
+    "u.s. eastern time": None,
+    "washington time": None,
+    "kst": 540,
+    "korea time": 540,
+    "seoul time": 540,
+    "jst": 540,
+    "japan time": 540,
+    "tokyo time": 540,
+    "cet": 60,
+    "cest": 120,
+    "brussels time": None,
+    "gmt": 0,
+    "utc": 0,
+    "bst": 60,
+    "ist": 330,
+}
+_ZONE_TZ = {
+    "et": "America/New_York",
+    "eastern time": "America/New_York",
+    "u.s. eastern time": "America/New_York",
+    "washington time": "America/New_York",
+    "brussels time": "Europe/Brussels",
+}
+
+
+@dataclass(frozen=True)
+class DateRef:
+    start: int
+    end: int
+    text: str
+    date: date | None
+    precision: str | None  # "day" | "week" | "month"
+    kind: str  # "absolute" | "weekday" | "relative" | "period"
+    at: datetime | None = None  # an instant, when a time and a zone are given
+    vague: bool = False  # "early July", "mid-May", "before April is out": no day-precise value
+
+
+def monday(d: date) -> date:
+    return d - timedelta(days=d.weekday())
+
+
+def month_start(d: date) -> date:
+    return d.replace(day=1)
+
+
+def add_months(d: date, n: int) -> date:
+    y, m = divmod(d.month - 1 + n, 12)
+    return date(d.year + y, m + 1, 1)
+
+
+def closest_year(month: int, day: int, ref: date) -> date | None:
+    best = None
+    for y in (ref.year - 1, ref.year, ref.year + 1):
+        try:
+            cand = date(y, month, day)
+        except ValueError:
+            continue
+        if best is None or abs((cand - ref).days) < abs((best - ref).days):
+            best = cand
+    return best
+
+
+def reference_date(
+    published_at: datetime | None,
+    offset_min: int | None,
+    zone: str | None,
+    dateline_md: tuple[int, int] | None = None,
+) -> date | None:
+    """The local date at the dateline's place (or the outlet's own offset) when the item was published."""
+    if published_at is None:
+        return None
+    if zone:
+        local = published_at.astimezone(ZoneInfo(zone)).date()
+    elif offset_min is not None:
+        local = published_at.astimezone(timezone(timedelta(minutes=offset_min))).date()
+    else:
+        local = published_at.date()
+    if dateline_md:
+        stated = closest_year(dateline_md[0], dateline_md[1], local)
+        if stated and abs((stated - local).days) <= 2:
+            return stated
+    return local
+
+
+FUTURE_CUES = re.compile(
+    r"\b(will|would|shall|is to|are to|was to|were to|to (?:meet|hold|visit|see|travel|begin|start|open|attend|sit|speak|talk|join|take)|"
+    r"set to|set for|due to|is due|are due|was due|were due|scheduled|expected|plans?|planned|planning|upcoming|"
+    r"intends?|aims?|arrange|going to|ahead of|prepares?|preparing|will be|heads? (?:to|for|back)|leaves|"
+    r"leaving|travels|is traveling|is travelling|flies|is flying|coming|next|later)\b",
+    re.I,
+)
+PAST_CUES = re.compile(
+    r"\b(met|held|spoke|talked|sat|had|was|were|did|said|told|agreed|took|received|joined|discussed|"
+    r"hosted|visited|signed|ended|began|opened|concluded|wrapped|called|announced|arrived|landed|left|"
+    r"returned|followed|touched|earlier|previous|last|ago|after|since|flew|went|came|posted|wrote)\b",
+    re.I,
+)
+
+
+_FUTURE_PASSIVE = re.compile(r"\b(will|would|shall|to)\s+(?:be|have)\s+[a-z]+", re.I)
+
+
+def _future_passive(text: str) -> str:
+    """ "will be held" is future: keep the length, drop the participle."""
+    return _FUTURE_PASSIVE.sub(lambda m: "will" + " " * (len(m.group(0)) - 4), text)
+
+
+def tense_before(text: str, pos: int, default: str | None) -> str | None:
+    """'future' or 'past' from the cue words closest before `pos` in the same clause."""
+    window = _future_passive(text[max(0, pos - 90) : pos])
+    window = re.split(
+        r"[;:]|,\s+(?:and|but|while|as|when|which|who)\b|\b(?:after|before|while|when)\b", window
+    )[-1]
+    last_f = [m.end() for m in FUTURE_CUES.finditer(window)]
+    last_p = [m.end() for m in PAST_CUES.finditer(window)]
+    if last_f and (not last_p or last_f[-1] > last_p[-1]):
+        return "future"
+    if last_p:
+        return "past"
+    return default
+
+
+def sentence_tense(text: str, headline: bool = False) -> str | None:
+    text = _future_passive(text)
+    f = len(FUTURE_CUES.findall(text))
+    p = len(PAST_CUES.findall(text))
+    if headline:
+        if re.search(r"\b(to|will|set|eyes?|plans?|heads?)\b", text, re.I):
+            return "future" if f else "past"
+        return "past"
+    if f > p:
+        return "future"
+    if p:
+        return "past"
+    return None
+
+
+def resolve_weekday(ref: date, weekday: int, direction: str | None, modifier: str = "") -> date:
+    delta = weekday - ref.weekday()
+    if modifier == "this":
+        return ref + timedelta(days=delta)
+    if modifier == "last":
+        back = (ref.weekday() - weekday) % 7 or 7
+        return ref - timedelta(days=back)
+    if modifier == "next":
+        fwd = (weekday - ref.weekday()) % 7 or 7
+        return ref + timedelta(days=fwd)
+    if delta == 0:
+        return ref
+    if direction == "future":
+        return ref + timedelta(days=(weekday - ref.weekday()) % 7)
+    if direction == "past":
+        return ref - timedelta(days=(ref.weekday() - weekday) % 7)
+    fwd = (weekday - ref.weekday()) % 7
+    return ref + timedelta(days=fwd) if fwd <= 3 else ref - timedelta(days=7 - fwd)
+
+
+_ABS_MD = re.compile(
+    rf"\b(?P<mon>{_MON})\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?(?!\d|%| percent| billion| million)(?:\s*(?:-|–|and|to)\s*\d{{1,2}}(?!\d))?(?:,?\s+(?P<year>20\d\d))?"
+)
+_ABS_DM = re.compile(
+    rf"\b(?:the\s+)?(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon>{_MON})(?:,?\s+(?P<year>20\d\d))?"
+)
+_WEEKDAY = re.compile(rf"\b(?:(?P<mod>this|last|next|on|late|early)\s+)?(?P<wd>{_WD})(?:'s)?{_PART}")
+_VAGUE_MONTH = re.compile(
+    rf"\b(?P<q>early|mid|late|the end of|end of|the start of|the beginning of|the middle of)[\s-]+(?P<mon>{_MON})(?!\s+\d)"
+    rf"|\bbefore\s+(?P<mon2>{_MON})\s+is\s+(?:out|over)"
+    rf"|\b(?:in|during|within|by|until|till|for)\s+(?P<mon3>{_MON})(?![\s.]*\d)"
+)
+_RELATIVE = [
+    (
+        re.compile(
+            r"\b(?:the\s+)?(?:previous|prior)\s+day\b|\byesterday\b|\bthe\s+day\s+before\b|\ba\s+day\s+(?:earlier|before)\b",
+            re.I,
+        ),
+        -1,
+        "day",
+    ),
+    (
+        re.compile(
+            r"(?<!\[News )\btoday\b|\b(?:earlier|later)\s+(?:in\s+the|that)\s+day\b|\bthe\s+same\s+(?:day|evening)\b|\bthis\s+(?:morning|afternoon|evening)\b|\btonight\b",
+            re.I,
+        ),
+        0,
+        "day",
+    ),
+    (re.compile(r"\btomorrow\b|\bthe\s+(?:next|following)\s+day\b|\ba\s+day\s+later\b", re.I), 1, "day"),
+    (
+        re.compile(r"\b(?:later|earlier)\s+this\s+week\b|\bthis\s+week(?:'s)?\b|\bthis\s+weekend\b", re.I),
+        0,
+        "week",
+    ),
+    (
+        re.compile(r"\bnext\s+week(?:'s)?\b|\bthe\s+(?:following|coming)\s+week\b|\bnext\s+weekend\b", re.I),
+        7,
+        "week",
+    ),
+    (
+        re.compile(
+            r"\blast\s+week(?:'s)?\b|\bthe\s+(?:previous|prior)\s+week\b|\bthe\s+week\s+before\b|\ba\s+week\s+(?:earlier|ago|before)\b|\blast\s+weekend\b",
+            re.I,
+        ),
+        -7,
+        "week",
+    ),
+    (re.compile(r"\b(?:later|earlier)\s+this\s+month\b|\bthis\s+month(?:'s)?\b", re.I), 0, "month"),
+    (re.compile(r"\bnext\s+month(?:'s)?\b|\bthe\s+(?:following|coming)\s+month\b", re.I), 1, "month"),
+    (
+        re.compile(
+            r"\blast\s+month(?:'s)?\b|\bthe\s+(?:previous|prior)\s+month\b|\ba\s+month\s+(?:earlier|ago)\b",
+            re.I,
+        ),
+        -1,
+        "month",
+    ),
+]
+_TIME = re.compile(
+    r"\b(?P<h>\d{1,2})(?::(?P<m>\d{2}))?\s*(?P<ap>a\.m\.|p\.m\.|am\b|pm\b)"
+    r"(?:\s*(?:,\s*)?(?:on\s+)?(?:\w+day,?\s+)?(?:the\s+)?(?P<zone>EDT|EST|ET|KST|JST|CEST|CET|GMT|UTC|BST|[Ee]astern [Dd]aylight [Tt]ime|[Ee]astern [Ss]tandard [Tt]ime|(?:U\.S\. )?[Ee]astern time|Washington time|Seoul time|Korea time|Japan time|Tokyo time|Brussels time))?"
+)
+
+
+def _month_num(word: str) -> int:
+    return MONTHS[word.rstrip(".").lower()]
+
+
+def find_dates(text: str, ref: date, default_tense: str | None = None) -> list[DateRef]:
+    """All date expressions in `text`, resolved against `ref`, in text order (overlaps removed)."""
+    found: list[DateRef] = []
+
+    def add(ref_: DateRef) -> None:
+        for other in found:
+            if ref_.start < other.end and other.start < ref_.end:
+                return
+        found.append(ref_)
+
+    for m in _ABS_MD.finditer(text):
+        mon, day = _month_num(m.group("mon")), int(m.group("day"))
+        if day > 31:
+            continue
+        d = _dated(mon, day, m.group("year"), ref)
+        if d:
+            add(DateRef(m.start(), m.end(), m.group(0), d, "day", "absolute"))
+    for m in _ABS_DM.finditer(text):
+        mon, day = _month_num(m.group("mon")), int(m.group("day"))
+        d = _dated(mon, day, m.group("year"), ref)
+        if d:
+            add(DateRef(m.start(), m.end(), m.group(0), d, "day", "absolute"))
+    for m in _WEEKDAY.finditer(text):
+        # "Wednesday, July 9": the explicit date wins
+        follow = text[m.end() : m.end() + 20]
+        if re.match(rf",?\s+{_MON}\s+\d", follow):
+            continue
+        mod = (m.group("mod") or "").lower()
+        if mod in ("on", "late", "early"):
+            mod = ""
+        direction = tense_before(text, m.start(), default_tense)
+        d = resolve_weekday(ref, WEEKDAYS[m.group("wd").lower()], direction, mod)
+        add(DateRef(m.start(), m.end(), m.group(0), d, "day", "weekday"))
+    for rx, delta, precision in _RELATIVE:
+        for m in rx.finditer(text):
+            if precision == "day":
+                d = ref + timedelta(days=delta)
+            elif precision == "week":
+                d = monday(ref + timedelta(days=delta))
+            else:
+                d = add_months(ref, delta)
+            add(DateRef(m.start(), m.end(), m.group(0), d, precision, "relative"))
+    for m in _VAGUE_MONTH.finditer(text):
+        word = m.group("mon") or m.group("mon2") or m.group("mon3")
+        mon = _month_num(word)
+        d = closest_year(mon, 1, ref)
+        if d is None:
+            continue
+        add(DateRef(m.start(), m.end(), m.group(0), d, "month", "period", vague=True))
+    found.sort(key=lambda r: r.start)
+    return _attach_instants(text, found)
+
+
+def _dated(mon: int, day: int, year: str | None, ref: date) -> date | None:
+    if year:
+        try:
+            return date(int(year), mon, day)
+        except ValueError:
+            return None
+    return closest_year(mon, day, ref)
+
+
+def _attach_instants(text: str, refs: list[DateRef]) -> list[DateRef]:
+    """Give the day-precise date closest to a time with a zone ("12:01 a.m. EDT on July 9") its instant."""
+    out = list(refs)
+    for m in _TIME.finditer(text):
+        if not m.group("zone"):
+            continue
+        days = [(i, r) for i, r in enumerate(out) if r.precision == "day" and r.date is not None]
+        if not days:
+            break
+        i, r = min(days, key=lambda ir: min(abs(ir[1].start - m.end()), abs(m.start() - ir[1].end)))
+        if min(abs(r.start - m.end()), abs(m.start() - r.end)) > 30:
+            continue
+        hour = int(m.group("h")) % 12 + (12 if m.group("ap").startswith("p") else 0)
+        minute = int(m.group("m") or 0)
+        zone = m.group("zone").lower()
+        if zone in _ZONE_TZ:
+            tz = ZoneInfo(_ZONE_TZ[zone])
+        elif ZONES.get(zone) is not None:
+            tz = timezone(timedelta(minutes=ZONES[zone]))
+        else:
+            continue
+        at = datetime(r.date.year, r.date.month, r.date.day, hour, minute, tzinfo=tz)
+        out[i] = DateRef(r.start, r.end, r.text, r.date, r.precision, r.kind, at, r.vague)
+    return out

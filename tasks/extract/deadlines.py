@@ -1,0 +1,365 @@
+"""Trade deadlines as one item states them: what takes effect or expires, for whom, and when.
+
+Each day-precise date in a sentence is classified by the words around it (its clause): the end of
+a pause on higher tariffs, the end of a suspension of countermeasures, a threatened tariff on a
+named partner, a sector tariff change, an agreed rate applying (often retroactively), or a
+negotiation target. Vague dates ("early July", "90 days") and old values ("had been due on
+July 9", "to Aug. 1 from July 9") give none.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from tasks.extract.context import ItemContext
+from tasks.extract.dates import DateRef, find_dates, sentence_tense
+from tasks.extract.sentences import Sentence, fold
+from tasks.models import DeadlineMention
+
+PAUSE = re.compile(
+    r"\b(?:pause[sd]?|pausing|suspension|suspended|suspend|freeze|froze|frozen|on hold|on ice|grace period|reprieve|halt)\b",
+    re.I,
+)
+COUNTER = re.compile(
+    r"\b(?:countermeasures?|counter-measures?|retaliat\w*|rebalancing measures|counter-tariffs?)\b", re.I
+)
+END = re.compile(
+    r"\b(?:ends?|ended|ending|expires?|expired|expiry|expiration|runs? out|until|till|through|last day|lapses?|"
+    r"due to end|would have expired|remains? suspended|runs until|deadline)\b",
+    re.I,
+)
+APPLY = re.compile(
+    r"\b(?:take effect|takes effect|took effect|taking effect|kick in|kicks in|kicked in|into force|apply|applies|"
+    r"applied|would apply|effective|come into effect|starting|beginning|from|as of|on or after|date for|deadline|"
+    r"be charged|will pay|to pay|face|faces|facing|retroactive\w*|backdated|reaches back|in effect|impose|go into effect|"
+    r"would be charged|drops? to|falls? to|lower\w*|cut\w*)\b",
+    re.I,
+)
+RECIPROCAL = re.compile(
+    r"\b(?:reciprocal|higher (?:country-specific )?(?:tariff )?rates|higher rates|country-specific tariffs|add-on)\b",
+    re.I,
+)
+THREAT = re.compile(
+    r"\b(?:threat\w*|warn\w*|ultimatum|avert\w*|avoid|would face|will face|faces|facing|face)\b", re.I
+)
+TARGET = re.compile(
+    r"\b(?:target|targets|targeting|aim(?:s|ed|ing)? (?:to|for)|goal|wrap up|complete[d]?|finish|conclude|"
+    r"package (?:deal )?to be completed|keep negotiating until|negotiate until|reach (?:a|an) (?:deal|agreement))\b",
+    re.I,
+)
+DEAL = re.compile(
+    r"\b(?:retroactive\w*|backdated|reaches back|refund\w*|modified|under the (?:agreement|deal|order)|relief|treatment)\b",
+    re.I,
+)
+OLD = re.compile(
+    r"(?:\b(?:had been|was|were)\s+(?:due|set|scheduled|slated|expected)\b[^.;]{0,40}$|\boriginal(?:ly)?\b[^.;]{0,25}$"
+    r"|\bprevious(?:ly)?\b[^.;]{0,20}$|\b(?:to|until)\s+[A-Z][a-z]{2,8}\.?\s+\d{1,2}\s+from\s+(?:\w+day,?\s+)?$"
+    r"|\bsince\s+$|\bin place since\s+$|\bwould have\s+\w+\s+$)",
+    re.I,
+)
+SECTORS = [
+    ("mfn-only", re.compile(r"\b(?:most-favou?red-nation|MFN)\b")),
+    ("auto", re.compile(r"\b(?:cars?|autos?|automobiles?|auto parts|car parts|vehicles|automotive)\b", re.I)),
+    ("steel-aluminum", re.compile(r"\b(?:steel|alumin(?:i)?um)\b", re.I)),
+    ("pharmaceutical", re.compile(r"\b(?:pharmaceuticals?|drugs?|medicines?)\b", re.I)),
+    ("semiconductor", re.compile(r"\b(?:semiconductors?|chips?)\b", re.I)),
+    ("lumber", re.compile(r"\b(?:lumber|timber)\b", re.I)),
+    ("copper", re.compile(r"\bcopper\b", re.I)),
+]
+_CNAME = r"[A-Z][\w.]+(?:\s[A-Z][\w.]+){0,2}"
+TARGET_NP = re.compile(
+    rf"\b(?:on|against)\s+(?:the\s+)?(?:(?:imports?|goods|products)\s+from\s+)?(?:the\s+)?(?:most\s+)?(?P<c>{_CNAME})(?!\s+(?:[\w\"']+\s+)?(?:tariffs?|duties|duty|levies|levy|reciprocal|rates?)\b)"
+    rf"|\b(?:imports?|goods|products|exports?)\s+from\s+(?:the\s+)?(?P<c2>{_CNAME})"
+    rf"|\bfor\s+(?:the\s+)?(?P<c3>{_CNAME})(?:'s)?\s+(?:goods|products|imports|exports)?"
+    r"|(?P<adj>[A-Z][\w.]+(?:\s[A-Z][\w.]+)?)(?:'s)?\s+(?:goods|products|imports|exports|cars|autos|automobiles|vehicles|carmakers|automakers|companies)"
+)
+
+LABELS = {
+    "reciprocal-tariffs-apply": "higher reciprocal tariff rates apply (pause ends)",
+    "countermeasures-suspension-ends": "countermeasures suspension ends",
+    "tariff-threat": "threatened tariff on a partner takes effect",
+    "negotiation-target": "negotiation target date",
+    "deal-rate-applies": "agreed tariff rate applies",
+}
+
+
+@dataclass(frozen=True)
+class _Found:
+    subject: str
+    countries: tuple[str, ...]
+    ref: DateRef
+    sentence: Sentence
+    equivalent: tuple
+    priority: int  # lower = more newsworthy (title, lead)
+
+
+def subject_label(subject: str) -> str:
+    if subject in LABELS:
+        return LABELS[subject]
+    if subject.endswith("-tariff-change"):
+        return f"{subject[: -len('-tariff-change')].replace('-', ' ')} tariff change takes effect"
+    return subject.replace("-", " ")
+
+
+EVENT_DATE_BEFORE = re.compile(
+    r"\b(?:said|says|told|announced|added|wrote|posted|confirmed|agreed|reached|struck|sealed|signed|unveiled|"
+    r"published|dated|released|met|meet|meeting|talks|spoke|call|statement|readout|of|since|in place since|"
+    r"sworn|elected|approved|adopted|decided|due out|out|publishes|agreement|deal|accord)\s+(?:on\s+|late\s+|early\s+)?(?:the\s+)?$",
+    re.I,
+)
+EVENT_VERB_AFTER = re.compile(
+    r"^\s*,?\s*(?:(?:[A-Z][\w.]*|the|a|an)\s+){0,4}(?:formally\s+)?(?:put|paused|suspended|froze|announced|unveiled|signed|said|"
+    r"posted|wrote|agreed|decided|imposed|slapped|raised|hiked|approved|adopted|called|threatened|told|met|"
+    r"spoke|held|issued|published|released|ordered|delayed|pushed|extended|sent|set)\b"
+)
+MEETING_AFTER = re.compile(
+    r"^\s*(?:'s\s+)?(?:date\s+for\s+)?(?:[\w+\-\"']+\s+){0,4}(?:talks|meeting|negotiations|summit|call|session|visit)\b",
+    re.I,
+)
+
+
+def tariff_setter(ctx: ItemContext) -> str | None:
+    """The country whose tariffs the item is about: most often named right before tariff words."""
+    counts: dict[str, int] = {}
+    for s in ctx.sentences:
+        text = fold(s.text)
+        for m in re.finditer(r"\b(?:tariffs?|duties|duty|levy|levies|rates?)\b", text, re.I):
+            window = text[max(0, m.start() - 40) : m.start()]
+            for c in ctx.party_countries(window):
+                tail = window[c.end :]
+                if re.match(r"\s+(?:goods|products|imports|exports|cars)", tail):
+                    continue
+                if c.kind == "name" and tail.startswith("'s"):
+                    continue  # "Japan's 24 percent tariff" may be the tariff on Japan
+                if not re.fullmatch(r"(?:'s)?\s*(?:[\w%.-]+\s+){0,4}", tail):
+                    continue
+                counts[c.code] = counts.get(c.code, 0) + 1
+            for o in ctx.officials_in(window):
+                if o.official.country and o.leader:
+                    counts[o.official.country] = counts.get(o.official.country, 0) + 1
+    return max(counts, key=lambda c: counts[c]) if counts else None
+
+
+def extract_deadlines(ctx: ItemContext) -> list[DeadlineMention]:
+    found: list[_Found] = []
+    setter = tariff_setter(ctx)
+    previous = ""
+    for s in ctx.sentences:
+        found.extend(_in_sentence(ctx, s, setter, previous))
+        previous = fold(s.text) if s.paragraph >= 1 else ""
+    # one value per deadline per item: the news (title and lead first), not the background
+    best: dict[tuple[str, tuple[str, ...]], _Found] = {}
+    for f in found:
+        key = (f.subject, f.countries)
+        cur = best.get(key)
+        if cur is None or (f.priority, -f.ref.date.toordinal()) < (cur.priority, -cur.ref.date.toordinal()):
+            best[key] = f
+    out = []
+    for f in sorted(best.values(), key=lambda f: f.sentence.index):
+        out.append(
+            DeadlineMention(
+                subject=f.subject,
+                subject_label=subject_label(f.subject),
+                countries=f.countries,
+                due_date=f.ref.date,
+                due_at=f.ref.at,
+                text=f.sentence.text,
+                equivalent_dates=f.equivalent,
+            )
+        )
+    return out
+
+
+_CLAUSE_BREAK = r"[;]|,\s+(?:but|while|and)\s+|\b(?:but|while)\b|\s+and\s+(?=(?:use|keep|will|would|is|are|has|have|set|put|make|give|said|says|agreed|signed|to)\b)"
+
+
+def _clause(text: str, start: int, end: int) -> tuple[str, str]:
+    """The words before and after a date, within its clause."""
+    before = text[max(0, start - 140) : start]
+    before = re.split(_CLAUSE_BREAK, before)[-1]
+    if len(before.split()) <= 3:  # the date opens the sentence: its clause is what follows
+        return before, text[end : end + 200]
+    after = text[end : end + 70]
+    after = re.split(_CLAUSE_BREAK + r"|,\s+as\s+", after)[0]
+    return before, after
+
+
+def _sector_text(before: str, after: str) -> str:
+    if len(before.split()) <= 3:
+        return before + " " + after
+    m = re.match(r"\s*,\s*(?:the day|when)\b[^,]*", after)
+    return before + " " + (m.group(0) if m else "")
+
+
+def _in_sentence(ctx: ItemContext, s: Sentence, setter: str | None, previous: str) -> list[_Found]:
+    text = fold(s.text)
+    dates = [
+        d
+        for d in find_dates(text, ctx.ref, sentence_tense(text, s.headline))
+        if d.precision == "day" and not d.vague
+    ]
+    if not dates or not re.search(
+        r"\b(?:tariffs?|duties|duty|levy|levies|rates?|countermeasures?|package|deal|agreement|pause|suspension)\b",
+        text,
+        re.I,
+    ):
+        return []
+    out = []
+    for d in dates:
+        before, after = _clause(text, d.start, d.end)
+        if OLD.search(before) and not re.search(r"\b(?:to|until|till)\s+$", before):
+            continue
+        if re.match(
+            r"\s*(?:election|vote|announcement|inauguration|agreement was|deal was|national day)\b",
+            after,
+            re.I,
+        ):
+            continue
+        if MEETING_AFTER.match(after) or EVENT_DATE_BEFORE.search(before) or EVENT_VERB_AFTER.match(after):
+            continue
+        if (
+            re.search(
+                r"\b(?:the\s+)?(?:[\w-]+\s+){0,3}(?:meet|met|meeting|talks|call|spoke|sit down)\s+(?:\w+\s+){0,6}(?:on\s+)?$",
+                before,
+                re.I,
+            )
+            and d.kind == "weekday"
+        ):
+            continue
+        window = before + " " + d.text + " " + after
+        wide = previous[-200:] + " " + text[max(0, d.start - 160) : d.end + 100]
+        if re.match(
+            r"\s*(?:framework|agreement|deal|joint statement|statement|order|executive order|letter|accord|phone call|call|meeting|talks)\b",
+            after,
+            re.I,
+        ):
+            continue
+        subjects = _classify(window, wide, _sector_text(before, after))
+        for subject in subjects:
+            countries = _countries(ctx, subject, text[max(0, d.start - 160) : d.end + 100], setter)
+            if not countries:
+                continue
+            equivalent: tuple = ()
+            if subject in ("reciprocal-tariffs-apply", "countermeasures-suspension-ends") and d.date:
+                if re.search(r"last day", window, re.I):
+                    equivalent = (d.date + timedelta(days=1),)
+                elif re.search(r"\b(?:ends?|expires?|runs? out|until|till|through|lapses?)\b", window, re.I):
+                    equivalent = (d.date - timedelta(days=1), d.date + timedelta(days=1))
+                elif re.search(r"\b(?:kick in|take effect|apply|applies)\b", window, re.I):
+                    equivalent = (d.date - timedelta(days=1),)
+            priority = 0 if s.paragraph <= 2 else 1
+            out.append(_Found(subject, countries, d, s, equivalent, priority))
+    return out
+
+
+def _classify(window: str, wide: str, sector_text: str) -> list[str]:
+    subjects: list[str] = []
+    if re.search(r"\b(?:relief|refunds?|treatment|reaches back)\b", window, re.I) and APPLY.search(window):
+        return ["deal-rate-applies"]
+    sector = next((name for name, rx in SECTORS if rx.search(sector_text)), None)
+    if (COUNTER.search(window) or (COUNTER.search(wide) and PAUSE.search(window))) and (
+        PAUSE.search(window) or END.search(window)
+    ):
+        return ["countermeasures-suspension-ends"]
+    if (
+        TARGET.search(window)
+        and re.search(r"\b(?:package|deal|agreement|negotiat\w*|talks)\b", wide, re.I)
+        and not (sector and APPLY.search(window))
+    ):
+        subjects.append("negotiation-target")
+    reciprocal_near = RECIPROCAL.search(window) or (RECIPROCAL.search(wide) and not THREAT.search(window))
+    if (
+        (PAUSE.search(window) and END.search(window))
+        or (reciprocal_near and APPLY.search(window) and not DEAL.search(window))
+    ) and (not sector or sector == "mfn-only"):
+        subjects.append("reciprocal-tariffs-apply")
+        return subjects
+    if sector and APPLY.search(window):
+        subjects.append(f"{sector}-tariff-change" if sector != "mfn-only" else "mfn-only-tariff-change")
+        return subjects
+    if (
+        DEAL.search(window)
+        and APPLY.search(window)
+        and re.search(r"\b(?:tariff|rate|duty|duties)\b", wide, re.I)
+    ):
+        subjects.append("deal-rate-applies")
+        return subjects
+    if re.search(r"\b(?:tariff|duty|duties|levy|rate)\b", window, re.I) and (
+        THREAT.search(wide) or APPLY.search(window)
+    ):
+        in_force = re.search(
+            r"\b(?:went into force|entered into force|took effect|kicked in|came into effect)\b", window, re.I
+        )
+        if not subjects:
+            subjects.append(
+                "reciprocal-tariffs-apply" if in_force and not THREAT.search(window) else "tariff-threat"
+            )
+    return subjects
+
+
+def _targets(ctx: ItemContext, wide: str) -> set[str]:
+    out = set()
+    for m in TARGET_NP.finditer(wide):
+        chunk = m.group("c") or m.group("c2") or m.group("c3") or m.group("adj") or ""
+        for c in ctx.gaz.find_countries(chunk):
+            if c.start == 0:
+                out.add(c.code)
+    return out
+
+
+def _setter(ctx: ItemContext, wide: str, targets: set[str], item_setter: str | None = None) -> str | None:
+    if item_setter and item_setter not in targets:
+        return item_setter
+    mentioned = [c.code for c in ctx.party_countries(wide)] + [
+        m.official.country for m in ctx.officials_in(wide) if m.official.country
+    ]
+    candidates = [c for c in mentioned if c not in targets]
+    ranked = ctx.main_countries(6)
+    if "US" in candidates:
+        return "US"
+    if candidates:
+        return candidates[0]
+    rest = [c for c in ranked if c not in targets]
+    return "US" if "US" in rest else (rest[0] if rest else None)
+
+
+def _countries(ctx: ItemContext, subject: str, wide: str, item_setter: str | None) -> tuple[str, ...]:
+    targets = _targets(ctx, wide)
+    if subject == "countermeasures-suspension-ends":
+        own = re.search(
+            r"(?P<c>[A-Z][\w.]+(?:\s[A-Z][\w.]+)?)(?:'s)?\s+(?:own\s+)?(?:first\s+)?(?:package of\s+)?(?:countermeasures|retaliat)",
+            wide,
+        )
+        if own:
+            cs = ctx.gaz.find_countries(own.group("c"))
+            if cs:
+                return (cs[-1].code,)
+        others = [c for c in ctx.main_countries(4) if c != item_setter]
+        return (others[0],) if others else ()
+    if subject == "negotiation-target":
+        parties = {c.code for c in ctx.party_countries(wide)} | {
+            m.official.country for m in ctx.officials_in(wide) if m.official.country
+        }
+        for c in ctx.main_countries(2):
+            if len(parties) >= 2:
+                break
+            parties.add(c)
+        if len(parties) > 2:
+            parties = set(ctx.main_countries(2))
+        return tuple(sorted(p for p in parties if p)) if len(parties) >= 2 else ()
+    setter = _setter(ctx, wide, targets, item_setter)
+    if not setter:
+        return ()
+    if subject == "reciprocal-tariffs-apply" or subject == "steel-aluminum-tariff-change":
+        return (setter,)
+    partners = {t for t in targets if t != setter}
+    if not partners:  # the partner is the item's other country
+        others = [c for c in ctx.main_countries(3) if c != setter]
+        if not others:
+            return (setter,) if subject.endswith("-tariff-change") else ()
+        partners = {others[0]}
+    if ctx.config.watched_countries and not any(ctx.config.watches(c) for c in partners | {setter}):
+        return ()
+    return tuple(sorted(partners | {setter}))

@@ -1,0 +1,141 @@
+"""Curated reference data (tasks/data/gazetteer.toml) and the matchers built from it."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from tasks.extract.sentences import fold, name_key
+
+DEFAULT_PATH = Path(__file__).resolve().parents[1] / "data" / "gazetteer.toml"
+
+
+@dataclass(frozen=True)
+class KnownOfficial:
+    name: str
+    role: str
+    country: str
+    surname: str
+    aliases: tuple[str, ...]
+    bare: bool  # the surname alone identifies the person
+    leader: bool
+
+
+@dataclass(frozen=True)
+class CountryMention:
+    code: str
+    start: int
+    end: int
+    kind: str  # "name" | "adjective" | "capital" | "agency" | "city"
+    text: str
+
+
+@dataclass(frozen=True)
+class Title:
+    text: str
+    leader: bool
+    default_country: str | None
+
+
+class Gazetteer:
+    def __init__(self, data: dict):
+        self.countries: dict[str, dict] = {c["code"]: c for c in data.get("country", [])}
+        self.tz: dict[str, str] = {c["code"]: c["tz"] for c in data.get("country", []) if c.get("tz")}
+        terms: dict[str, tuple[str, str]] = {}  # folded surface → (code, kind)
+        self.places: dict[str, str] = {}  # folded lower place → country code
+        for c in data.get("country", []):
+            for kind, key in (
+                ("city", "cities"),
+                ("capital", "capitals"),
+                ("adjective", "adjectives"),
+                ("name", "names"),
+            ):
+                for surface in c.get(key, []):
+                    terms[fold(surface)] = (c["code"], kind)
+                    if kind in ("city", "capital"):
+                        self.places[fold(surface).lower()] = c["code"]
+            for name in c.get("names", []):
+                self.places.setdefault(fold(name).lower(), c["code"])
+        for a in data.get("agency", []):
+            for surface in a.get("names", []):
+                terms[fold(surface)] = (a["country"], "agency")
+        self._terms = terms
+        alternatives = sorted(terms, key=len, reverse=True)
+        self._country_re = re.compile(
+            r"(?<![A-Za-z0-9.])(" + "|".join(re.escape(t) for t in alternatives) + r")(?![A-Za-z0-9])"
+        )
+        self.officials: tuple[KnownOfficial, ...] = tuple(
+            KnownOfficial(
+                name=o["name"],
+                role=o.get("role", ""),
+                country=o["country"],
+                surname=o.get("surname") or _default_surname(o["name"]),
+                aliases=tuple(o.get("aliases", [])),
+                bare=bool(o.get("bare", False)),
+                leader=bool(o.get("leader", False)),
+            )
+            for o in data.get("official", [])
+        )
+        self.by_key: dict[str, KnownOfficial] = {}
+        for o in self.officials:
+            for n in (o.name, *o.aliases):
+                self.by_key[name_key(n)] = o
+        self.titles: tuple[Title, ...] = tuple(
+            Title(w, bool(t.get("leader", False)), t.get("default_country"))
+            for t in data.get("title", [])
+            for w in t.get("words", [])
+        )
+
+    def find_countries(self, text: str) -> list[CountryMention]:
+        """Country mentions in `text` (names, adjectives, capitals, agencies, cities), longest first."""
+        folded = fold(text)
+        out = []
+        for m in self._country_re.finditer(folded):
+            surface = m.group(1)
+            code, kind = self._terms[surface]
+            before = folded[max(0, m.start() - 8) : m.start()]
+            if surface in ("America", "American") and re.search(r"(North|South|Latin|Central) $", before):
+                continue
+            if surface == "Europe" and folded[m.end() : m.end() + 1] == "a":
+                continue
+            out.append(CountryMention(code, m.start(), m.end(), kind, text[m.start() : m.end()]))
+        return out
+
+    def place_country(self, place: str) -> str | None:
+        return self.places.get(fold(place).strip().lower())
+
+    def zone_for_place(self, place: str | None, region: str | None = None) -> str | None:
+        for p in (place, region):
+            if p:
+                code = self.place_country(p)
+                if code and code in self.tz:
+                    return self.tz[code]
+        return None
+
+    def country_name(self, code: str) -> str:
+        c = self.countries.get(code)
+        return c["names"][0] if c and c.get("names") else code
+
+    def capital(self, code: str) -> str | None:
+        c = self.countries.get(code)
+        return c["capitals"][0] if c and c.get("capitals") else None
+
+
+def _default_surname(name: str) -> str:
+    parts = name.split()
+    if len(parts) >= 2 and "-" in parts[-1]:  # Korean order: family name first ("Ahn Duk-geun")
+        return parts[0]
+    return parts[-1]
+
+
+def surname_of(name: str) -> str:
+    return _default_surname(name)
+
+
+@cache
+def load_gazetteer(path: str | None = None) -> Gazetteer:
+    with open(path or DEFAULT_PATH, "rb") as fh:
+        return Gazetteer(tomllib.load(fh))

@@ -1,0 +1,645 @@
+"""Meetings between governments, as one item tells them.
+
+Per sentence: find meeting words ("met", "talks", "phone call", "2+2", "technical talks"), split the
+sentence where it joins two encounters ("... before Akazawa held talks with ..."), read parties,
+officials, date, format, status and location for each piece, then cluster the pieces of the item
+into one mention per meeting.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from tasks.extract.context import ItemContext
+from tasks.extract.dates import DateRef, find_dates, monday, sentence_tense, tense_before
+from tasks.extract.sentences import Sentence, fold, name_key
+from tasks.models import MeetingMention, Official
+
+CALL = re.compile(
+    r"\b(?:phone|telephone|video)[\s-]+(?:call|calls|conversation|conversations|talks|link|conference)\b"
+    r"|\b(?:spoke|speak|speaks|talked|talk|talks|spoken)\s+(?:by|over the|on the)\s+(?:phone|telephone)\b"
+    r"|\b(?:spoke|speak|speaks|spoken)\s+with\b"
+    r"|\b(?:a|good|in a|after a|during a|held|hold|holds|had)\s+(?:phone\s+|brief\s+|separate\s+)?calls?\b"
+    r"|\bcalls?\s+with\b|\bby phone\b",
+    re.I,
+)
+MEET = re.compile(
+    r"\b(?:met|meet|meets|meeting|meetings|sat down|sit down|sits down|sees|see|seeing|received|receive|receives|"
+    r"hosted|hosts|talks|negotiations|consultations|discussions|session|sessions|summit|round|visit|visited|"
+    r"visits|2\+2|two[- ]plus[- ]two|face-to-face|signing|signatures)\b",
+    re.I,
+)
+# words that name an encounter only together with a verb or a format marker ("the talks" alone is the process)
+WEAK = re.compile(
+    r"\b(?:talks|negotiations|consultations|discussions|round|session|sessions|visit|signing|signatures)\b",
+    re.I,
+)
+STRONG_CONTEXT = re.compile(
+    r"\b(?:held|hold|holds|holding|met|meet|meets|meeting|sat|sit|open|opens|opened|begin|begins|began|start|starts|"
+    r"started|resume|resumes|resumed|conclude|concluded|wrap(?:ped)? up|set for|scheduled|due|join|joined|attend|"
+    r"attended|took part|take part|face|faced|visit(?:ed|s)?|arrive[sd]?|ceremony|round of|first round|second round|"
+    r"third round|next round|another round|high-level|ministerial|2\+2|two[- ]plus[- ]two|technical|working[- ]level|"
+    r"spent)\b",
+    re.I,
+)
+NEGATED = re.compile(
+    r"\b(?:has not met|have not met|had not met|did not meet|never met|not (?:expected|going|due) to (?:meet|attend|join)|no (?:meeting|talks) (?:was|were|is|are) (?:held|planned|scheduled)|without meeting)\b",
+    re.I,
+)
+REPORTING = re.compile(
+    r"\b(?:said|says|say|told (?:\w+\s+){0,2}|announced|added|stated|wrote|posted|confirmed|reported|released|"
+    r"statement|readout|briefed|briefing|interview|decided|signed|approved|adopted)\s+(?:on\s+|late\s+|early\s+|in\s+a\s+\w+\s+)?$",
+    re.I,
+)
+TRAVEL = re.compile(
+    r"\b(?:flew|fly|flies|flying|fly out|left|leaves|leave|leaving|depart\w*|arriv\w*|land\w*|touched down|heads?|"
+    r"heading|headed|travel\w*|returned|returning|boarded|boarding|is in|was in|visiting|is due in|due in|landed)\b[^.;]{0,45}$",
+    re.I,
+)
+TWO_PLUS_TWO = re.compile(r"2\+2|two[- ]plus[- ]two", re.I)
+WORKING = re.compile(
+    r"\b(?:technical|working[- ]level|working groups?|negotiating teams|technical teams|expert-level)\b", re.I
+)
+MULTILATERAL = re.compile(
+    r"\b(?:APEC|Asia-Pacific Economic Cooperation|G7|G-7|G20|G-20|Group of Seven|Group of 20|OECD|WTO|ASEAN|IMF|"
+    r"World Bank|NATO|BRICS|World Economic Forum|United Nations|U\.N\.|ministers' meeting|ministerial meeting|"
+    r"Ministers Responsible for Trade|spring meetings)\b"
+)
+BILATERAL = re.compile(
+    r"\b(?:sidelines|margins|bilateral|one-on-one|meet again|hold talks|talks with|meet with|meeting between|"
+    r"meeting with|high-level (?:talks|discussions|meetings))\b",
+    re.I,
+)
+SEPARATE = re.compile(r"\b(?:separate|separately|one-on-one|of their own|on their own)\b", re.I)
+POSTPONED = re.compile(r"\b(?:postponed|put off|delayed|pushed back|rescheduled)\b", re.I)
+CANCELLED = re.compile(r"\b(?:cancel(?:l)?ed|called off|scrapped)\b", re.I)
+ONGOING = re.compile(
+    r"\b(?:under way|underway|are meeting|are holding|are already in|continue(?:d)? their discussions|are in)\b",
+    re.I,
+)
+HEADLINE_FUTURE = re.compile(r"\b(?:to|will|set|eyes?|plans?|heads?|ahead of|readies|near)\b", re.I)
+SPLIT = re.compile(
+    r",?\s+\b(?:before|after|while|whereas|hours after|shortly after|then|followed by|since|unlike)\b\s+|;\s+"
+    r"|\s+\bto meet\b\s+|,?\s+and\s+(?:said|says|added|that|to|will|would|agreed)\b\s*|\s+and\s+(?=with\b)"
+    r"|,\s+with\s+(?=(?:technical|working|further|more)\b)|,\s+as\s+",
+    re.I,
+)
+GENERIC = re.compile(
+    r"\b(?:in the near future|near future|will continue|to continue|continue negotiating|keep talking|keep negotiating|"
+    r"stay in (?:close|constant) contact|further ministerial meetings|contacts will continue)\b",
+    re.I,
+)
+VAGUE_BY = re.compile(r"\b(?:by|before|until|till|within)\s+(?:the\s+end\s+of\s+)?$", re.I)
+PLACES_PHRASE = re.compile(
+    r"\b(?:the\s+)?(U\.S\.|American|Japanese|Korean|South Korean|Chinese|British|European|Indian|Canadian|Mexican|Swiss|Vietnamese)\s+capital\b"
+)
+
+FORMAT_RANK = {"2+2": 5, "call": 5, "summit": 4, "working-level": 4, "bilateral": 3, "ministerial": 2}
+
+
+@dataclass
+class Piece:
+    parties: frozenset[str]
+    date: date | None
+    precision: str | None
+    date_text: str | None
+    location: str | None
+    format: str | None
+    officials: list[Official]
+    status: str
+    evidence: str
+    separate: bool
+    sentence: int
+    sides: int  # how many parties the officials themselves cover
+    plural_calls: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+def extract_meetings(ctx: ItemContext) -> list[MeetingMention]:
+    pieces: list[Piece] = []
+    for s in ctx.sentences:
+        pieces.extend(_pieces_in_sentence(ctx, s))
+    clusters = _cluster(pieces)
+    ctx.undated_meetings = sum(1 for p in pieces if p.date is None and p.sides >= 2)
+    return [_to_mention(c) for c in clusters]
+
+
+_RELATIVE = re.compile(r"(?P<who>[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){0,3}),\s+who\s+(?P<clause>[^,;]+),")
+
+
+def _segments(text: str) -> list[tuple[int, str, str]]:
+    """(offset, text, connector before it) for each part of a sentence that may tell its own encounter.
+
+    "Cheong, who met Greer on Tuesday, called ..." gives "Cheong ... met Greer on Tuesday" on its own."""
+    extra = []
+    for m in _RELATIVE.finditer(text):
+        extra.append(
+            (0, text[: m.end("who")] + " " * (m.start("clause") - m.end("who")) + m.group("clause"), "")
+        )
+        text = (
+            text[: m.start("clause")] + " " * (m.end("clause") - m.start("clause")) + text[m.end("clause") :]
+        )
+    out = []
+    last, conn = 0, ""
+    for m in SPLIT.finditer(text):
+        if "to meet" in m.group(0).lower() and not CALL.search(text[last : m.start()]):
+            continue
+        out.append((last, text[last : m.start()], conn))
+        conn = m.group(0).strip(" ,").lower()
+        last = m.start() + m.group(0).lower().index("to meet") if "to meet" in m.group(0).lower() else m.end()
+    out.append((last, text[last:], conn))
+    return [(o, t, c) for o, t, c in out + extra if t.strip()]
+
+
+def _triggers(seg: str) -> list[re.Match]:
+    return [*CALL.finditer(seg), *MEET.finditer(seg), *WORKING.finditer(seg)]
+
+
+def _pieces_in_sentence(ctx: ItemContext, s: Sentence) -> list[Piece]:
+    text = fold(s.text)
+    if not _triggers(text):
+        return []
+    default_tense = sentence_tense(text, s.headline)
+    dates = find_dates(text, ctx.ref, None if s.headline else default_tense)
+    out: list[Piece] = []
+    segments = _segments(text)
+    prev: tuple[int, str, list[DateRef]] | None = None
+    for off, seg, conn in segments:
+        seg_dates = [d for d in dates if off <= d.start < off + len(seg)]
+        continuation = conn == "and" and seg.lstrip().lower().startswith("with ") and prev is not None
+        if continuation:
+            p_off, p_seg, _ = prev
+            head = p_seg[: p_seg.lower().find(" with ")] if " with " in p_seg.lower() else ""
+            seg_for_piece, seg_off = head + " " + seg, None
+        else:
+            seg_for_piece, seg_off = seg, off
+        is_call = bool(CALL.search(seg_for_piece))
+        triggers = _triggers(seg_for_piece)
+        if not triggers or NEGATED.search(seg_for_piece):
+            prev = (off, seg, seg_dates)
+            continue
+        if GENERIC.search(seg) and not seg_dates:
+            prev = (off, seg, seg_dates)
+            continue
+        inherited = []
+        if prev is not None and conn in (
+            "before",
+            "after",
+            "then",
+            "hours after",
+            "shortly after",
+            "followed by",
+        ):
+            inherited = prev[2]
+        piece = _piece(
+            ctx,
+            s,
+            text,
+            seg_off if seg_off is not None else off,
+            seg_for_piece,
+            seg_dates,
+            inherited,
+            default_tense,
+            is_call,
+            triggers,
+            shifted=seg_off is None,
+            seg_len=len(seg),
+        )
+        if piece:
+            out.append(piece)
+        prev = (off, seg, seg_dates)
+    return out
+
+
+def _usable(d: DateRef, text: str) -> str | None:
+    """'ok', 'travel' (the date of a trip, so only the week is known) or None (not the meeting's date)."""
+    before = text[max(0, d.start - 60) : d.start]
+    after = text[d.end : d.end + 40]
+    if re.search(
+        r"\b(?:since|until|till|through|from|by|before|to|than|ahead of)\s+(?:the\s+)?(?:\w+day,?\s+)?$",
+        before,
+        re.I,
+    ):
+        return None
+    if re.match(
+        r"\s*(?:,\s*)?(?:when|the day|the last day|\(?tariff\)?\s+deadline|deadline|election|vote|inauguration|national day)",
+        after,
+        re.I,
+    ):
+        return None
+    if re.search(r"\b(?:deadline|pause|tariffs?|duties|levy)\b[^.;,]{0,45}$", before, re.I) and not re.search(
+        r"\b(?:talks|meeting|call)\b[^.;,]{0,25}$", before, re.I
+    ):
+        return None
+    if REPORTING.search(before):
+        return None
+    if TRAVEL.search(before) and not re.search(
+        r"\b(?:meet|met|talks|see|call|session|sat)\b[^.;]{0,30}$", before, re.I
+    ):
+        return "travel"
+    return "ok"
+
+
+def _pick_date(
+    dates: list[DateRef], inherited: list[DateRef], text: str, triggers: list[re.Match], base: int
+) -> tuple[DateRef | None, bool]:
+    """The date nearest a meeting word (more precise first among near ones); (date, from travel)."""
+    pos = [base + m.start() for m in triggers]
+    best, best_key, travel = None, None, False
+    for pool, penalty in ((dates, 0), (inherited, 200)):
+        for d in pool:
+            kind = _usable(d, text)
+            if kind is None:
+                continue
+            distance = min(abs(d.start - p) for p in pos) if pos else 0
+            key = (
+                distance
+                + penalty
+                + {"day": 0, "week": 40, "month": 80}.get(d.precision or "", 120)
+                + (60 if d.vague else 0)
+            )
+            if best_key is None or key < best_key:
+                best, best_key, travel = d, key, kind == "travel"
+    return best, travel
+
+
+def _location(ctx: ItemContext, seg: str) -> str | None:
+    m = PLACES_PHRASE.search(seg)
+    if m:
+        code = ctx.gaz.find_countries(m.group(1))
+        if code:
+            return ctx.gaz.capital(code[0].code)
+    if re.search(r"\bWhite House\b|\bOval Office\b", seg):
+        return "Washington"
+    for c in ctx.gaz.find_countries(seg):
+        before = seg[max(0, c.start - 25) : c.start]
+        if c.kind in ("capital", "city", "name") and re.search(
+            r"\b(?:in|at|on|to)\s+(?:the\s+)?(?:[a-z]+\s+){0,3}$", before
+        ):
+            if c.kind == "name" and c.code in ("EU",):
+                continue
+            return c.text
+    return None
+
+
+def _participants(officials, triggers, is_call: bool, seg: str = ""):
+    """Officials taking part: not "Trump's tariffs", not "..., Sheinbaum told reporters"; for calls and
+    leaders, only those near the meeting words."""
+    out = []
+    for m in officials:
+        if m.background:
+            continue
+        if re.match(
+            r"(?:'s office)?\s+(?:said|says|told|tells|added|wrote|posted|announced)\b",
+            seg[m.end : m.end + 25],
+        ) and re.search(r",\s*$", seg[max(0, m.start - 40) : m.start]):
+            continue
+        near = any(m.end >= t.start() - 110 and m.start <= t.end() + 110 for t in triggers)
+        if (is_call or m.leader) and not near:
+            continue
+        out.append(m)
+    return out
+
+
+def _piece(
+    ctx,
+    s: Sentence,
+    text,
+    off,
+    seg,
+    seg_dates,
+    inherited,
+    default_tense,
+    is_call,
+    triggers,
+    shifted=False,
+    seg_len=0,
+) -> Piece | None:
+    multilateral = MULTILATERAL.search(seg)
+    if multilateral and not BILATERAL.search(seg):
+        return None
+    all_officials = ctx.officials_in(seg)
+    officials = _participants(all_officials, triggers, is_call, seg)
+    official_countries = {m.official.country for m in officials if m.official.country}
+    text_countries = {c.code for c in ctx.party_countries(seg)}
+    parties = {p for p in set(official_countries) | text_countries if p}
+    strong_words = [t for t in triggers if not WEAK.fullmatch(t.group(0))]
+    if (
+        not strong_words
+        and not STRONG_CONTEXT.search(seg)
+        and not BILATERAL.search(seg)
+        and len(official_countries) < 2
+    ):
+        return None
+    fmt: str | None = None
+    if is_call:
+        fmt = "call"
+    elif TWO_PLUS_TWO.search(seg):
+        fmt = "2+2"
+    elif WORKING.search(seg):
+        fmt = "working-level"
+    elif (any(m.leader for m in officials) and len(official_countries) >= 2) or (
+        re.search(r"\bsummit\b", seg, re.I) and BILATERAL.search(seg) and not officials
+    ):
+        fmt = "summit"
+    elif SEPARATE.search(seg) and len(officials) >= 2:
+        fmt = "bilateral"
+    elif officials:
+        fmt = "ministerial"
+    strong = fmt in ("call", "2+2", "working-level") or bool(BILATERAL.search(seg))
+    if len(officials) >= 2 and len(official_countries) == 1 and len(text_countries - official_countries) == 0:
+        return None  # people of one government among themselves
+    if len(parties) < 2:
+        if not strong and not (official_countries and strong_words):
+            return None
+        for code in ctx.main_countries(3):
+            if len(parties) >= 2:
+                break
+            if code not in parties:
+                parties.add(code)
+    if len(parties) > 2:
+        if len(official_countries) >= 2:
+            parties = set(official_countries)
+        else:
+            ranked = [c for c in ctx.main_countries(6) if c in parties]
+            parties = set(ranked[:2]) | official_countries
+    if len(parties) < 2:
+        return None
+    if ctx.config.watched_countries and not any(ctx.config.watches(p) for p in parties):
+        return None
+    strong_triggers = [t for t in triggers if not WEAK.fullmatch(t.group(0))] or triggers
+    d, travel = _pick_date(seg_dates, inherited, text, strong_triggers, 0 if shifted else off)
+    if d is not None and fmt == "call" and len(strong_triggers) > 1 and not shifted:
+        nearest = min(strong_triggers, key=lambda t: abs(off + t.start() - d.start))
+        if not CALL.fullmatch(nearest.group(0)) and not CALL.search(nearest.group(0)):
+            fmt = "ministerial" if officials else None
+    if re.search(r"\b(?:readout|briefed|briefing|debrief)\b", seg, re.I):
+        d = None
+    sep = bool(SEPARATE.search(seg))
+    status = _status(s, seg, d, ctx.ref, default_tense)
+    if d is not None and travel:
+        status = "scheduled"
+    if d is not None and d.date is not None:
+        lo, hi = _window_of(d.date, d.precision)
+        if (status == "held" and lo > ctx.ref) or (
+            status == "scheduled" and hi < ctx.ref - timedelta(days=1)
+        ):
+            d = None  # "hold 2nd round, aim for leaders' deal in June": the date is not this meeting's
+    date_value, precision, date_text = (d.date, d.precision, d.text) if d else (None, None, None)
+    if d is not None and travel and precision == "day":
+        date_value, precision = monday(d.date), "week"
+    if d is None and ONGOING.search(seg) and fmt == "working-level":
+        date_value, precision, date_text, status = monday(ctx.ref), "week", None, "held"
+    location = _location(ctx, seg)
+    sides = len(official_countries & parties)
+    if d is None and sides < 2 and not sep and not (date_value and fmt == "working-level"):
+        return None
+    plural_calls = bool(re.search(r"\b(?:calls|conversations)\b", seg, re.I)) and fmt == "call"
+    return Piece(
+        parties=frozenset(parties),
+        date=date_value,
+        precision=precision,
+        date_text=date_text,
+        location=location,
+        format=fmt,
+        officials=[m.official for m in officials],
+        status=status,
+        evidence=s.text,
+        separate=sep,
+        sentence=s.index,
+        sides=sides,
+        plural_calls=plural_calls,
+        extra={"ref": ctx.ref},
+    )
+
+
+def _status(s: Sentence, seg: str, d: DateRef | None, ref: date, default_tense: str | None) -> str:
+    if CANCELLED.search(seg) and re.search(r"\b(?:meeting|talks|visit|trip|call|summit)\b", seg, re.I):
+        return "cancelled"
+    if POSTPONED.search(seg) and re.search(
+        r"\b(?:meeting|talks|visit|trip|summit)\b\s+(?:was|were|has been|have been|had been)?\s*(?:postponed|put off|delayed|pushed back|rescheduled)",
+        seg,
+        re.I,
+    ):
+        return "postponed"
+    if s.headline:
+        tense = "future" if HEADLINE_FUTURE.search(seg) else "past"
+    else:
+        trig = MEET.search(seg) or CALL.search(seg)
+        tense = tense_before(seg, trig.start() if trig else len(seg), None) or default_tense
+        if trig and re.search(
+            r"\b(?:will|to be held|is set|are set|is due|are due|scheduled|expected|planned|plans|is to|are to)\b",
+            seg[trig.start() : trig.start() + 80],
+            re.I,
+        ):
+            tense = "future"
+        if re.search(r"\b(?:had been|was|were) (?:due|scheduled|set|planned|expected)\b", seg, re.I):
+            tense = "past" if d is None or (d.date is not None and d.date <= ref) else "future"
+    if d is not None and d.date is not None and d.precision == "day":
+        if d.date > ref:
+            return "scheduled"
+        if d.date < ref and tense != "future":
+            return "held"
+    return "scheduled" if tense == "future" else "held"
+
+
+# ------------------------------------------------------------------ clustering within one item
+
+
+def _compatible_format(a: str | None, b: str | None) -> bool:
+    if a is None or b is None or a == b:
+        return True
+    pair = {a, b}
+    if "call" in pair:
+        return False
+    if pair == {"2+2", "bilateral"}:
+        return False
+    if "summit" in pair and pair & {"ministerial", "bilateral", "2+2", "working-level"}:
+        return False
+    return "working-level" not in pair
+
+
+def _keys(officials: list[Official]) -> set[str]:
+    return {name_key(o.name) for o in officials}
+
+
+def _counterparts_conflict(a: list[Official], b: list[Official]) -> bool:
+    """Two calls that name different people on the same side are different calls."""
+    by_country_a: dict[str, set[str]] = {}
+    by_country_b: dict[str, set[str]] = {}
+    for o in a:
+        by_country_a.setdefault(o.country or "?", set()).add(name_key(o.name))
+    for o in b:
+        by_country_b.setdefault(o.country or "?", set()).add(name_key(o.name))
+    return any(not by_country_a[c] & by_country_b[c] for c in by_country_a.keys() & by_country_b.keys())
+
+
+def _explode_calls(p: Piece) -> list[Piece]:
+    """ "held phone calls with Lutnick and Greer": one call per counterpart."""
+    if not p.plural_calls:
+        return [p]
+    by_country: dict[str, list[Official]] = {}
+    for o in p.officials:
+        by_country.setdefault(o.country or "?", []).append(o)
+    multi = [c for c, os in by_country.items() if len({name_key(o.name) for o in os}) > 1]
+    single = [c for c, os in by_country.items() if len({name_key(o.name) for o in os}) == 1]
+    if len(multi) != 1 or not single:
+        return [p]
+    out = []
+    seen = set()
+    for o in by_country[multi[0]]:
+        if name_key(o.name) in seen:
+            continue
+        seen.add(name_key(o.name))
+        others = [x for c in single for x in by_country[c]]
+        out.append(Piece(**{**p.__dict__, "officials": others + [o], "plural_calls": False}))
+    return out
+
+
+def _same_time(a: Piece, b: Piece) -> bool:
+    if a.date is None or b.date is None:
+        return True
+    if a.precision == "day" and b.precision == "day":
+        return a.date == b.date
+    lo, hi = _window(a)
+    lo2, hi2 = _window(b)
+    return lo <= hi2 and lo2 <= hi
+
+
+def _window_of(d: date, precision: str | None) -> tuple[date, date]:
+    if precision == "week":
+        return d - timedelta(days=1), d + timedelta(
+            days=7
+        )  # a day of slack: "the summit that opens on Sunday"
+    if precision == "month":
+        nxt = (d.replace(day=28) + timedelta(days=4)).replace(day=1)
+        return d, nxt - timedelta(days=1)
+    return d, d
+
+
+def _window(p: Piece) -> tuple[date, date]:
+    if p.precision == "week":
+        return p.date - timedelta(days=1), p.date + timedelta(days=7)
+    if p.precision == "month":
+        nxt = (p.date.replace(day=28) + timedelta(days=4)).replace(day=1)
+        return p.date, nxt - timedelta(days=1)
+    return p.date, p.date
+
+
+def _cluster(pieces: list[Piece]) -> list[list[Piece]]:
+    expanded = [q for p in pieces for q in _explode_calls(p)]
+    dated = sorted(
+        [p for p in expanded if p.date],
+        key=lambda p: ({"day": 0, "week": 1, "month": 2}.get(p.precision, 3), p.sentence),
+    )
+    undated = [p for p in expanded if not p.date]
+    clusters: list[list[Piece]] = []
+    for p in dated + undated:
+        best, best_score = None, -1.0
+        for c in clusters:
+            score = _fit(c, p)
+            if score > best_score:
+                best, best_score = c, score
+        if best is not None and best_score >= 0:
+            best.append(p)
+        elif p.date is None and p.separate:
+            # "Ahn and Greer will hold talks of their own": the same day as the joint meeting
+            joint = [
+                c
+                for c in clusters
+                if c[0].parties == p.parties and c[0].date and _fmt(c) in ("2+2", "ministerial", "summit")
+            ]
+            if joint:
+                q = Piece(
+                    **{
+                        **p.__dict__,
+                        "date": joint[0][0].date,
+                        "precision": joint[0][0].precision,
+                        "format": "bilateral",
+                    }
+                )
+                clusters.append([q])
+        elif p.date is not None or p.location or p.sides >= 2:
+            clusters.append([p])
+    # no time anchor, no meeting: undated pieces only enrich the dated ones
+    return [c for c in clusters if any(x.date for x in c)]
+
+
+def _fmt(cluster: list[Piece]) -> str | None:
+    fmts = [p.format for p in cluster if p.format]
+    return max(fmts, key=lambda f: FORMAT_RANK.get(f, 0)) if fmts else None
+
+
+def _fit(cluster: list[Piece], p: Piece) -> float:
+    head = cluster[0]
+    if head.parties != p.parties:
+        return -1
+    if not all(_same_time(q, p) for q in cluster):
+        return -1
+    fmt = _fmt(cluster)
+    if not _compatible_format(fmt, p.format):
+        return -1
+    if p.separate and fmt in ("2+2", "summit") and p.format != fmt:
+        return -1
+    officials = [o for q in cluster for o in q.officials]
+    if "call" in (fmt, p.format) and _counterparts_conflict(officials, p.officials):
+        return -1
+    overlap = len(_keys(officials) & _keys(p.officials))
+    if p.date is None:
+        # an undated piece joins only a meeting it shares people or a format with, at a consistent time
+        if not overlap and not (p.format and p.format == fmt and p.format != "ministerial"):
+            return -1
+        cdate = next((q.date for q in cluster if q.date), None)
+        if (
+            cdate
+            and p.status == "held"
+            and all(q.status == "scheduled" for q in cluster)
+            and cdate > p.extra.get("ref", cdate)
+        ):
+            return -1
+        if cdate and p.status == "scheduled" and all(q.status == "held" for q in cluster):
+            return -1
+    return overlap + (1 if fmt == p.format else 0) + (0.5 if p.date is None else 0)
+
+
+def _to_mention(cluster: list[Piece]) -> MeetingMention:
+    with_date = [p for p in cluster if p.date]
+    rank = {"day": 0, "week": 1, "month": 2}
+    best = min(with_date, key=lambda p: (rank.get(p.precision, 3), p.sentence)) if with_date else cluster[0]
+    officials: dict[str, Official] = {}
+    for p in cluster:
+        for o in p.officials:
+            officials.setdefault(name_key(o.name), o)
+    statuses = {p.status for p in cluster}
+    if "cancelled" in statuses:
+        status = "cancelled"
+    elif "postponed" in statuses:
+        status = "postponed"
+    elif "held" in statuses and not (
+        best.status == "scheduled"
+        and best.precision == "day"
+        and best.date
+        and any(q.status == "scheduled" and q.date == best.date for q in cluster)
+        and not any(q.status == "held" and q.date for q in cluster)
+    ):
+        status = "held"
+    else:
+        status = "scheduled"
+    fmt = _fmt(cluster)
+    location = next((p.location for p in sorted(cluster, key=lambda p: p.sentence) if p.location), None)
+    if fmt == "call":
+        location = None
+    evidence = " ".join(dict.fromkeys(p.evidence for p in sorted(cluster, key=lambda p: p.sentence)))
+    return MeetingMention(
+        parties=tuple(sorted(best.parties)),
+        date=best.date,
+        date_precision=best.precision if best.date else None,
+        date_text=best.date_text,
+        location=location,
+        format=fmt,
+        officials=tuple(officials.values()),
+        status=status,
+        evidence=evidence[:1000],
+    )

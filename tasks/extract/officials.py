@@ -1,0 +1,350 @@
+"""Who: officials with role and country, from the gazetteer and from titles in context.
+
+Two passes per item: `collect_registry` finds full names (gazetteer names, "Trade Minister Yeo
+Han-koo", "Rajesh Agrawal, India's chief negotiator"); `find_officials` then also matches the
+surnames of those people ("Yeo said ...").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from functools import cache
+
+from tasks.extract.gazetteer import Gazetteer, surname_of
+from tasks.extract.sentences import fold, name_key
+from tasks.models import Official
+
+_NAME_TOKEN = r"(?:[A-Z][a-z]+(?:-[a-z]+)?(?:-[A-Z][a-z]+)?|[A-Z]\.|[A-Z][a-z]*[A-Z][a-z]+|Jr\.)"
+_NAME = rf"(?:{_NAME_TOKEN}(?:\s+(?:von der|van der|von|van|de|da|bin|{_NAME_TOKEN})){{0,3}})"
+_STOP = {
+    "the",
+    "on",
+    "in",
+    "and",
+    "of",
+    "for",
+    "to",
+    "at",
+    "with",
+    "by",
+    "said",
+    "says",
+    "will",
+    "has",
+    "had",
+    "was",
+    "is",
+    "office",
+    "department",
+    "ministry",
+    "council",
+    "house",
+    "white",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "trade",
+    "minister",
+    "secretary",
+    "president",
+    "commissioner",
+    "representative",
+    "ambassador",
+    "greer's",
+    "this",
+    "that",
+    "it",
+    "he",
+    "she",
+    "they",
+    "who",
+    "which",
+    "but",
+    "as",
+    "after",
+    "before",
+    "since",
+    "when",
+    "while",
+    "also",
+    "then",
+    "told",
+    "agreed",
+    "met",
+    "called",
+    "added",
+    "expected",
+    "his",
+    "her",
+    "its",
+    "their",
+    "our",
+    "meet",
+    "meets",
+    "calls",
+    "call",
+    "sees",
+    "hold",
+    "holds",
+    "agree",
+    "agrees",
+    "set",
+    "visit",
+    "visits",
+    "heads",
+    "talks",
+    "urges",
+    "vows",
+    "signs",
+    "hails",
+    "welcomes",
+    "tells",
+    "warns",
+    "eyes",
+    "seeks",
+    "wants",
+    "economic",
+    "finance",
+    "industry",
+    "commerce",
+    "treasury",
+    "state",
+    "affairs",
+    "energy",
+}
+
+
+@dataclass(frozen=True)
+class OfficialMention:
+    official: Official
+    start: int
+    end: int
+    leader: bool
+    background: bool  # "Trump's tariffs", "the administration of President Trump": not a participant
+
+
+class Registry:
+    """The people one item names, so a surname alone can find them again."""
+
+    def __init__(self) -> None:
+        self.people: dict[str, tuple[Official, bool]] = {}  # name key → (official, leader)
+
+    def add(self, official: Official, leader: bool) -> Official:
+        key = name_key(official.name)
+        if key in self.people:
+            old, old_leader = self.people[key]
+            merged = Official(old.name, old.role or official.role, old.country or official.country)
+            self.people[key] = (merged, old_leader or leader)
+            return merged
+        # a short form ("Minister Ahn") of someone already known by full name
+        for _k, (o, _lead) in self.people.items():
+            if name_key(surname_of(o.name)) == key:
+                return o
+        self.people[key] = (official, leader)
+        return official
+
+    def by_surname(self) -> dict[str, tuple[Official, bool]]:
+        out: dict[str, tuple[Official, bool]] = {}
+        for o, lead in self.people.values():
+            if " " in o.name:
+                out[surname_of(o.name)] = (o, lead)
+        return out
+
+
+@cache
+def _title_regex(gaz_id: int, titles: tuple[str, ...]) -> re.Pattern:
+    alts = sorted({fold(t) for t in titles}, key=len, reverse=True)
+    title = "|".join(re.escape(t) for t in alts)
+    return re.compile(rf"(?P<title>(?i:{title}))\s+(?P<name>{_NAME})")
+
+
+@cache
+def _appositive_regex(gaz_id: int, titles: tuple[str, ...]) -> re.Pattern:
+    alts = sorted({fold(t) for t in titles}, key=len, reverse=True)
+    title = "|".join(re.escape(t) for t in alts)
+    return re.compile(
+        rf"(?P<name>{_NAME}),\s+(?P<pre>(?:the\s+)?(?:[A-Z][\w.]*(?:\s[A-Z][\w.]*){{0,3}}'s\s+|[A-Z][\w.]+\s+)?(?:(?:[a-z]+|[A-Z][a-z]+)\s+){{0,2}}?)(?P<title>(?i:{title}))\b"
+    )
+
+
+@cache
+def _known_regex(gaz_id: int, names: tuple[str, ...]) -> re.Pattern:
+    alts = sorted({fold(n) for n in names}, key=len, reverse=True)
+    return re.compile(r"(?<![\w-])(" + "|".join(re.escape(n) for n in alts) + r")(?![\w-])")
+
+
+def _clean_name(raw: str) -> str | None:
+    tokens = raw.split()
+    kept: list[str] = []
+    for t in tokens:
+        if t.lower().rstrip(".") in _STOP or t.lower() in _STOP:
+            break
+        kept.append(t)
+    while kept and kept[-1].lower() in ("von", "van", "de", "da", "bin", "der"):
+        kept.pop()
+    if not kept:
+        return None
+    name = " ".join(kept)
+    if name.endswith("'s"):
+        name = name[:-2]
+    return name or None
+
+
+def _title_info(gaz: Gazetteer, title: str) -> tuple[bool, str | None]:
+    t = fold(title).lower()
+    for ti in gaz.titles:
+        if fold(ti.text).lower() == t:
+            return ti.leader, ti.default_country
+    return False, None
+
+
+def _country_before(gaz: Gazetteer, text: str, pos: int) -> str | None:
+    """A country adjective or possessive directly before a title: "U.S. Commerce Secretary", "India's chief negotiator"."""
+    window = text[max(0, pos - 45) : pos]
+    mentions = gaz.find_countries(window)
+    if not mentions:
+        return None
+    last = mentions[-1]
+    gap = window[last.end :]
+    if re.fullmatch(
+        r"(?:'s)?\s*(?:(?:top|chief|new|acting|former|visiting|then|own|deputy|senior|lead)\s+)*", gap, re.I
+    ):
+        return last.code
+    return None
+
+
+def _is_background(text: str, start: int, end: int) -> bool:
+    after = text[end : end + 16]
+    before = text[max(0, start - 30) : start]
+    if re.match(r"(?:'s|’s)\s+(?!office|team|delegation|side|cabinet|envoy|negotiator)", after):
+        return True
+    if re.match(r"\s+administration", after):
+        return True
+    return bool(
+        re.search(
+            r"(?:administration|government|letter|order|policies|policy|threat) (?:of|to|from|by)\s+(?:[A-Z][\w.]*\s+){0,3}$",
+            before,
+        )
+    )
+
+
+def collect_registry(sentences: list[str], gaz: Gazetteer) -> Registry:
+    reg = Registry()
+    for text in sentences:
+        for m in find_officials(text, gaz, reg, register=True):
+            reg.add(m.official, m.leader)
+    return reg
+
+
+def find_officials(
+    text: str, gaz: Gazetteer, registry: Registry | None = None, register: bool = False
+) -> list[OfficialMention]:
+    """Officials named in one sentence, in text order."""
+    folded = fold(text)
+    titles = tuple(t.text for t in gaz.titles)
+    out: list[OfficialMention] = []
+    taken: list[tuple[int, int]] = []
+
+    def free(s: int, e: int) -> bool:
+        return all(e <= a or s >= b for a, b in taken)
+
+    def emit(off: Official, s: int, e: int, leader: bool) -> None:
+        if registry is not None and not register:
+            key = name_key(off.name)
+            if key in registry.people:
+                off, leader = registry.people[key][0], registry.people[key][1] or leader
+        out.append(OfficialMention(off, s, e, leader, _is_background(folded, s, e)))
+        taken.append((s, e))
+
+    # 1. gazetteer names and aliases
+    names = tuple(n for o in gaz.officials for n in (o.name, *o.aliases))
+    for m in _known_regex(id(gaz), names).finditer(folded):
+        o = gaz.by_key[name_key(m.group(1))]
+        if free(m.start(), m.end()):
+            emit(Official(o.name, o.role, o.country), m.start(), m.end(), o.leader)
+    # 2. title + name: "Trade Minister Yeo Han-koo", "U.S. Commerce Secretary Howard Lutnick"
+    for m in _title_regex(id(gaz), titles).finditer(folded):
+        name = _clean_name(m.group("name"))
+        if not name:
+            continue
+        s, e = m.start("name"), m.start("name") + len(name)
+        if not free(s, e):
+            continue
+        leader, default = _title_info(gaz, m.group("title"))
+        country = _country_before(gaz, folded, m.start("title")) or default
+        role = text[m.start("title") : m.end("title")]
+        known = gaz.by_key.get(name_key(name))
+        if known:
+            emit(Official(known.name, known.role, known.country), s, e, known.leader)
+            continue
+        if registry is not None:
+            sur = registry.by_surname()
+            if name in sur:
+                emit(sur[name][0], s, e, sur[name][1])
+                continue
+        if " " not in name and registry is None:
+            continue
+        if any(c.start <= s < c.end for c in gaz.find_countries(folded[s:e]) if c.start == 0):
+            continue
+        emit(Official(name, _role(role), country), s, e, leader)
+    # 3. appositive: "Rajesh Agrawal, India's chief negotiator"
+    for m in _appositive_regex(id(gaz), titles).finditer(folded):
+        name = _clean_name(m.group("name"))
+        if not name or " " not in name:
+            continue
+        s = m.start("name")
+        e = s + len(name)
+        if not free(s, e):
+            continue
+        if gaz.find_countries(name):
+            continue
+        leader, default = _title_info(gaz, m.group("title"))
+        pre = gaz.find_countries(m.group("pre"))
+        country = pre[-1].code if pre else default
+        emit(Official(name, _role(text[m.start("title") : m.end("title")]), country), s, e, leader)
+    # 4. surnames of people already named (gazetteer `bare` people anywhere)
+    surnames: dict[str, tuple[Official, bool]] = {}
+    for o in gaz.officials:
+        if o.bare:
+            surnames[fold(o.surname)] = (Official(o.name, o.role, o.country), o.leader)
+    if registry is not None:
+        for sur, (o, lead) in registry.by_surname().items():
+            surnames[fold(sur)] = (o, lead)
+    if surnames:
+        rx = re.compile(
+            r"(?<![\w-])("
+            + "|".join(re.escape(s) for s in sorted(surnames, key=len, reverse=True))
+            + r")(?![\w-])"
+        )
+        for m in rx.finditer(folded):
+            if free(m.start(), m.end()):
+                o, lead = surnames[m.group(1)]
+                emit(o, m.start(), m.end(), lead)
+    out.sort(key=lambda om: om.start)
+    return out
+
+
+def _role(title: str) -> str:
+    words = title.split()
+    return " ".join(w if w.isupper() else w[:1].upper() + w[1:] for w in words)
+
+
+def with_country(official: Official, country: str | None) -> Official:
+    return official if official.country or not country else replace(official, country=country)

@@ -1,0 +1,179 @@
+"""Split an item into sentences and read its dateline. Pure text functions."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+_ABBREVIATIONS = {
+    "u.s.",
+    "u.k.",
+    "e.u.",
+    "u.n.",
+    "jan.",
+    "feb.",
+    "mar.",
+    "apr.",
+    "aug.",
+    "sept.",
+    "sep.",
+    "oct.",
+    "nov.",
+    "dec.",
+    "gov.",
+    "mr.",
+    "mrs.",
+    "ms.",
+    "dr.",
+    "st.",
+    "jr.",
+    "sr.",
+    "co.",
+    "corp.",
+    "inc.",
+    "ltd.",
+    "no.",
+    "a.m.",
+    "p.m.",
+    "vs.",
+    "e.g.",
+    "i.e.",
+    "gen.",
+    "sen.",
+    "rep.",
+    "lt.",
+    "col.",
+    "s.",
+    "d.c.",
+    "u.s.a.",
+    "approx.",
+    "est.",
+    "mt.",
+    "ft.",
+}
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str
+    index: int  # position in the item, 0-based
+    paragraph: int  # 0 = title, 1 = summary, 2.. = body paragraphs
+    headline: bool = False  # title: present tense reports past events, "to" marks future ones
+
+
+def fold(text: str) -> str:
+    """Diacritics removed, one character for one character (offsets stay valid): Šefčovič → Sefcovic."""
+    out = []
+    for ch in text:
+        if ord(ch) < 128:
+            out.append(ch)
+            continue
+        base = unicodedata.normalize("NFKD", ch)
+        kept = [c for c in base if not unicodedata.combining(c)]
+        out.append(kept[0] if len(kept) == 1 else ch)
+    return "".join(out).replace("’", "'").replace("‘", "'")
+
+
+def name_key(name: str) -> str:
+    """A comparison key for person names: folded, lower case, single spaces, no dots."""
+    return re.sub(r"\s+", " ", fold(name).replace(".", "")).strip().lower()
+
+
+_BOUNDARY = re.compile(r"([.!?])([\"”’')\]]*)\s+(?=[\"“'(\[]?[A-Z0-9])")
+
+
+def split_sentences(paragraph: str) -> list[str]:
+    out: list[str] = []
+    start = 0
+    for m in _BOUNDARY.finditer(paragraph):
+        if m.group(1) == ".":
+            before = paragraph[start : m.start() + 1]
+            last = before.split()[-1].lower() if before.split() else ""
+            last = last.lstrip("\"“'(")
+            if last in _ABBREVIATIONS or re.fullmatch(r"(?:[a-z]\.){1,3}", last):
+                continue
+        out.append(paragraph[start : m.end()].strip())
+        start = m.end()
+    tail = paragraph[start:].strip()
+    if tail:
+        out.append(tail)
+    return [s for s in out if s]
+
+
+def item_sentences(title: str, summary: str, body: str) -> list[Sentence]:
+    """Title, summary (when it is not a copy of the body) and body, as numbered sentences."""
+    out: list[Sentence] = []
+    parts: list[tuple[int, str, bool]] = []
+    if title:
+        parts.append((0, title, True))
+    if summary and summary.strip() not in body:
+        parts.append((1, summary, False))
+    for i, para in enumerate(p for p in re.split(r"\n\s*\n", body) if p.strip()):
+        parts.append((2 + i, strip_dateline(para) if i == 0 else para, False))
+    for para_no, text, headline in parts:
+        for s in split_sentences(" ".join(text.split())):
+            out.append(Sentence(s, len(out), para_no, headline))
+    return out
+
+
+@dataclass(frozen=True)
+class Dateline:
+    place: str  # as written, e.g. "WASHINGTON", "Brussels", "KANANASKIS"
+    region: str | None  # "Canada", "New Jersey"
+    month_day: tuple[int, int] | None  # the date the dateline itself gives (month, day)
+    year: int | None
+
+
+_MONTHS = {
+    "jan": 1,
+    "feb": 2,
+    "mar": 3,
+    "apr": 4,
+    "may": 5,
+    "jun": 6,
+    "jul": 7,
+    "aug": 8,
+    "sep": 9,
+    "oct": 10,
+    "nov": 11,
+    "dec": 12,
+}
+
+_DATELINE = re.compile(
+    r"^\s*(?P<place>[A-Z][A-Za-z.'\- ]{1,40}?(?:/[A-Z][A-Za-z.'\- ]{1,40}?)*)"
+    r"(?:,\s*(?:(?P<md>(?P<mon>[A-Z][a-z]{2,8})\.?\s+(?P<day>\d{1,2}))|(?P<dmy>(?P<day2>\d{1,2})\s+(?P<mon2>[A-Z][a-z]{2,8})(?:\s+(?P<year>\d{4}))?)|(?P<region>[A-Z][A-Za-z]+(?:\s[A-Z][A-Za-z]+)?)))?"
+    r"\s*(?:\((?P<agency>[A-Za-z ]+)\))?\s*(?:--|—|–|\s-\s)\s*"
+)
+_DATELINE_AGENCY = re.compile(
+    r"^\s*(?P<place>[A-Z][A-Za-z.'\- ]{1,40}?),\s*(?P<mon>[A-Z][a-z]{2,8})\.?\s+(?P<day>\d{1,2})\s*\((?P<agency>[A-Za-z ]+)\)\s*"
+)
+
+
+def _month(word: str | None) -> int | None:
+    return _MONTHS.get(word[:3].lower()) if word else None
+
+
+def read_dateline(body: str) -> Dateline | None:
+    first = body.lstrip()[:160]
+    m = _DATELINE.match(first) or _DATELINE_AGENCY.match(first)
+    if not m:
+        return None
+    place = m.group("place").split("/")[0].strip()
+    if len(place.split()) > 4:
+        return None
+    gd = m.groupdict()
+    month_day = None
+    year = None
+    if gd.get("mon") and _month(gd.get("mon")):
+        month_day = (_month(gd["mon"]), int(gd["day"]))
+    elif gd.get("mon2") and _month(gd.get("mon2")):
+        month_day = (_month(gd["mon2"]), int(gd["day2"]))
+        year = int(gd["year"]) if gd.get("year") else None
+    region = gd.get("region")
+    return Dateline(place=place, region=region, month_day=month_day, year=year)
+
+
+def strip_dateline(paragraph: str) -> str:
+    m = _DATELINE.match(paragraph) or _DATELINE_AGENCY.match(paragraph)
+    return paragraph[m.end() :] if m else paragraph

@@ -1,0 +1,103 @@
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import pytest
+
+from tasks.extract.dates import find_dates, reference_date
+from tasks.extract.sentences import read_dateline
+
+MON = date(2025, 4, 21)  # a Monday
+
+
+def first(text: str, ref: date = MON, tense: str | None = None):
+    found = find_dates(text, ref, tense)
+    assert found, text
+    return found[0]
+
+
+def test_dateline_place_sets_the_local_date():
+    # Yonhap, Washington dateline, 05:40 KST on April 25 = April 24 in Washington
+    published = datetime(2025, 4, 25, 5, 40, tzinfo=timezone(timedelta(hours=9))).astimezone(UTC)
+    assert reference_date(published, 540, "America/New_York") == date(2025, 4, 24)
+
+
+def test_outlet_offset_without_dateline():
+    published = datetime(2025, 4, 25, 5, 40, tzinfo=timezone(timedelta(hours=9))).astimezone(UTC)
+    assert reference_date(published, 540, None) == date(2025, 4, 25)
+
+
+def test_dateline_with_its_own_date():
+    dl = read_dateline("WASHINGTON, April 24 (Yonhap) -- Seoul and Washington agreed ...")
+    assert dl.place == "WASHINGTON" and dl.month_day == (4, 24)
+
+
+def test_dateline_is_not_a_hyphenated_name():
+    assert read_dateline("Acting President Han Duck-soo spent 40 minutes ...") is None
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("the ministers met on Thursday", date(2025, 4, 17)),
+        ("the ministers will meet on Thursday", date(2025, 4, 24)),
+        ("talks will be held on Thursday", date(2025, 4, 24)),
+        ("he said Monday", date(2025, 4, 21)),
+        ("the duties unveiled last Wednesday", date(2025, 4, 16)),
+        ("set to kick in this Wednesday", date(2025, 4, 23)),
+    ],
+)
+def test_weekdays_follow_tense(text, expected):
+    assert first(text, tense=None).date == expected
+
+
+def test_headline_weekday_without_tense_is_the_nearest():
+    assert first("Seoul confirms Thursday date for talks").date == date(2025, 4, 24)
+
+
+@pytest.mark.parametrize(
+    "text,expected,precision",
+    [
+        ("met the previous day", date(2025, 4, 20), "day"),
+        ("spoke yesterday", date(2025, 4, 20), "day"),
+        ("technical talks next week", date(2025, 4, 28), "week"),
+        ("later this week", date(2025, 4, 21), "week"),
+        ("last week", date(2025, 4, 14), "week"),
+        ("earlier this month", date(2025, 4, 1), "month"),
+        ("next month", date(2025, 5, 1), "month"),
+    ],
+)
+def test_relative_expressions(text, expected, precision):
+    d = first(text)
+    assert (d.date, d.precision) == (expected, precision)
+
+
+@pytest.mark.parametrize("text", ["by early July", "as early as mid-May", "before April is out"])
+def test_vague_month_expressions_are_month_precision_and_vague(text):
+    d = first(text)
+    assert d.precision == "month" and d.vague
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("from Aug. 1", date(2025, 8, 1)),
+        ("on July 8", date(2025, 7, 8)),
+        ("until 6 August 2025", date(2025, 8, 6)),
+        ("by Sept. 16", date(2025, 9, 16)),
+        ("till the 1st of August", date(2025, 8, 1)),
+    ],
+)
+def test_calendar_dates(text, expected):
+    assert first(text).date == expected
+
+
+def test_year_is_the_closest_to_publication():
+    assert first("on Jan. 3", ref=date(2025, 12, 20)).date == date(2026, 1, 3)
+
+
+def test_time_with_zone_gives_an_instant():
+    d = first("rates apply from 12:01 a.m. EDT on July 9")
+    assert d.at == datetime(2025, 7, 9, 0, 1, tzinfo=timezone(timedelta(hours=-4)))
+
+
+def test_literal_text_is_kept():
+    assert first("agreed to hold technical talks next week").text == "next week"

@@ -1,0 +1,100 @@
+from datetime import UTC, date, datetime
+
+import pytest
+from fixture_texts import fixture_files, load_fixture
+
+from tasks.extract import extract
+from tasks.models import Item
+
+
+def deadlines(body: str, published: str = "2025-05-26T10:00:00-04:00", title: str = "Tariff news"):
+    ts = datetime.fromisoformat(published)
+    it = Item(
+        "t",
+        "test",
+        None,
+        None,
+        title,
+        "",
+        body,
+        ts.astimezone(UTC),
+        int(ts.utcoffset().total_seconds() // 60),
+    )
+    return extract(it).deadlines
+
+
+@pytest.mark.parametrize("path", fixture_files(), ids=lambda p: p.stem)
+def test_fixture_deadlines(path):
+    it, expect = load_fixture(path)
+    found = {(d.subject, d.countries, d.due_date) for d in extract(it).deadlines}
+    want = {
+        (d["subject"], tuple(d["countries"]), date.fromisoformat(d["due_date"])) for d in expect["deadlines"]
+    }
+    assert found == want
+
+
+def test_pause_end_has_equivalent_neighbouring_dates():
+    (d,) = deadlines(
+        "WASHINGTON -- Trump's 90-day pause on reciprocal tariffs expires on July 9, officials said."
+    )
+    assert (d.subject, d.countries, d.due_date) == ("reciprocal-tariffs-apply", ("US",), date(2025, 7, 9))
+    assert date(2025, 7, 8) in d.equivalent_dates
+
+
+def test_threatened_tariff_on_a_partner():
+    (d,) = deadlines(
+        "WASHINGTON -- President Trump threatened a 50% tariff on imports from the European Union from June 1.",
+        published="2025-05-23T12:00:00-04:00",
+    )
+    assert (d.subject, d.countries, d.due_date) == ("tariff-threat", ("EU", "US"), date(2025, 6, 1))
+
+
+def test_new_value_not_the_old_one():
+    (d,) = deadlines(
+        "WASHINGTON -- Trump pushed back his threatened 50% tariff on EU goods to July 9 from June 1."
+    )
+    assert d.due_date == date(2025, 7, 9)
+
+
+def test_countermeasures_suspension():
+    (d,) = deadlines(
+        "BRUSSELS -- The EU's countermeasures against U.S. steel tariffs remain suspended until 14 July.",
+        published="2025-04-15T10:00:00+02:00",
+    )
+    assert (d.subject, d.countries, d.due_date) == (
+        "countermeasures-suspension-ends",
+        ("EU",),
+        date(2025, 7, 14),
+    )
+
+
+def test_negotiation_target_and_pause_in_one_sentence():
+    found = deadlines(
+        "SEOUL -- The two sides aim to complete a package deal by July 8, when the U.S. pause on reciprocal tariffs ends.",
+        published="2025-04-25T10:00:00+09:00",
+    )
+    assert {(d.subject, d.countries) for d in found} == {
+        ("negotiation-target", ("KR", "US")),
+        ("reciprocal-tariffs-apply", ("US",)),
+    }
+
+
+def test_sector_tariff_with_instant():
+    (d,) = deadlines(
+        "WASHINGTON -- The reduced 15% tariff applies to Japanese cars entered on or after 12:01 a.m. EDT on Sept. 16.",
+        published="2025-09-15T17:00:00-04:00",
+    )
+    assert d.subject == "auto-tariff-change" and d.countries == ("JP", "US")
+    assert d.due_at is not None and d.due_at.hour == 0 and d.due_at.minute == 1
+
+
+@pytest.mark.parametrize("text", ["The pause lasts 90 days.", "The higher rates would apply in early July."])
+def test_vague_statements_create_no_deadline(text):
+    assert deadlines("WASHINGTON -- U.S. tariffs: " + text) == ()
+
+
+def test_date_of_a_meeting_is_not_a_deadline():
+    assert (
+        deadlines("WASHINGTON -- Seoul confirms Thursday date for first 2+2 tariff talks with Washington.")
+        == ()
+    )

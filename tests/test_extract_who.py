@@ -1,0 +1,69 @@
+from tasks.extract.gazetteer import load_gazetteer
+from tasks.extract.officials import collect_registry, find_officials
+
+GAZ = load_gazetteer()
+
+
+def codes(text: str) -> list[str]:
+    return [c.code for c in GAZ.find_countries(text)]
+
+
+def test_capitals_as_metonyms():
+    assert codes("Seoul and Washington agreed") == ["KR", "US"]
+
+
+def test_adjectives_names_and_agencies():
+    assert codes("South Korean officials met USTR and MOTIE staff from the European Union") == [
+        "KR",
+        "US",
+        "KR",
+        "EU",
+    ]
+
+
+def test_north_korea_is_not_south_korea():
+    assert codes("North Korea") == ["KP"]
+
+
+def test_latin_america_is_not_the_united_states():
+    assert codes("Latin American exporters") == []
+
+
+def test_diacritics_do_not_matter():
+    a = find_officials("Maroš Šefčovič met", GAZ)[0].official
+    b = find_officials("Maros Sefcovic met", GAZ)[0].official
+    assert a == b and a.country == "EU"
+
+
+def test_title_in_context_for_unknown_people():
+    found = find_officials("Trade Minister Yeo Han-koo met India's chief negotiator Rajesh Agrawal.", GAZ)
+    names = {m.official.name: m.official.country for m in found}
+    assert names["Yeo Han-koo"] == "KR"  # gazetteer
+    assert names["Rajesh Agrawal"] == "IN"  # title in context
+
+
+def test_country_adjective_before_title():
+    m = find_officials("Swiss Economy Minister Guy Parmelin", GAZ)[0]
+    assert m.official.country == "CH"
+
+
+def test_appositive_title():
+    m = find_officials("Nguyen Van An, Vietnam's deputy trade minister, said", GAZ)[0]
+    assert (m.official.name, m.official.country) == ("Nguyen Van An", "VN")
+
+
+def test_surname_after_full_name_in_the_same_item():
+    sentences = ["Canadian Industry Minister Jean Tremblay arrived.", "Tremblay said talks went well."]
+    reg = collect_registry(sentences, GAZ)
+    m = find_officials(sentences[1], GAZ, reg)[0]
+    assert m.official.name == "Jean Tremblay" and m.official.country == "CA"
+
+
+def test_headline_verbs_are_not_names():
+    found = find_officials("Secretary Bessent and Ambassador Greer Meet with Korean Counterparts", GAZ)
+    assert {m.official.name for m in found} == {"Scott Bessent", "Jamieson Greer"}
+
+
+def test_possessive_leader_is_background():
+    m = find_officials("under the administration of President Donald Trump", GAZ)[0]
+    assert m.background

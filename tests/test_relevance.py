@@ -1,0 +1,53 @@
+from datetime import UTC, datetime
+
+import pytest
+from fixture_texts import fixture_files, load_fixture
+
+from tasks.extract import ExtractConfig, extract
+from tasks.models import Item
+
+
+def item(title: str, body: str) -> Item:
+    return Item("t", "test", None, None, title, "", body, datetime(2025, 5, 1, 1, tzinfo=UTC), 540)
+
+
+@pytest.mark.parametrize("path", fixture_files(), ids=lambda p: p.stem)
+def test_fixture_relevance(path):
+    it, expect = load_fixture(path)
+    assert extract(it).relevant is expect["relevant"]
+
+
+def test_earnings_story_mentioning_tariffs_is_not_relevant():
+    f = extract(
+        item(
+            "Samsung's Q1 net jumps 21.7 pct on smartphones",
+            "SEOUL -- Samsung said results should improve if shifts in tariff policy ease by July 8.",
+        )
+    )
+    assert not f.relevant and f.deadlines == () and "other news" in f.relevance_reason
+
+
+def test_trade_talk_story_is_relevant_with_a_reason():
+    f = extract(
+        item(
+            "Korea, U.S. to hold technical talks next week",
+            "SEOUL -- South Korea and the United States will hold technical talks next week on tariffs.",
+        )
+    )
+    assert f.relevant and "meeting" in f.relevance_reason
+
+
+def test_watched_countries_are_configurable():
+    f = extract(
+        item(
+            "Korea, U.S. to hold technical talks next week",
+            "SEOUL -- South Korea and the United States will hold technical talks next week on tariffs.",
+        ),
+        ExtractConfig.from_dict({"watched_countries": ["br"]}),
+    )
+    assert not f.relevant
+
+
+def test_config_rejects_unknown_keys():
+    with pytest.raises(ValueError):
+        ExtractConfig.from_dict({"watched": ["KR"]})

@@ -1,0 +1,128 @@
+from datetime import UTC, date, datetime
+
+from tasks.models import DeadlineMention, MeetingMention, Official
+from tasks.resolve import deadline_id_for, meeting_id_for, resolve_deadline, resolve_meeting
+
+T0 = datetime(2025, 4, 20, tzinfo=UTC)
+T1 = datetime(2025, 4, 25, tzinfo=UTC)
+
+
+def mm(d=None, precision="day", status="scheduled", fmt=None, officials=(), parties=("KR", "US")):
+    return MeetingMention(
+        parties,
+        d,
+        precision if d else None,
+        None,
+        None,
+        fmt,
+        tuple(Official(n) for n in officials),
+        status,
+        "",
+    )
+
+
+def dm(d, subject="reciprocal-tariffs-apply", countries=("US",), eq=()):
+    return DeadlineMention(subject, subject, countries, d, None, "", eq)
+
+
+def test_same_meeting_from_two_outlets_is_one_event():
+    a = resolve_meeting(mm(date(2025, 4, 24), fmt="2+2"), T0, [])
+    b = resolve_meeting(mm(date(2025, 4, 24), fmt="2+2", status="held"), T1, [a.event])
+    assert a.action == "new" and b.action == "update" and b.event.meeting_id == a.event.meeting_id
+    assert b.changed == ("status",) and b.event.status == "held"
+
+
+def test_day_precise_report_refines_a_week_event():
+    a = resolve_meeting(mm(date(2025, 4, 28), precision="week", fmt="working-level"), T0, [])
+    b = resolve_meeting(mm(date(2025, 4, 30), fmt="working-level"), T1, [a.event])
+    assert b.event.meeting_id == a.event.meeting_id
+    assert (b.event.meeting_date, b.event.date_precision) == (date(2025, 4, 30), "day")
+
+
+def test_week_mention_merges_into_a_day_event():
+    a = resolve_meeting(
+        mm(
+            date(2025, 4, 16),
+            fmt="summit",
+            officials=("Donald Trump", "Ryosei Akazawa"),
+            parties=("JP", "US"),
+        ),
+        T0,
+        [],
+    )
+    b = resolve_meeting(
+        mm(date(2025, 4, 14), precision="week", status="held", parties=("JP", "US")), T1, [a.event]
+    )
+    assert b.event.meeting_id == a.event.meeting_id and b.event.meeting_date == date(2025, 4, 16)
+
+
+def test_two_plus_two_and_bilateral_on_the_same_day_stay_apart():
+    a = resolve_meeting(
+        mm(date(2025, 4, 24), fmt="2+2", officials=("Choi", "Ahn", "Bessent", "Greer")), T0, []
+    )
+    b = resolve_meeting(mm(date(2025, 4, 24), fmt="bilateral", officials=("Ahn", "Greer")), T0, [a.event])
+    assert b.action == "new"
+
+
+def test_two_calls_with_different_officials_stay_apart():
+    a = resolve_meeting(
+        mm(date(2025, 5, 26), fmt="call", officials=("Sefcovic", "Lutnick"), parties=("EU", "US")), T0, []
+    )
+    b = resolve_meeting(
+        mm(date(2025, 5, 26), fmt="call", officials=("Sefcovic", "Greer"), parties=("EU", "US")),
+        T0,
+        [a.event],
+    )
+    assert b.action == "new"
+
+
+def test_held_meeting_never_goes_back_to_scheduled():
+    a = resolve_meeting(mm(date(2025, 4, 24), status="held"), T1, [])
+    b = resolve_meeting(mm(date(2025, 4, 24), status="scheduled"), T0, [a.event])
+    assert b.event.status == "held" and b.action == "same"
+
+
+def test_other_parties_are_another_meeting():
+    a = resolve_meeting(mm(date(2025, 4, 24)), T0, [])
+    b = resolve_meeting(mm(date(2025, 4, 24), parties=("JP", "US")), T0, [a.event])
+    assert b.action == "new"
+
+
+def test_ids_are_deterministic():
+    assert meeting_id_for(("US", "KR"), date(2025, 4, 24), "2+2", ("Greer",)) == meeting_id_for(
+        ("KR", "US"), date(2025, 4, 24), "2+2", ("greer",)
+    )
+    assert deadline_id_for("reciprocal-tariffs-apply", ("US",)) == "d-us-reciprocal-tariffs-apply"
+
+
+def test_deadline_new_restated_change():
+    a = resolve_deadline(dm(date(2025, 4, 9)), T0, [])
+    b = resolve_deadline(dm(date(2025, 4, 9)), T0, [a.event])
+    c = resolve_deadline(dm(date(2025, 7, 9)), T1, [b.event])
+    assert (a.action, b.action, c.action) == ("new", "restated", "change")
+    assert c.old_date == date(2025, 4, 9) and c.event.due_date == date(2025, 7, 9)
+
+
+def test_one_day_apart_marked_as_the_same_value_is_equivalent():
+    a = resolve_deadline(dm(date(2025, 7, 9), eq=(date(2025, 7, 8), date(2025, 7, 10))), T0, [])
+    b = resolve_deadline(dm(date(2025, 7, 8), eq=(date(2025, 7, 9),)), T1, [a.event])
+    assert b.action == "equivalent" and b.event.due_date == date(2025, 7, 9)
+
+
+def test_an_old_value_recalled_later_is_not_a_change():
+    a = resolve_deadline(dm(date(2025, 7, 9)), T0, [])
+    b = resolve_deadline(dm(date(2025, 8, 1)), T1, [a.event])
+    c = resolve_deadline(dm(date(2025, 7, 9)), datetime(2025, 8, 2, tzinfo=UTC), [b.event])
+    assert c.action == "restated" and c.event.due_date == date(2025, 8, 1)
+
+
+def test_an_older_item_read_late_does_not_change_the_value():
+    a = resolve_deadline(dm(date(2025, 8, 1)), T1, [])
+    b = resolve_deadline(dm(date(2025, 6, 1)), T0, [a.event])
+    assert b.action == "restated" and b.event.due_date == date(2025, 8, 1)
+
+
+def test_deadline_identity_includes_countries():
+    a = resolve_deadline(dm(date(2025, 8, 1), "tariff-threat", ("EU", "US")), T0, [])
+    b = resolve_deadline(dm(date(2025, 8, 1), "tariff-threat", ("JP", "US")), T0, [a.event])
+    assert b.action == "new"
