@@ -56,16 +56,17 @@ def run_monitor(config: Config, now: datetime, alerts: bool = True) -> cycle.Cyc
     """The cycle, top to bottom. Must run inside a flow (it submits tasks)."""
     summary = cycle.CycleSummary(as_of=now)
     with db.run_lock(config.warehouse_path):
-        states = cycle.prepare(config)
-        due = [s for s in config.sources if s.enabled and store.is_due(states.get(s.id), now)]
-        summary.sources_skipped = sum(1 for s in config.sources if s.enabled) - len(due)
-        futures = [poll_source.submit(s, states.get(s.id), config, now) for s in due]
-        polled = [f.result() for f in futures]
-        item_ids = store_items(config, polled, now, summary)
-        extract_and_resolve(config, item_ids, now, alerts, summary)
-        if alerts:
-            summary.delivery = deliver_alerts(config, now)
-        publish_snapshot(config)
+        with db.hold(config.warehouse_path):  # one open instance for the whole cycle: cheap stage connections
+            states = cycle.prepare(config)
+            due = [s for s in config.sources if s.enabled and store.is_due(states.get(s.id), now)]
+            summary.sources_skipped = sum(1 for s in config.sources if s.enabled) - len(due)
+            futures = [poll_source.submit(s, states.get(s.id), config, now) for s in due]
+            polled = [f.result() for f in futures]
+            item_ids = store_items(config, polled, now, summary)
+            extract_and_resolve(config, item_ids, now, alerts, summary)
+            if alerts:
+                summary.delivery = deliver_alerts(config, now)
+        publish_snapshot(config)  # after the last connection closed: the file is checkpointed
     return summary
 
 

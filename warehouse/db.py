@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
+import hashlib
 import os
 import re
 import shutil
@@ -55,6 +57,7 @@ def snapshot_path(path: str | Path) -> Path:
     return p.with_name(p.stem + ".snapshot" + (p.suffix or ".duckdb"))
 
 
+@functools.cache
 def migrations() -> list[tuple[int, str, str]]:
     """The ordered list of (version, name, sql). Append only: never edit a released migration."""
     found = []
@@ -69,6 +72,7 @@ def migrations() -> list[tuple[int, str, str]]:
     return found
 
 
+@functools.cache
 def views_sql() -> str:
     return resources.files("warehouse").joinpath("views.sql").read_text(encoding="utf-8")
 
@@ -88,7 +92,7 @@ def _explain(path: Path, exc: Exception) -> WarehouseError:
 
 
 def connect(path: str | Path) -> duckdb.DuckDBPyConnection:
-    """Open the live warehouse read-write and bring its schema up to date."""
+    """Open the live warehouse read-write and bring its schema up to date (cheaply, when it already is)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -96,11 +100,23 @@ def connect(path: str | Path) -> duckdb.DuckDBPyConnection:
     except duckdb.Error as exc:
         raise _explain(path, exc) from exc
     try:
-        migrate(con)
+        if not is_current(con):
+            migrate(con)
     except duckdb.Error as exc:
         con.close()
         raise _explain(path, exc) from exc
     return con
+
+
+@contextlib.contextmanager
+def hold(path: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Keep the database open for a whole run. DuckDB shares one instance per file within a process, so
+    while it is held every `writer()` is cheap (no file open, migration check or checkpoint per stage)."""
+    con = connect(path)
+    try:
+        yield con
+    finally:
+        con.close()
 
 
 @contextlib.contextmanager
@@ -124,6 +140,20 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     con.execute("COMMIT")
 
 
+def _views_hash() -> str:
+    return hashlib.sha256(views_sql().encode()).hexdigest()[:16]
+
+
+def is_current(con: duckdb.DuckDBPyConnection) -> bool:
+    """Every migration applied and the views of this release in place."""
+    try:
+        version = con.execute("SELECT max(version) FROM core.schema_migrations").fetchone()[0]
+        views = con.execute("SELECT views_hash FROM core.views_applied").fetchone()
+    except duckdb.CatalogException:
+        return False
+    return version == len(migrations()) and views is not None and views[0] == _views_hash()
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Apply pending migrations, each in its own transaction, then re-apply the views. Returns names applied."""
     con.execute("CREATE SCHEMA IF NOT EXISTS core")
@@ -142,14 +172,25 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
         applied.append(name)
     with transaction(con):
         con.execute(views_sql())
+        con.execute("CREATE TABLE IF NOT EXISTS core.views_applied (views_hash VARCHAR NOT NULL)")
+        con.execute("DELETE FROM core.views_applied")
+        con.execute("INSERT INTO core.views_applied VALUES (?)", [_views_hash()])
     return applied
 
 
 def publish_snapshot(path: str | Path) -> Path:
-    """Copy the (closed, checkpointed) live file to a temp file beside it, then atomically rename it over the
-    snapshot. Readers holding the old snapshot keep reading their open inode; new readers get the new one."""
+    """Checkpoint the live file (call it when no connection of this process holds it), copy it to a temp
+    file beside it, then atomically rename that over the snapshot. Readers holding the old snapshot keep reading their open inode; new readers get the new one."""
     path = Path(path)
     target = snapshot_path(path)
+    try:
+        con = duckdb.connect(str(path))
+        try:
+            con.execute("CHECKPOINT")  # everything committed is in the main file, the WAL is empty
+        finally:
+            con.close()
+    except duckdb.Error as exc:
+        raise _explain(path, exc) from exc
     fd, tmp = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent)
     os.close(fd)
     try:

@@ -35,8 +35,12 @@ class SourceState:
 
 
 def sync_sources(con: duckdb.DuckDBPyConnection, sources: Sequence[SourceConfig]) -> dict[str, SourceState]:
-    """Make core.sources match the config (new sources added, kind/url/period updated; none deleted)."""
+    """Make core.sources match the config (new sources added, kind/url/period updated; none deleted).
+    Writes only what differs: a steady config costs one read."""
+    known = {r[0]: r[1:] for r in con.execute("SELECT source_id, kind, url, every_minutes FROM core.sources").fetchall()}
     for s in sources:
+        if known.get(s.id) == (s.kind, s.url, s.every_minutes):
+            continue
         con.execute(
             """
             INSERT INTO core.sources (source_id, kind, url, every_minutes) VALUES (?, ?, ?, ?)
