@@ -145,9 +145,15 @@ def cmd_eval(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    from flows.serve import serve
+    from flows.serve import NoSchedulerError, serve
 
-    serve(str(args.config))
+    try:
+        serve(str(args.config))
+    except NoSchedulerError as exc:
+        print(f"tradewatch: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        pass
     return 0
 
 

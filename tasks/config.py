@@ -264,9 +264,15 @@ kind = "ustr"
 url = "https://ustr.gov/about-us/policy-offices/press-office/press-releases"
 
 [[sources]]
-id = "federal-register"
+id = "federal-register-ustr"          # USTR notices and rules (effective dates are deadlines)
 kind = "federal_register"
-url = "https://www.federalregister.gov/api/v1/documents.json?conditions[agencies][]=trade-representative-office-of-united-states&conditions[type][]=PRESDOCU&conditions[type][]=NOTICE&conditions[type][]=RULE&order=newest&per_page=50"
+url = "https://www.federalregister.gov/api/v1/documents.json?conditions[agencies][]=trade-representative-office-of-united-states&order=newest&per_page=50&fields[]=document_number&fields[]=title&fields[]=type&fields[]=abstract&fields[]=html_url&fields[]=publication_date&fields[]=signing_date&fields[]=effective_on&fields[]=executive_order_number&fields[]=agencies"
+every_minutes = 60
+
+[[sources]]
+id = "federal-register-presidential"  # executive orders and proclamations
+kind = "federal_register"
+url = "https://www.federalregister.gov/api/v1/documents.json?conditions[type][]=PRESDOCU&order=newest&per_page=50&fields[]=document_number&fields[]=title&fields[]=type&fields[]=abstract&fields[]=html_url&fields[]=publication_date&fields[]=signing_date&fields[]=effective_on&fields[]=executive_order_number&fields[]=agencies"
 every_minutes = 60
 
 [[sources]]
