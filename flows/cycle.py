@@ -10,7 +10,7 @@ import atexit
 import os
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -45,6 +45,7 @@ class CycleSummary:
     sources_not_modified: int = 0
     sources_failed: dict[str, str] = field(default_factory=dict)
     sources_skipped: int = 0  # backing off
+    items_deferred: int = 0  # over the per-source bound: stored by later runs
     new_items: int = 0
     edited_items: int = 0
     relevant_items: int = 0
@@ -57,7 +58,8 @@ class CycleSummary:
             f"cycle as of {self.as_of.isoformat()}",
             f"  sources: {self.sources_ok} ok ({self.sources_not_modified} unchanged), "
             f"{len(self.sources_failed)} failed, {self.sources_skipped} backing off",
-            f"  items: {self.new_items} new, {self.edited_items} edited, {self.relevant_items} relevant",
+            f"  items: {self.new_items} new, {self.edited_items} edited, {self.relevant_items} relevant"
+            + (f", {self.items_deferred} deferred to the next run" if self.items_deferred else ""),
             f"  events: {e.new_meetings} new meetings, {e.meeting_updates} meeting updates, "
             f"{e.new_deadlines} new deadlines, {e.deadline_changes} deadline changes",
             f"  alerts: {e.alerts_pending} queued, {e.alerts_suppressed} recorded without sending",
@@ -128,16 +130,25 @@ def poll(source: SourceConfig, state: store.SourceState | None, config: Config, 
                        content_type=fetched.content_type, base_url=fetched.url, parse_feed=pool.parse)
     if result.error:
         return Polled(source.id, fetched, error=result.error, error_detail=result.error_detail)
-    items = result.items
-    limit = config.fetch.max_items_per_source
-    truncated = 0
-    if len(items) > limit:
-        # bounded work per run: keep the newest; the rest are picked up by later runs (the validators are
-        # not stored when we truncate, so the next run re-reads the feed)
-        ordered = sorted(items, key=lambda it: it.published_at or now, reverse=True)
-        items, truncated = tuple(ordered[:limit]), len(items) - limit
-        fetched = Fetched(**{**fetched.__dict__, "etag": None, "last_modified": None})
-    return Polled(source.id, fetched, items=items, truncated=truncated)
+    return Polled(source.id, fetched, items=result.items)
+
+
+def bound_work(con, polled: Polled, limit: int, now: datetime) -> Polled:
+    """Bounded work per run: at most `limit` new or edited items of one source are stored this run (the
+    newest first). The rest wait: the source's validators are not kept, so the next run re-reads the feed
+    and takes the next batch."""
+    if len(polled.items) <= limit:
+        return polled
+    known = dict(con.execute(
+        "SELECT item_id, content_hash FROM core.items WHERE item_id IN (SELECT unnest(?))",
+        [[it.item_id for it in polled.items]],
+    ).fetchall())
+    pending = [it for it in polled.items if known.get(it.item_id) != it.content_hash]
+    if len(pending) <= limit:
+        return replace(polled, items=tuple(pending))
+    pending.sort(key=lambda it: it.published_at or now, reverse=True)
+    fetched = replace(polled.fetched, etag=None, last_modified=None)
+    return replace(polled, fetched=fetched, items=tuple(pending[:limit]), truncated=len(pending) - limit)
 
 
 def store_polled(config: Config, polled: Sequence[Polled], now: datetime, summary: CycleSummary) -> list[str]:
@@ -146,6 +157,8 @@ def store_polled(config: Config, polled: Sequence[Polled], now: datetime, summar
     to_extract: list[str] = []
     with db.writer(config.warehouse_path) as con:
         for p in polled:
+            p = bound_work(con, p, config.fetch.max_items_per_source, now)
+            summary.items_deferred += p.truncated
             with db.transaction(con):
                 result = store.store_items(con, p.items, now=now)
                 new = set(result.new_ids)

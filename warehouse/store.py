@@ -105,15 +105,18 @@ def record_fetch(
         con.execute(
             """
             UPDATE core.sources SET
-                etag = coalesce(?, etag), last_modified = coalesce(?, last_modified),
-                last_status = ?, last_bytes = ?, last_elapsed_s = ?, last_attempt_at = ?, last_success_at = ?,
-                first_attempt_at = coalesce(first_attempt_at, ?),
-                last_error = NULL, last_error_detail = NULL, error_streak = 0, next_attempt_at = ?,
-                gone = false, down_alerted = false, items_seen = items_seen + ?
-            WHERE source_id = ?
+                -- a 304 keeps the validators; a 200 replaces them (with none when the run deferred items)
+                etag = CASE WHEN $status = 304 THEN coalesce($etag, etag) ELSE $etag END,
+                last_modified = CASE WHEN $status = 304 THEN coalesce($lm, last_modified) ELSE $lm END,
+                last_status = $status, last_bytes = $bytes, last_elapsed_s = $elapsed, last_attempt_at = $now,
+                last_success_at = $now, first_attempt_at = coalesce(first_attempt_at, $now),
+                last_error = NULL, last_error_detail = NULL, error_streak = 0, next_attempt_at = $now,
+                gone = false, down_alerted = false, items_seen = items_seen + $new
+            WHERE source_id = $id
             """,
-            [fetched.etag, fetched.last_modified, fetched.status, fetched.bytes_read, fetched.elapsed_s, now, now,
-             now, now, new_items, fetched.source_id],
+            {"etag": fetched.etag, "lm": fetched.last_modified, "status": fetched.status,
+             "bytes": fetched.bytes_read, "elapsed": fetched.elapsed_s, "now": now, "new": new_items,
+             "id": fetched.source_id},
         )
         if down_alerted:
             change = HealthChange(
