@@ -86,7 +86,7 @@ def _explain(path: Path, exc: Exception) -> WarehouseError:
         )
     if "not a valid DuckDB database" in text or "Corrupt" in text or "corrupt" in text or "magic" in text:
         return WarehouseError(f"warehouse {path} is not a readable DuckDB file (corrupt?); left untouched. {text}")
-    if "No space" in text or "disk" in text.lower():
+    if any(m in text for m in _WRITE_FAILURE) or "disk" in text.lower():
         return WarehouseError(f"warehouse {path}: out of disk space; nothing was committed. {text}")
     return WarehouseError(f"warehouse {path}: {text}")
 
@@ -129,15 +129,27 @@ def writer(path: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
         con.close()
 
 
+_WRITE_FAILURE = ("Could not write", "No space", "File too large", "Disk full", "disk is full")
+
+
 @contextlib.contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """All or nothing. A write the disk refuses (full, too large) becomes a WarehouseError that says nothing
+    of this transaction was committed."""
     con.execute("BEGIN TRANSACTION")
     try:
         yield con
-    except BaseException:
-        con.execute("ROLLBACK")
+        con.execute("COMMIT")
+    except BaseException as exc:
+        with contextlib.suppress(duckdb.Error):
+            con.execute("ROLLBACK")
+        if isinstance(exc, duckdb.Error) and (
+            isinstance(exc, duckdb.IOException) or any(m in str(exc) for m in _WRITE_FAILURE)
+        ):
+            raise WarehouseError(
+                f"warehouse write failed (out of disk space?): nothing from this step was committed. {exc}"
+            ) from exc
         raise
-    con.execute("COMMIT")
 
 
 def _views_hash() -> str:
