@@ -198,9 +198,14 @@ def load_items(config: Config, item_ids: Sequence[str] | None) -> list[Item]:
     return [Item(*r) for r in rows]
 
 
-def extract_all(items: Sequence[Item], extract_config: dict) -> list[Findings]:
+def extract_all(items: Sequence[Item], extract_config: dict, on_item=None) -> list[Findings]:
     cfg = ExtractConfig.from_dict(extract_config) if extract_config else None
-    return [extract(it, cfg) for it in items]
+    out = []
+    for it in items:
+        out.append(extract(it, cfg))
+        if on_item is not None:
+            on_item()
+    return out
 
 
 def resolve_all(config: Config, items: Sequence[Item], findings: Sequence[Findings], now: datetime,

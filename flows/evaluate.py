@@ -14,6 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from flows.feedserver import TimelineItem, TimelineServer, ticks_for, write_config
+from flows.output import progress_bar
 from tasks.scoring import PredictedDeadline, PredictedMeeting, Scorecard, score
 
 
@@ -150,7 +151,7 @@ class EvalResult:
     items: int
 
 
-def evaluate(corpus: Path, workdir: Path) -> EvalResult:
+def evaluate(corpus: Path, workdir: Path, *, show_progress: bool = False) -> EvalResult:
     from flows.monitor import replay_flow
     from warehouse import db
 
@@ -165,12 +166,15 @@ def evaluate(corpus: Path, workdir: Path) -> EvalResult:
         write_config(config_path, server, warehouse.name)
         ticks = ticks_for([it for _, it in timeline])
 
-        def on_tick(now: datetime) -> None:
-            server.now = now
+        with progress_bar(len(ticks), "replaying", enabled=show_progress) as advance:
 
-        with contextlib.redirect_stdout(io.StringIO()):  # the console notifier's alerts
-            summaries = replay_flow(config_path=str(config_path), ticks=[t.isoformat() for t in ticks],
-                                    on_tick=on_tick)
+            def on_tick(now: datetime) -> None:
+                server.now = now
+                advance()
+
+            with contextlib.redirect_stdout(io.StringIO()):  # the console notifier's alerts
+                summaries = replay_flow(config_path=str(config_path), ticks=[t.isoformat() for t in ticks],
+                                        on_tick=on_tick)
     con = db.open_snapshot(warehouse)
     try:
         relevance, meetings, deadlines = predictions(con, corpus_ids)
@@ -190,7 +194,7 @@ def run_eval(corpus: Path, workdir: Path | None = None, out_format: str = "table
         if workdir is None:
             workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tradewatch-eval-")))
         workdir.mkdir(parents=True, exist_ok=True)
-        result = evaluate(corpus, workdir)
+        result = evaluate(corpus, workdir, show_progress=sys.stderr.isatty())
     if out_format == "json":
         card = result.scorecard
         data = {name: {"precision": getattr(card, name).precision, "recall": getattr(card, name).recall,

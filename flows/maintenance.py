@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+
 from prefect import flow
 
 from flows import cycle
 from flows.monitor import parse_as_of
+from flows.output import progress_bar
 from tasks.config import load_config
 from warehouse import db
 
@@ -20,7 +23,8 @@ def reprocess_flow(config_path: str, as_of: str | None = None) -> str:
     now = parse_as_of(as_of)
     with db.run_lock(config.warehouse_path):
         items = cycle.load_items(config, None)
-        findings = cycle.extract_all(items, config.extract)
+        with progress_bar(len(items), "extracting", enabled=sys.stderr.isatty()) as advance:
+            findings = cycle.extract_all(items, config.extract, on_item=advance)
         counts = cycle.resolve_all(config, items, findings, now, cycle.alert_policy(config, True), reset=True)
         cycle.publish(config)
     return (f"reprocessed {len(items)} items: {sum(f.relevant for f in findings)} relevant, "

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TextIO
@@ -59,3 +60,18 @@ def render(names: Sequence[str], rows: Sequence[Sequence], fmt: str, out: TextIO
             table.add_row(*(_cell(v) for v in row))
         Console(file=out, width=max(100, min(200, Console().width))).print(table)
         out.write(f"({len(rows)} row{'s' if len(rows) != 1 else ''})\n")
+
+
+@contextlib.contextmanager
+def progress_bar(total: int, label: str, *, enabled: bool = True) -> Iterator[Callable[[], None]]:
+    """A progress bar on stderr for long work (replays, reprocess); yields a function to call per step."""
+    if not enabled:
+        yield lambda: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task(label, total=total)
+        yield lambda: progress.advance(task)

@@ -22,8 +22,9 @@ class SourceConfig:
     id: str
     kind: str
     url: str
-    every_minutes: int = 10  # expected period: silence or failure for longer raises one ops alert
+    every_minutes: int = 10  # polling period: failing for 3x longer raises one ops alert
     enabled: bool = True
+    expect_items_hours: float | None = None  # no new item for this long raises one ops alert (source_silent)
 
 
 @dataclass(frozen=True)
@@ -112,8 +113,11 @@ def _number(table: dict, key: str, where: str, default, *, minimum=0):
 def _host_port(value: Any, key: str) -> str:
     _expect(isinstance(value, str), key, "must be a string 'host:port'")
     host, sep, port = value.rpartition(":")
-    _expect(bool(sep) and port.isdigit() and 0 < int(port) < 65536 and bool(host), key,
-            f"{value!r} is not 'host:port' (the exact host and port to exempt, e.g. '127.0.0.1:8080')")
+    _expect(
+        bool(sep) and port.isdigit() and 0 < int(port) < 65536 and bool(host),
+        key,
+        f"{value!r} is not 'host:port' (the exact host and port to exempt, e.g. '127.0.0.1:8080')",
+    )
     host = host.strip("[]").lower()
     with contextlib.suppress(ValueError):
         host = str(ipaddress.ip_address(host))
@@ -121,10 +125,15 @@ def _host_port(value: Any, key: str) -> str:
 
 
 def _countries(value: Any, key: str) -> tuple[str, ...]:
-    _expect(isinstance(value, list) and all(isinstance(v, str) for v in value), key, "must be a list of codes")
+    _expect(
+        isinstance(value, list) and all(isinstance(v, str) for v in value), key, "must be a list of codes"
+    )
     for v in value:
-        _expect(v == "EU" or (len(v) == 2 and v.isalpha() and v.isupper()), key,
-                f"{v!r} is not an ISO 3166-1 alpha-2 code or 'EU'")
+        _expect(
+            v == "EU" or (len(v) == 2 and v.isalpha() and v.isupper()),
+            key,
+            f"{v!r} is not an ISO 3166-1 alpha-2 code or 'EU'",
+        )
     return tuple(value)
 
 
@@ -142,8 +151,14 @@ def parse_config(raw: dict, path: Path) -> Config:
 
     f = _table(raw, "fetch")
     known_fetch = {
-        "allow_hosts", "connect_timeout_s", "read_timeout_s", "total_deadline_s", "max_bytes",
-        "max_items_per_source", "parse_timeout_s", "parse_memory_mb",
+        "allow_hosts",
+        "connect_timeout_s",
+        "read_timeout_s",
+        "total_deadline_s",
+        "max_bytes",
+        "max_items_per_source",
+        "parse_timeout_s",
+        "parse_memory_mb",
     }
     _unknown(f, known_fetch, "fetch.")
     hosts = f.get("allow_hosts", [])
@@ -162,8 +177,11 @@ def parse_config(raw: dict, path: Path) -> Config:
     s = _table(raw, "slack")
     _unknown(s, {"channel", "routes", "token_secret_block", "pace_s", "digest_channel"}, "slack.")
     for key in ("channel", "token_secret_block", "digest_channel"):
-        _expect(s.get(key) is None or (isinstance(s[key], str) and s[key].strip() != ""), f"slack.{key}",
-                "must be a non-empty string")
+        _expect(
+            s.get(key) is None or (isinstance(s[key], str) and s[key].strip() != ""),
+            f"slack.{key}",
+            "must be a non-empty string",
+        )
     routes = []
     raw_routes = s.get("routes", [])
     _expect(isinstance(raw_routes, list), "slack.routes", "must be an array of tables [[slack.routes]]")
@@ -171,13 +189,24 @@ def parse_config(raw: dict, path: Path) -> Config:
         where = f"slack.routes[{i}]."
         _expect(isinstance(r, dict), f"slack.routes[{i}]", "must be a table")
         _unknown(r, {"channel", "countries", "sources"}, where)
-        _expect(isinstance(r.get("channel"), str) and r["channel"].strip() != "", where + "channel",
-                "is required: the channel this rule sends to")
+        _expect(
+            isinstance(r.get("channel"), str) and r["channel"].strip() != "",
+            where + "channel",
+            "is required: the channel this rule sends to",
+        )
         srcs = r.get("sources", [])
-        _expect(isinstance(srcs, list) and all(isinstance(x, str) for x in srcs), where + "sources",
-                "must be a list of source ids")
-        routes.append(Route(channel=r["channel"], countries=_countries(r.get("countries", []), where + "countries"),
-                            sources=tuple(srcs)))
+        _expect(
+            isinstance(srcs, list) and all(isinstance(x, str) for x in srcs),
+            where + "sources",
+            "must be a list of source ids",
+        )
+        routes.append(
+            Route(
+                channel=r["channel"],
+                countries=_countries(r.get("countries", []), where + "countries"),
+                sources=tuple(srcs),
+            )
+        )
     slack = SlackConfig(
         channel=s.get("channel"),
         routes=tuple(routes),
@@ -200,7 +229,7 @@ def parse_config(raw: dict, path: Path) -> Config:
     for i, src in enumerate(raw_sources):
         where = f"sources[{i}]."
         _expect(isinstance(src, dict), f"sources[{i}]", "must be a table")
-        _unknown(src, {"id", "kind", "url", "every_minutes", "enabled"}, where)
+        _unknown(src, {"id", "kind", "url", "every_minutes", "enabled", "expect_items_hours"}, where)
         sid = src.get("id")
         _expect(isinstance(sid, str) and sid.strip() != "", where + "id", "is required (a short unique name)")
         _expect(sid not in seen, where + "id", f"{sid!r} is used by an earlier source; ids must be unique")
@@ -211,13 +240,33 @@ def parse_config(raw: dict, path: Path) -> Config:
         _expect(isinstance(url, str) and _is_http_url(url), where + "url", f"not an http(s) URL: {url!r}")
         enabled = src.get("enabled", True)
         _expect(isinstance(enabled, bool), where + "enabled", "must be true or false")
-        sources.append(SourceConfig(id=sid, kind=kind, url=url,
-                                    every_minutes=int(_number(src, "every_minutes", where, 10, minimum=1)),
-                                    enabled=enabled))
+        sources.append(
+            SourceConfig(
+                id=sid,
+                kind=kind,
+                url=url,
+                every_minutes=int(_number(src, "every_minutes", where, 10, minimum=1)),
+                enabled=enabled,
+            )
+        )
 
     extract = _table(raw, "extract")
-    return Config(path=path, warehouse_path=warehouse_path, sources=tuple(sources), fetch=fetch, slack=slack,
-                  alerts=alerts, extract=extract)
+    if extract:
+        from tasks.extract import ExtractConfig
+
+        try:
+            ExtractConfig.from_dict(extract)
+        except (TypeError, ValueError, KeyError) as exc:
+            raise ConfigError(f"extract: {exc}") from None
+    return Config(
+        path=path,
+        warehouse_path=warehouse_path,
+        sources=tuple(sources),
+        fetch=fetch,
+        slack=slack,
+        alerts=alerts,
+        extract=extract,
+    )
 
 
 def load_config(path: str | Path) -> Config:
@@ -284,6 +333,7 @@ url = "https://www.whitehouse.gov/presidential-actions/feed/"
 id = "yonhap"
 kind = "feed"
 url = "https://en.yna.co.kr/RSS/news.xml"
+expect_items_hours = 6                # Yonhap publishes all day: silence this long means a problem
 
 [[sources]]
 id = "koreaherald"

@@ -73,6 +73,7 @@ KIND_TITLES = {
     "source_down": "Source down",
     "source_recovered": "Source recovered",
     "source_gone": "Source gone",
+    "source_silent": "Source silent",
 }
 KIND_EMOJI = {
     "new_meeting": "🤝",
@@ -82,6 +83,7 @@ KIND_EMOJI = {
     "source_down": "⚠️",
     "source_recovered": "✅",
     "source_gone": "🪦",
+    "source_silent": "🔇",
 }
 FIELD_LABELS = {
     "status": "Status",

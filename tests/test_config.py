@@ -64,3 +64,10 @@ def test_missing_file_and_bad_toml_are_clear(tmp_path):
     bad.write_text("[warehouse\npath = 1\n")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_config(bad)
+
+
+def test_extract_table_is_validated_at_load_time():
+    with pytest.raises(ConfigError, match="extract: unknown"):
+        parse_config({"extract": {"watched_countris": ["KR"]}}, Path("/tmp/t.toml"))
+    config = parse_config({"extract": {"watched_countries": ["KR", "US"]}}, Path("/tmp/t.toml"))
+    assert config.extract == {"watched_countries": ["KR", "US"]}

@@ -165,3 +165,29 @@ def test_a_corrupt_warehouse_is_reported_and_left_untouched(tmp_path):
     with pytest.raises(db.WarehouseError, match="not a readable DuckDB file|w.duckdb"):
         db.connect(path)
     assert path.read_bytes() == garbage
+
+
+def test_a_source_that_answers_but_stops_publishing_raises_one_silence_alert(tmp_path):
+    from tasks.config import SourceConfig
+    from tasks.models import Fetched
+
+    con = db.connect(tmp_path / "w.duckdb")
+    store.sync_sources(con, [SourceConfig("wire", "feed", "https://x.org/rss", expect_items_hours=6)])
+    unchanged = Fetched("wire", "https://x.org/rss", 304, None, '"e1"', None)
+    fresh = Fetched("wire", "https://x.org/rss", 200, b"<rss/>", '"e2"', None)
+    kinds = []
+    kinds.append(store.record_fetch(con, fresh, now=NOW, new_items=5, error=None, error_detail=None))
+    for hours in (1, 3, 7, 8, 12):  # nothing new after the first poll
+        kinds.append(store.record_fetch(con, unchanged, now=NOW + timedelta(hours=hours), new_items=0, error=None,
+                                        error_detail=None))
+    kinds.append(store.record_fetch(con, fresh, now=NOW + timedelta(hours=13), new_items=2, error=None,
+                                    error_detail=None))
+    assert [c.kind for c in kinds if c] == ["source_silent", "source_recovered"]
+
+
+def test_migrations_are_append_only_and_applied_in_order(tmp_path):
+    names = [name for _, name, _ in db.migrations()]
+    assert names == sorted(names) and names[0].startswith("001_") and len(names) >= 2
+    con = db.connect(tmp_path / "w.duckdb")
+    cols = {r[0] for r in con.execute("DESCRIBE core.sources").fetchall()}
+    assert {"expect_items_hours", "last_new_item_at"} <= cols  # from 002

@@ -36,23 +36,35 @@ class SourceState:
 
 def sync_sources(con: duckdb.DuckDBPyConnection, sources: Sequence[SourceConfig]) -> dict[str, SourceState]:
     """Make core.sources match the config (new sources added, kind/url/period updated; none deleted).
-    Writes only what differs: a steady config costs one read."""
-    known = {r[0]: r[1:] for r in con.execute("SELECT source_id, kind, url, every_minutes FROM core.sources").fetchall()}
-    for s in sources:
-        if known.get(s.id) == (s.kind, s.url, s.every_minutes):
-            continue
-        con.execute(
-            """
-            INSERT INTO core.sources (source_id, kind, url, every_minutes) VALUES (?, ?, ?, ?)
-            ON CONFLICT (source_id) DO UPDATE SET
-                kind = excluded.kind, every_minutes = excluded.every_minutes,
-                -- a new URL is a new feed: forget validators of the old one
-                etag = CASE WHEN core.sources.url = excluded.url THEN core.sources.etag END,
-                last_modified = CASE WHEN core.sources.url = excluded.url THEN core.sources.last_modified END,
-                url = excluded.url
-            """,
-            [s.id, s.kind, s.url, s.every_minutes],
-        )
+    Writes only what differs (a steady config costs one read), in one bulk upsert from an Arrow table."""
+    known = {r[0]: r[1:] for r in con.execute(
+        "SELECT source_id, kind, url, every_minutes, expect_items_hours FROM core.sources").fetchall()}
+    latest = {s.id: s for s in sources}  # a repeated id: the last one wins
+    latest = {sid: s for sid, s in latest.items()
+              if known.get(sid) != (s.kind, s.url, s.every_minutes, s.expect_items_hours)}
+    if latest:
+        con.register("incoming_sources", pa.table({
+            "source_id": list(latest), "kind": [s.kind for s in latest.values()],
+            "url": [s.url for s in latest.values()],
+            "every_minutes": pa.array([s.every_minutes for s in latest.values()], pa.int32()),
+            "expect_items_hours": pa.array([s.expect_items_hours for s in latest.values()], pa.float64()),
+        }))
+        try:
+            con.execute(
+                """
+                INSERT INTO core.sources (source_id, kind, url, every_minutes, expect_items_hours)
+                SELECT source_id, kind, url, every_minutes, expect_items_hours FROM incoming_sources
+                ON CONFLICT (source_id) DO UPDATE SET
+                    kind = excluded.kind, every_minutes = excluded.every_minutes,
+                    expect_items_hours = excluded.expect_items_hours,
+                    -- a new URL is a new feed: forget validators of the old one
+                    etag = CASE WHEN core.sources.url = excluded.url THEN core.sources.etag END,
+                    last_modified = CASE WHEN core.sources.url = excluded.url THEN core.sources.last_modified END,
+                    url = excluded.url
+                """
+            )
+        finally:
+            con.unregister("incoming_sources")
     rows = con.execute(
         "SELECT source_id, etag, last_modified, next_attempt_at, error_streak, gone FROM core.sources"
     ).fetchall()
@@ -95,11 +107,13 @@ def record_fetch(
         [fetched.source_id, now, fetched.status, fetched.bytes_read, fetched.elapsed_s, error, new_items],
     )
     row = con.execute(
-        "SELECT error_streak, down_alerted, gone, last_success_at, coalesce(first_attempt_at, ?), every_minutes, url"
+        "SELECT error_streak, down_alerted, gone, last_success_at, coalesce(first_attempt_at, ?), every_minutes, url,"
+        " expect_items_hours, coalesce(last_new_item_at, first_attempt_at, ?), silent_alerted"
         " FROM core.sources WHERE source_id = ?",
-        [now, fetched.source_id],
+        [now, now, fetched.source_id],
     ).fetchone()
-    streak, down_alerted, gone, last_success_at, first_attempt_at, every_minutes, url = row
+    (streak, down_alerted, gone, last_success_at, first_attempt_at, every_minutes, url, expect_hours,
+     last_new_at, silent_alerted) = row
     change: HealthChange | None = None
     if error is None:
         con.execute(
@@ -123,7 +137,7 @@ def record_fetch(
                 fetched.source_id, "source_recovered", f"Source {fetched.source_id} is back after {streak} failed polls",
                 {"source_id": fetched.source_id, "url": url, "error": None, "error_streak": 0},
             )
-        return change
+        return _silence(con, fetched.source_id, url, now, new_items, expect_hours, last_new_at, silent_alerted) or change
 
     streak += 1
     now_gone = fetched.status == 410
@@ -153,6 +167,26 @@ def record_fetch(
          now_gone, change is not None and change.kind == "source_down", fetched.source_id],
     )
     return change
+
+
+def _silence(con, source_id: str, url: str, now: datetime, new_items: int, expect_hours: float | None,
+             last_new_at: datetime, silent_alerted: bool) -> HealthChange | None:
+    """A source that answers but publishes nothing for longer than expected raises one ops alert; its next
+    new item raises one 'recovered'."""
+    if new_items:
+        con.execute("UPDATE core.sources SET last_new_item_at = ?, silent_alerted = false WHERE source_id = ?",
+                    [now, source_id])
+        if silent_alerted:
+            return HealthChange(source_id, "source_recovered", f"Source {source_id} is publishing again",
+                                {"source_id": source_id, "url": url, "error": None, "error_streak": 0})
+        return None
+    if expect_hours and not silent_alerted and now - last_new_at > timedelta(hours=expect_hours):
+        con.execute("UPDATE core.sources SET silent_alerted = true WHERE source_id = ?", [source_id])
+        return HealthChange(source_id, "source_silent",
+                            f"Source {source_id} has published nothing new since {last_new_at:%Y-%m-%d %H:%M} UTC "
+                            f"(expected within {expect_hours:g} h)",
+                            {"source_id": source_id, "url": url, "error": "silent", "error_streak": 0})
+    return None
 
 
 _ITEM_SCHEMA = pa.schema([
