@@ -175,3 +175,31 @@ def test_demo_runs_and_shows_the_deadline_move(tmp_path, capsys):
     moved_to = {r[0] for r in con.execute("SELECT new_date FROM deadline_changes").fetchall()}
     assert datetime(2025, 8, 1).date() in moved_to
     assert con.execute("SELECT count(*) FROM alerts WHERE state = 'delivered'").fetchone()[0] > 0
+
+
+def test_readers_and_runs_never_block_each_other(config, server, capsys):
+    """A reader in another process keeps the snapshot open and queries in a loop while runs write and publish."""
+    server.now = APRIL_25
+    assert run_cli("run", "--config", str(config), "--as-of", APRIL_25.isoformat(), capsys=capsys)[0] == 0
+    reader = subprocess.Popen(
+        [sys.executable, "-c", (
+            "import sys, time\nfrom warehouse import db\n"
+            f"con = db.open_snapshot({str(config.parent / 'tw.duckdb')!r})\n"
+            "print('open', flush=True)\nerrors = n = 0\nend = time.monotonic() + 8\n"
+            "while time.monotonic() < end:\n"
+            "    try:\n        con.execute('SELECT count(*) FROM items, sources').fetchall(); n += 1\n"
+            "    except Exception as exc:\n        errors += 1; print(exc, file=sys.stderr)\n"
+            "print(n, errors, flush=True)\n")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert reader.stdout.readline().strip() == "open"
+        later = APRIL_25 + timedelta(days=80)
+        server.now = later
+        assert run_cli("run", "--config", str(config), "--as-of", later.isoformat(), capsys=capsys)[0] == 0
+        code, out, _ = run_cli("sql", "--config", str(config), "SELECT count(*) AS n FROM items", "--format",
+                               "json", capsys=capsys)
+        assert code == 0 and json.loads(out)[0]["n"] == len(TIMELINE)  # new readers see the new snapshot
+        queries, errors = map(int, reader.communicate(timeout=60)[0].split())
+    finally:
+        reader.kill()
+    assert errors == 0 and queries > 0
