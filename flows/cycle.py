@@ -221,6 +221,7 @@ def resolve_all(config: Config, items: Sequence[Item], findings: Sequence[Findin
         if reset:
             seen = dict(con.execute("SELECT item_id, first_seen_at FROM core.items").fetchall())
             events.reset_events(con)
+            store.rebuild_story_index(con)
         for f in findings:
             counts.add(events.apply_findings(con, f, published_at=published.get(f.item_id), now=now,
                                              policy=policy, seen_at=seen.get(f.item_id)))

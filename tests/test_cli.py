@@ -175,6 +175,11 @@ def test_demo_runs_and_shows_the_deadline_move(tmp_path, capsys):
     moved_to = {r[0] for r in con.execute("SELECT new_date FROM deadline_changes").fetchall()}
     assert datetime(2025, 8, 1).date() in moved_to
     assert con.execute("SELECT count(*) FROM alerts WHERE state = 'delivered'").fetchone()[0] > 0
+    # the three outlets' copies of the 2+2 wire story are one story; an unrelated item is its own
+    stories = dict(con.execute("SELECT url, story_id FROM items").fetchall())
+    copies = {stories[u] for u in stories if u.endswith("0425-2plus2")}
+    assert len(copies) == 1
+    assert stories["https://demo.tradewatch.invalid/reuters/0710-oil"] not in copies
 
 
 def test_readers_and_runs_never_block_each_other(config, server, capsys):

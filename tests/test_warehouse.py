@@ -191,3 +191,19 @@ def test_migrations_are_append_only_and_applied_in_order(tmp_path):
     con = db.connect(tmp_path / "w.duckdb")
     cols = {r[0] for r in con.execute("DESCRIBE core.sources").fetchall()}
     assert {"expect_items_hours", "last_new_item_at"} <= cols  # from 002
+
+
+def test_the_story_index_rebuilds_from_the_warehouse(tmp_path):
+    con = db.connect(tmp_path / "w.duckdb")
+    wire = ("TOKYO -- Japan and the United States agreed to hold another round of tariff talks in Washington next "
+            "week, the economy minister told reporters after a telephone call with the commerce secretary. ")
+    items = [make_item(1, source="kyodo", body=wire * 2), make_item(2, source="nikkei", body=(wire * 2).replace(
+        "told reporters", "said")), make_item(3, source="other", body="Sumo wrestler promoted to yokozuna " * 9)]
+    with db.transaction(con):
+        store.store_items(con, items, now=NOW)
+        before = store.assign_stories(con, items, now=NOW)
+    with db.transaction(con):
+        assert store.rebuild_story_index(con) == 3
+    after = dict(con.execute("SELECT item_id, story_id FROM core.items").fetchall())
+    assert after == before and after["id-nikkei-2"] == after["id-kyodo-1"] != after["id-other-3"]
+    assert con.execute("SELECT count(*) FROM core.story_bands").fetchone()[0] == 3 * 32

@@ -321,6 +321,22 @@ def assign_stories(con: duckdb.DuckDBPyConnection, items: Sequence[Item], *, now
     return assigned
 
 
+def rebuild_story_index(con: duckdb.DuckDBPyConnection, batch: int = 2_000) -> int:
+    """Rebuild signatures, LSH bands and story ids from the stored items (after a change of the method), in
+    the order items were first seen, each batch at its own time so the recent window means what it meant."""
+    con.execute("DELETE FROM core.story_bands")
+    con.execute("DELETE FROM core.item_signatures")
+    con.execute("UPDATE core.items SET story_id = NULL")
+    rows = con.execute(
+        "SELECT item_id, source_id, guid, url, title, summary, body, published_at, published_offset_min,"
+        " date_suspect, content_hash, first_seen_at FROM core.items ORDER BY first_seen_at, item_id"
+    ).fetchall()
+    for start in range(0, len(rows), batch):
+        chunk = rows[start : start + batch]
+        assign_stories(con, [Item(*r[:11]) for r in chunk], now=chunk[-1][11])
+    return len(rows)
+
+
 def alert_key(*parts: object) -> str:
     return hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()[:24]
 
