@@ -143,7 +143,16 @@ def _officials_conflict(a: Sequence[str], b: Sequence[str], format: str | None) 
 def _fit(event: MeetingEvent, mention: MeetingMention) -> float | None:
     if tuple(sorted(event.parties)) != tuple(sorted(mention.parties)):
         return None
-    if not _formats_compatible(event.format, mention.format):
+    vague = (
+        "day" not in (event.date_precision, mention.date_precision)
+        or event.date_precision != mention.date_precision
+    )
+    if not _formats_compatible(event.format, mention.format) and not (
+        # a trip announced for "this week" is the meeting later told by day, whatever its format was guessed to be
+        vague
+        and not {event.format, mention.format} & {"call", "working-level"}
+        and {_key(o) for o in event.officials} & {_key(o.name) for o in mention.officials}
+    ):
         return None
     names = [o.name for o in mention.officials]
     fmt = event.format or mention.format
@@ -248,12 +257,33 @@ def _next_status(current: str, reported: str) -> str:
 
 # ------------------------------------------------------------------ deadlines
 
+GENERAL_SUBJECTS = {"reciprocal-tariffs-apply"}  # one setter's rates for every partner
+PARTNER_SUBJECTS = {"tariff-threat"}  # one setter's rate for one partner
+
+
+def _general_rate_event(mention: DeadlineMention, known: Sequence[DeadlineEvent]) -> DeadlineEvent | None:
+    if mention.subject not in PARTNER_SUBJECTS or len(mention.countries) < 2:
+        return None
+    for e in known:
+        if (
+            e.subject in GENERAL_SUBJECTS
+            and len(e.countries) == 1
+            and e.countries[0] in mention.countries
+            and (mention.due_date == e.due_date or mention.due_date in e.equivalent_dates)
+        ):
+            return e
+    return None
+
 
 def resolve_deadline(
     mention: DeadlineMention, seen_at: datetime, known: Sequence[DeadlineEvent]
 ) -> DeadlineDecision:
     did = deadline_id_for(mention.subject, mention.countries)
     event = next((e for e in known if e.deadline_id == did), None)
+    if event is None and (general := _general_rate_event(mention, known)) is not None:
+        # "a 25% tariff on Japanese goods from Aug. 1" on the day the general rates apply: that partner's
+        # rate under the general deadline, unless the partner already has a deadline of its own
+        return DeadlineDecision("restated", general, None)
     if event is None:
         event = DeadlineEvent(
             deadline_id=did,

@@ -101,3 +101,24 @@ def test_time_with_zone_gives_an_instant():
 
 def test_literal_text_is_kept():
     assert first("agreed to hold technical talks next week").text == "next week"
+
+
+def test_present_tense_of_a_scheduled_change_is_future():
+    # Wednesday Aug 6: "the initial rate kicks in on Thursday" is the next day, not last week
+    d = first("while the initial 25% rate kicks in on Thursday", ref=date(2025, 8, 6))
+    assert d.date == date(2025, 8, 7)
+
+
+def test_what_something_follows_is_past():
+    d = first("The talks follow a phone call between the two leaders on Thursday", ref=date(2025, 6, 9))
+    assert d.date == date(2025, 6, 5)
+
+
+def test_from_a_weekday_is_a_start_in_the_future():
+    d = first("Two countries agree to slash tariffs from Wednesday", ref=date(2025, 5, 12), tense="past")
+    assert d.date == date(2025, 5, 14)
+
+
+def test_a_week_before_a_date_is_not_last_week():
+    found = find_dates("a week before a July 9 deadline", date(2025, 7, 2))
+    assert [d.text for d in found] == ["July 9"]

@@ -98,3 +98,71 @@ def test_date_of_a_meeting_is_not_a_deadline():
         deadlines("WASHINGTON -- Seoul confirms Thursday date for first 2+2 tariff talks with Washington.")
         == ()
     )
+
+
+def test_a_partners_truce_is_not_the_general_pause():
+    found = deadlines(
+        "WASHINGTON -- Trump extended a pause on higher tariffs on Chinese goods. "
+        "The order keeps the suspension in place until 12:01 a.m. EST on Nov. 10.",
+        published="2025-08-11T19:00:00-04:00",
+    )
+    assert {(d.subject, d.countries, d.due_date) for d in found} == {
+        ("tariff-pause-ends", ("CN", "US"), date(2025, 11, 10))
+    }
+
+
+def test_an_additional_tariff_is_its_own_deadline():
+    (d,) = deadlines(
+        "NEW DELHI -- The additional 25 per cent tariff imposed by the US on Indian goods will take effect from August 27.",
+        published="2025-08-07T13:00:00+05:30",
+    )
+    assert (d.subject, d.countries, d.due_date) == ("additional-tariff", ("IN", "US"), date(2025, 8, 27))
+
+
+def test_rates_for_many_partners_are_the_general_deadline():
+    (d,) = deadlines(
+        "WASHINGTON -- Higher U.S. tariffs on imports from dozens of countries took effect on Thursday.",
+        published="2025-08-07T06:00:00-04:00",
+    )
+    assert (d.subject, d.countries, d.due_date) == ("reciprocal-tariffs-apply", ("US",), date(2025, 8, 7))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "WASHINGTON -- Trump set new tariff rates, to take effect in seven days rather than on Friday as planned.",
+        "NEW DELHI -- The tariff will apply from next week and not from Friday as announced earlier.",
+    ],
+)
+def test_the_replaced_value_is_not_a_deadline(body):
+    assert deadlines(body, published="2025-07-31T23:00:00-04:00") == ()
+
+
+def test_agreed_changes_take_effect_after_a_tariff_sentence():
+    found = deadlines(
+        "GENEVA -- The United States will cut its tariffs on Chinese goods and China will cut its duties. "
+        "The changes take effect on Wednesday.",
+        published="2025-05-12T15:00:00+02:00",
+    )
+    assert [(d.subject, d.countries, d.due_date) for d in found] == [
+        ("deal-rate-applies", ("CN", "US"), date(2025, 5, 14))
+    ]
+
+
+def test_a_call_date_is_not_a_tariff_date():
+    found = deadlines(
+        "BERN -- Switzerland will keep talking about the 39% U.S. tariff, after a call between the Swiss president "
+        "and U.S. President Donald Trump on Thursday failed to produce a deal.",
+        published="2025-08-01T12:00:00+02:00",
+    )
+    assert found == ()
+
+
+def test_a_negotiation_target_without_tariff_words():
+    found = deadlines(
+        "OTTAWA -- Canada will keep negotiating with the United States toward the July 21 target date.",
+        published="2025-07-11T07:30:00-04:00",
+    )
+    assert [(d.subject, d.countries, d.due_date) for d in found] == [
+        ("negotiation-target", ("CA", "US"), date(2025, 7, 21))
+    ]

@@ -140,3 +140,92 @@ def test_phone_call_and_agreed_meeting_in_one_sentence():
         ("summit", date(2025, 6, 16)),
     ]
     assert all(m.parties == ("JP", "US") for m in found)
+
+
+def test_after_speaking_with_is_a_call():
+    (m,) = meetings(
+        "WASHINGTON -- President Donald Trump said on Tuesday he had reached a trade agreement with Indonesia "
+        "after speaking with President Prabowo Subianto on Tuesday.",
+        published="2025-07-15T21:00:00-04:00",
+    )
+    assert (m.parties, m.format, m.date) == (("ID", "US"), "call", date(2025, 7, 15))
+
+
+def test_speaking_to_reporters_is_not_a_call():
+    assert meetings("WASHINGTON -- Ahn spoke to reporters on Wednesday about the reciprocal duties.") == ()
+
+
+def test_talks_that_start_from_a_weekday():
+    (m,) = meetings(
+        "NEW DELHI -- An Indian team will hold the fifth round of trade talks with US officials in Washington from Monday.",
+        published="2025-07-13T19:00:00+05:30",
+    )
+    assert (m.parties, m.date, m.status) == (("IN", "US"), date(2025, 7, 14), "scheduled")
+
+
+def test_a_negated_clause_does_not_cancel_the_meeting():
+    (m,) = meetings(
+        "WASHINGTON -- Swiss President Karin Keller-Sutter met Secretary of State Marco Rubio on Wednesday, "
+        "but left without meeting President Donald Trump.",
+        published="2025-08-06T19:30:00-04:00",
+    )
+    assert m.parties == ("CH", "US") and m.date == date(2025, 8, 6)
+    assert "Donald Trump" not in {o.name for o in m.officials}
+
+
+def test_the_subject_of_after_meeting_takes_part():
+    (m,) = meetings(
+        "KANANASKIS, Alberta -- President Donald Trump signed an order on Monday after meeting Prime Minister "
+        "Keir Starmer on the sidelines of the summit in the Canadian Rockies.",
+        published="2025-06-16T20:00:00-06:00",
+    )
+    assert m.parties == ("GB", "US") and {"Donald Trump", "Keir Starmer"} <= {o.name for o in m.officials}
+
+
+def test_the_president_without_a_name_is_the_items_president():
+    body = (
+        "LONDON -- President Donald Trump signed the order in Canada. "
+        "The president signed it during a meeting with Prime Minister Keir Starmer on Monday."
+    )
+    (m,) = meetings(body, published="2025-06-17T08:00:00+01:00")
+    assert {"Donald Trump", "Keir Starmer"} <= {o.name for o in m.officials}
+
+
+def test_travel_to_a_capital_for_talks_makes_its_government_a_party():
+    (m,) = meetings(
+        "BERN -- Swiss President Karin Keller-Sutter and Economy Minister Guy Parmelin left for Washington on Tuesday "
+        "for talks on the tariff.",
+        published="2025-08-05T08:30:00+02:00",
+    )
+    assert (m.parties, m.date, m.date_precision, m.status) == (
+        ("CH", "US"),
+        date(2025, 8, 4),
+        "week",
+        "scheduled",
+    )
+
+
+def test_same_subject_after_and_will():
+    (m,) = meetings(
+        "BEIJING -- Vice Premier He Lifeng will visit Switzerland from Friday and will hold talks with "
+        "Treasury Secretary Scott Bessent.",
+        published="2025-05-07T09:30:00+08:00",
+    )
+    assert m.parties == ("CN", "US") and m.date == date(2025, 5, 9)
+
+
+def test_ending_days_of_talks_is_a_meeting():
+    (m,) = meetings(
+        "GENEVA -- The United States and China ended two days of trade talks in Geneva on Sunday.",
+        published="2025-05-11T20:40:00+02:00",
+    )
+    assert (m.parties, m.date, m.status) == (("CN", "US"), date(2025, 5, 11), "held")
+
+
+def test_a_scrapped_tax_does_not_cancel_talks():
+    found = meetings(
+        "OTTAWA -- Carney met Trump at the G7 summit on Monday. Canada scrapped a digital services tax to revive "
+        "talks with Washington.",
+        published="2025-06-17T10:00:00-04:00",
+    )
+    assert all(m.status != "cancelled" for m in found)

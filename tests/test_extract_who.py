@@ -67,3 +67,17 @@ def test_headline_verbs_are_not_names():
 def test_possessive_leader_is_background():
     m = find_officials("under the administration of President Donald Trump", GAZ)[0]
     assert m.background
+
+
+def test_adjective_in_a_place_name_is_not_a_party():
+    from tasks.extract.context import party_countries
+
+    assert [c.code for c in party_countries(GAZ, "met on the sidelines in the Canadian Rockies")] == []
+    assert [c.code for c in party_countries(GAZ, "Canadian officials met")] == ["CA"]
+
+
+def test_country_before_tariffs_is_a_government_even_after_for():
+    from tasks.extract.context import party_countries
+
+    assert [c.code for c in party_countries(GAZ, "a deadline for higher U.S. tariffs")] == ["US"]
+    assert [c.code for c in party_countries(GAZ, "he left for Washington")] == []

@@ -51,3 +51,22 @@ def test_watched_countries_are_configurable():
 def test_config_rejects_unknown_keys():
     with pytest.raises(ValueError):
         ExtractConfig.from_dict({"watched": ["KR"]})
+
+
+def test_other_news_stops_before_extraction():
+    f = extract(
+        item(
+            "Oilers beat Stars to return to Stanley Cup Final", "EDMONTON -- The Oilers won 6-3 on Thursday."
+        )
+    )
+    assert not f.relevant and f.relevance_reason == "no trade vocabulary"
+
+
+def test_headline_other_news_verdict_is_unchanged():
+    f = extract(
+        item(
+            "Toyota cuts annual profit forecast as tariffs bite",
+            "TOKYO -- Toyota said tariffs would cut profit; the tariff applies from Aug. 1.",
+        )
+    )
+    assert not f.relevant and f.relevance_reason.startswith("other news") and f.deadlines == ()

@@ -126,3 +126,58 @@ def test_deadline_identity_includes_countries():
     a = resolve_deadline(dm(date(2025, 8, 1), "tariff-threat", ("EU", "US")), T0, [])
     b = resolve_deadline(dm(date(2025, 8, 1), "tariff-threat", ("JP", "US")), T0, [a.event])
     assert b.action == "new"
+
+
+def test_partner_rate_on_the_general_date_is_the_general_deadline():
+    general = resolve_deadline(dm(date(2025, 8, 1)), T0, [])
+    partner = resolve_deadline(dm(date(2025, 8, 1), "tariff-threat", ("JP", "US")), T1, [general.event])
+    assert partner.action == "restated" and partner.event.deadline_id == general.event.deadline_id
+
+
+def test_partner_with_its_own_deadline_keeps_it():
+    general = resolve_deadline(dm(date(2025, 8, 1)), T0, [])
+    own = resolve_deadline(dm(date(2025, 6, 1), "tariff-threat", ("EU", "US")), T0, [general.event])
+    moved = resolve_deadline(
+        dm(date(2025, 8, 1), "tariff-threat", ("EU", "US")), T1, [general.event, own.event]
+    )
+    assert moved.action == "change" and moved.event.deadline_id == own.event.deadline_id
+
+
+def test_partner_rate_on_another_date_is_its_own_deadline():
+    general = resolve_deadline(dm(date(2025, 8, 7)), T0, [])
+    partner = resolve_deadline(dm(date(2025, 8, 1), "tariff-threat", ("CA", "US")), T1, [general.event])
+    assert partner.action == "new" and partner.event.countries == ("CA", "US")
+
+
+def test_a_week_announcement_joins_the_day_meeting_whatever_its_format_guess():
+    trip = resolve_meeting(
+        mm(
+            date(2025, 8, 4),
+            precision="week",
+            fmt="ministerial",
+            officials=("Keller-Sutter", "Parmelin"),
+            parties=("CH", "US"),
+        ),
+        T0,
+        [],
+    )
+    met = resolve_meeting(
+        mm(
+            date(2025, 8, 6),
+            status="held",
+            fmt="summit",
+            officials=("Keller-Sutter", "Rubio"),
+            parties=("CH", "US"),
+        ),
+        T1,
+        [trip.event],
+    )
+    assert met.event.meeting_id == trip.event.meeting_id and met.event.meeting_date == date(2025, 8, 6)
+
+
+def test_same_day_summit_and_ministerial_stay_apart():
+    a = resolve_meeting(mm(date(2025, 4, 16), fmt="summit", officials=("Trump", "Akazawa")), T0, [])
+    b = resolve_meeting(
+        mm(date(2025, 4, 16), fmt="ministerial", officials=("Akazawa", "Bessent")), T0, [a.event]
+    )
+    assert b.action == "new"

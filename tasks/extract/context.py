@@ -20,6 +20,21 @@ _LOCATIVE = re.compile(
 )
 
 
+# "for higher U.S. tariffs", "to Chinese goods": a country word used attributively names a government, not a place
+_ATTRIBUTIVE = re.compile(
+    r"\s+(?:tariffs?|duties|duty|levy|levies|goods|imports|exports|products|officials?|negotiators?|side|team|"
+    r"delegation|government|administration|counterparts?|leaders?|president|trade)\b",
+    re.I,
+)
+
+
+_IN_THE = re.compile(r"\b(?:in|at|near|across|on|off|along)\s+the\s+$", re.I)
+_PLACE_NOUN = re.compile(
+    r"\s+(?:(?!Government|Embassy|Ministry|Foreign|Commerce|Trade|President|Prime|Side)[A-Z][a-z]+\b|capital|city|border|"
+    r"coast|resort|mountains|countryside|province|state|region|port)",
+)
+
+
 @dataclass
 class ItemContext:
     item: Item
@@ -31,24 +46,23 @@ class ItemContext:
     dateline_place: str | None
     country_counts: Counter
     undated_meetings: int = 0  # encounters told without a date (no mention, but evidence of trade talks)
+    _officials: dict | None = None  # memo of officials_in by text
 
     def countries_in(self, text: str) -> list[CountryMention]:
         return self.gaz.find_countries(text)
 
     def party_countries(self, text: str) -> list[CountryMention]:
         """Country mentions that name a government, not a place ("in Washington" is a place)."""
-        folded = fold(text)
-        out = []
-        for c in self.gaz.find_countries(text):
-            if c.kind == "city":
-                continue
-            before = folded[max(0, c.start - 40) : c.start]
-            if c.kind in ("capital", "name") and _LOCATIVE.search(before):
-                continue
-            out.append(c)
-        return out
+        return party_countries(self.gaz, text)
 
     def officials_in(self, text: str) -> list[OfficialMention]:
+        if self._officials is None:
+            self._officials = {}
+        if text not in self._officials:
+            self._officials[text] = tuple(self._officials_in(text))
+        return list(self._officials[text])
+
+    def _officials_in(self, text: str) -> list[OfficialMention]:
         out = []
         for m in find_officials(text, self.gaz, self.registry):
             out.append(m if m.official.country else _fill_country(m, self))
@@ -72,6 +86,40 @@ def _fill_country(m: OfficialMention, ctx: ItemContext) -> OfficialMention:
     return m
 
 
+def party_countries(gaz: Gazetteer, text: str) -> list[CountryMention]:
+    """Country mentions that name a government, not a place ("in Washington" is a place)."""
+    folded = fold(text)
+    out = []
+    for c in gaz.find_countries(text):
+        if c.kind == "city":
+            continue
+        before = folded[max(0, c.start - 40) : c.start]
+        if (
+            c.kind in ("capital", "name")
+            and _LOCATIVE.search(before)
+            and not _ATTRIBUTIVE.match(folded, c.end)
+        ):
+            continue
+        if c.kind == "adjective" and _IN_THE.search(before) and _PLACE_NOUN.match(folded, c.end):
+            continue  # "in the Canadian Rockies", "at the Swiss border"
+        out.append(c)
+    return out
+
+
+def country_counts(item: Item, gaz: Gazetteer, sentences: list[Sentence] | None = None) -> Counter:
+    """How often each government is named (sentences) plus the dateline's country."""
+    counts: Counter = Counter()
+    for s in sentences if sentences is not None else item_sentences(item.title, item.summary, item.body):
+        for c in party_countries(gaz, s.text):
+            counts[c.code] += 1
+    dl = read_dateline(item.body)
+    if dl:  # the dateline's country: where the story is told from
+        code = gaz.place_country(dl.place) or (gaz.place_country(dl.region) if dl.region else None)
+        if code:
+            counts[code] += 1
+    return counts
+
+
 def build_context(item: Item, gaz: Gazetteer, config: ExtractConfig) -> ItemContext:
     sentences = item_sentences(item.title, item.summary, item.body)
     dl = read_dateline(item.body)
@@ -80,15 +128,8 @@ def build_context(item: Item, gaz: Gazetteer, config: ExtractConfig) -> ItemCont
     if ref is None:
         ref = date.today()
     registry = collect_registry([s.text for s in sentences], gaz)
-    counts: Counter = Counter()
+    counts = country_counts(item, gaz, sentences)
     ctx = ItemContext(item, gaz, config, sentences, ref, registry, dl.place if dl else None, counts)
-    for s in sentences:
-        for c in ctx.party_countries(s.text):
-            counts[c.code] += 1
-    if dl:  # the dateline's country: where the story is told from
-        code = gaz.place_country(dl.place) or (gaz.place_country(dl.region) if dl.region else None)
-        if code:
-            counts[code] += 1
     for s in sentences:
         for m in find_officials(s.text, gaz, registry):
             if m.official.country and not m.background:

@@ -139,13 +139,17 @@ FUTURE_CUES = re.compile(
     r"\b(will|would|shall|is to|are to|was to|were to|to (?:meet|hold|visit|see|travel|begin|start|open|attend|sit|speak|talk|join|take)|"
     r"set to|set for|due to|is due|are due|was due|were due|scheduled|expected|plans?|planned|planning|upcoming|"
     r"intends?|aims?|arrange|going to|ahead of|prepares?|preparing|will be|heads? (?:to|for|back)|leaves|"
-    r"leaving|travels|is traveling|is travelling|flies|is flying|coming|next|later)\b",
+    r"leaving|travels|is traveling|is travelling|flies|is flying|coming|next|later|"
+    # present tense of a scheduled change: "the rate kicks in on Thursday", "the pause expires on Friday"
+    r"kicks? in|takes? effect|comes? into (?:force|effect)|goes? into effect|expires|lapses|runs out|applies)\b",
     re.I,
 )
 PAST_CUES = re.compile(
     r"\b(met|held|spoke|talked|sat|had|was|were|did|said|told|agreed|took|received|joined|discussed|"
     r"hosted|visited|signed|ended|began|opened|concluded|wrapped|called|announced|arrived|landed|left|"
-    r"returned|followed|touched|earlier|previous|last|ago|after|since|flew|went|came|posted|wrote)\b",
+    r"returned|followed|touched|earlier|previous|last|ago|after|since|flew|went|came|posted|wrote|"
+    # "the talks follow a phone call on Thursday", "comes after a meeting on Monday"
+    r"follows|follow (?:a|an|the)|comes after)\b",
     re.I,
 )
 
@@ -250,7 +254,7 @@ _RELATIVE = [
     ),
     (
         re.compile(
-            r"\blast\s+week(?:'s)?\b|\bthe\s+(?:previous|prior)\s+week\b|\bthe\s+week\s+before\b|\ba\s+week\s+(?:earlier|ago|before)\b|\blast\s+weekend\b",
+            r"\blast\s+week(?:'s)?\b|\bthe\s+(?:previous|prior)\s+week\b|\bthe\s+week\s+before\b|\ba\s+week\s+(?:earlier|ago|before(?!\s+(?:a|an|the|its|his|her|their)\b))|\blast\s+weekend\b",
             re.I,
         ),
         -7,
@@ -308,6 +312,12 @@ def find_dates(text: str, ref: date, default_tense: str | None = None) -> list[D
         if mod in ("on", "late", "early"):
             mod = ""
         direction = tense_before(text, m.start(), default_tense)
+        if re.search(
+            r"\b(?:from|starting|effective|as of|beginning|until|till)\s+$",
+            text[max(0, m.start() - 14) : m.start()],
+            re.I,
+        ):
+            direction = "future"  # "tariffs fall from Wednesday": the start of something, not a past day
         d = resolve_weekday(ref, WEEKDAYS[m.group("wd").lower()], direction, mod)
         add(DateRef(m.start(), m.end(), m.group(0), d, "day", "weekday"))
     for rx, delta, precision in _RELATIVE:

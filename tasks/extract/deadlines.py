@@ -19,7 +19,7 @@ from tasks.extract.sentences import Sentence, fold
 from tasks.models import DeadlineMention
 
 PAUSE = re.compile(
-    r"\b(?:pause[sd]?|pausing|suspension|suspended|suspend|freeze|froze|frozen|on hold|on ice|grace period|reprieve|halt)\b",
+    r"\b(?:pause[sd]?|pausing|suspension|suspended|suspend|freeze|froze|frozen|on hold|on ice|grace period|reprieve|halt|truce)\b",
     re.I,
 )
 COUNTER = re.compile(
@@ -34,7 +34,7 @@ APPLY = re.compile(
     r"\b(?:take effect|takes effect|took effect|taking effect|kick in|kicks in|kicked in|into force|apply|applies|"
     r"applied|would apply|effective|come into effect|starting|beginning|from|as of|on or after|date for|deadline|"
     r"be charged|will pay|to pay|face|faces|facing|retroactive\w*|backdated|reaches back|in effect|impose|go into effect|"
-    r"would be charged|drops? to|falls? to|lower\w*|cut\w*)\b",
+    r"would be charged|drops? to|falls? to|lower\w*|cut\w*|(?:be|been) (?:taken|implemented|put in place) by)\b",
     re.I,
 )
 RECIPROCAL = re.compile(
@@ -56,7 +56,9 @@ DEAL = re.compile(
 OLD = re.compile(
     r"(?:\b(?:had been|was|were)\s+(?:due|set|scheduled|slated|expected)\b[^.;]{0,40}$|\boriginal(?:ly)?\b[^.;]{0,25}$"
     r"|\bprevious(?:ly)?\b[^.;]{0,20}$|\b(?:to|until)\s+[A-Z][a-z]{2,8}\.?\s+\d{1,2}\s+from\s+(?:\w+day,?\s+)?$"
-    r"|\bsince\s+$|\bin place since\s+$|\bwould have\s+\w+\s+$)",
+    r"|\bsince\s+$|\bin place since\s+$|\bwould have\s+\w+\s+$"
+    # "in seven days rather than on Friday", "from August 7 and not from Friday", "instead of Aug. 1"
+    r"|\b(?:rather than|instead of|and not|not)\s+(?:on\s+|from\s+)?(?:\w+day,?\s+)?$)",
     re.I,
 )
 SECTORS = [
@@ -82,7 +84,24 @@ LABELS = {
     "tariff-threat": "threatened tariff on a partner takes effect",
     "negotiation-target": "negotiation target date",
     "deal-rate-applies": "agreed tariff rate applies",
+    "tariff-pause-ends": "suspension of higher tariffs on a partner (truce) ends",
+    "additional-tariff": "additional tariff on a partner takes effect",
 }
+# several partners at once: the general rates, not one partner's
+MANY_PARTNERS = re.compile(
+    r"\b(?:dozens of|scores of|many|several|some|most|all|other|\d+)\s+(?:other\s+)?(?:countries|trading partners|economies|nations)\b",
+    re.I,
+)
+ADDITIONAL = re.compile(
+    r"\b(?:additional|extra|further|secondary|penalty)\s+(?:[\w%.-]+\s+){0,3}?(?:tariffs?|dut(?:y|ies)|levy|levies)\b",
+    re.I,
+)
+# "The changes take effect on Wednesday" after a sentence about tariff cuts
+CHANGE_WORDS = re.compile(r"\b(?:changes|cuts|reductions|measures|actions|new rates|lower rates)\b", re.I)
+AGREED_CUT = re.compile(
+    r"\b(?:agree[sd]?|agreement|deal|accord)\b[^.;]{0,40}\b(?:cut|cuts|slash\w*|lower\w*|reduc\w*)\b", re.I
+)
+TARIFF_WORDS = re.compile(r"\b(?:tariffs?|duties|duty|levy|levies|rates?)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -112,10 +131,18 @@ EVENT_DATE_BEFORE = re.compile(
 EVENT_VERB_AFTER = re.compile(
     r"^\s*,?\s*(?:(?:[A-Z][\w.]*|the|a|an)\s+){0,4}(?:formally\s+)?(?:put|paused|suspended|froze|announced|unveiled|signed|said|"
     r"posted|wrote|agreed|decided|imposed|slapped|raised|hiked|approved|adopted|called|threatened|told|met|"
-    r"spoke|held|issued|published|released|ordered|delayed|pushed|extended|sent|set)\b"
+    r"spoke|held|issued|published|released|ordered|delayed|pushed|extended|sent|set|welcomed|hailed|praised|"
+    r"criticised|criticized|condemned|rejected|urged|warned|vowed|pledged|stressed|expressed|noted)\b"
 )
 MEETING_AFTER = re.compile(
     r"^\s*(?:'s\s+)?(?:date\s+for\s+)?(?:[\w+\-\"']+\s+){0,4}(?:talks|meeting|negotiations|summit|call|session|visit)\b",
+    re.I,
+)
+
+
+# a leader who sets tariffs: "Trump's 25% tariff", "Trump imposed a 30% tariff"; not "To Lam, that would set"
+SETTER_AFTER = re.compile(
+    r"(?:'s\s|\s+(?:has\s+|had\s+|have\s+|will\s+|would\s+)?(?:impos|set|slap|announc|threaten|rais|hik|levi|order|sign|unveil)\w*)",
     re.I,
 )
 
@@ -126,8 +153,10 @@ def tariff_setter(ctx: ItemContext) -> str | None:
     for s in ctx.sentences:
         text = fold(s.text)
         for m in re.finditer(r"\b(?:tariffs?|duties|duty|levy|levies|rates?)\b", text, re.I):
-            window = text[max(0, m.start() - 40) : m.start()]
-            for c in ctx.party_countries(window):
+            start = max(0, m.start() - 40)
+            window = text[start : m.start()]
+            # read with the tariff word, so "higher U.S. tariffs" is attributive; count only what precedes it
+            for c in (c for c in ctx.party_countries(text[start : m.end()]) if c.end <= len(window)):
                 tail = window[c.end :]
                 if re.match(r"\s+(?:goods|products|imports|exports|cars)", tail):
                     continue
@@ -135,9 +164,13 @@ def tariff_setter(ctx: ItemContext) -> str | None:
                     continue  # "Japan's 24 percent tariff" may be the tariff on Japan
                 if not re.fullmatch(r"(?:'s)?\s*(?:[\w%.-]+\s+){0,4}", tail):
                     continue
+                if re.search(
+                    r"\b(?:face[sd]?|facing|pays?|paid|hit|gets?|receive[sd]?|be charged)\b", tail, re.I
+                ):
+                    continue  # "Vietnam had faced a 46% rate": the partner, not the setter
                 counts[c.code] = counts.get(c.code, 0) + 1
             for o in ctx.officials_in(window):
-                if o.official.country and o.leader:
+                if o.official.country and o.leader and SETTER_AFTER.match(window, o.end):
                     counts[o.official.country] = counts.get(o.official.country, 0) + 1
     return max(counts, key=lambda c: counts[c]) if counts else None
 
@@ -157,7 +190,8 @@ def extract_deadlines(ctx: ItemContext) -> list[DeadlineMention]:
         if cur is None or (f.priority, -f.ref.date.toordinal()) < (cur.priority, -cur.ref.date.toordinal()):
             best[key] = f
     out = []
-    for f in sorted(best.values(), key=lambda f: f.sentence.index):
+    # the general deadlines first: a partner's rate on the same day is then read as part of them (resolve)
+    for f in sorted(best.values(), key=lambda f: (len(f.countries) > 1, f.sentence.index)):
         out.append(
             DeadlineMention(
                 subject=f.subject,
@@ -200,11 +234,13 @@ def _in_sentence(ctx: ItemContext, s: Sentence, setter: str | None, previous: st
         for d in find_dates(text, ctx.ref, sentence_tense(text, s.headline))
         if d.precision == "day" and not d.vague
     ]
-    if not dates or not re.search(
-        r"\b(?:tariffs?|duties|duty|levy|levies|rates?|countermeasures?|package|deal|agreement|pause|suspension)\b",
+    if not dates:
+        return []
+    if not re.search(
+        r"\b(?:tariffs?|duties|duty|levy|levies|rates?|countermeasures?|package|deal|agreement|pause|suspension|truce|negotiat(?:e|es|ed|ing|ions?))\b",
         text,
         re.I,
-    ):
+    ) and not (CHANGE_WORDS.search(text) and APPLY.search(text) and TARIFF_WORDS.search(previous)):
         return []
     out = []
     for d in dates:
@@ -219,15 +255,17 @@ def _in_sentence(ctx: ItemContext, s: Sentence, setter: str | None, previous: st
             continue
         if MEETING_AFTER.match(after) or EVENT_DATE_BEFORE.search(before) or EVENT_VERB_AFTER.match(after):
             continue
+        meeting_before = re.search(
+            r"\b(?:meet|met|meeting|talks|call|spoke|sit down)\s+((?:[\w.'-]+\s+){0,12})(?:on\s+)?$",
+            before,
+            re.I,
+        )
         if (
-            re.search(
-                r"\b(?:the\s+)?(?:[\w-]+\s+){0,3}(?:meet|met|meeting|talks|call|spoke|sit down)\s+(?:\w+\s+){0,6}(?:on\s+)?$",
-                before,
-                re.I,
-            )
+            meeting_before
             and d.kind == "weekday"
+            and not (END.search(meeting_before.group(1)) or APPLY.search(meeting_before.group(1)))
         ):
-            continue
+            continue  # "a call between X and Y on Thursday": the meeting's date
         window = before + " " + d.text + " " + after
         wide = previous[-200:] + " " + text[max(0, d.start - 160) : d.end + 100]
         if re.match(
@@ -236,13 +274,21 @@ def _in_sentence(ctx: ItemContext, s: Sentence, setter: str | None, previous: st
             re.I,
         ):
             continue
-        subjects = _classify(window, wide, _sector_text(before, after))
-        for subject in subjects:
+        ahead = text[d.end : d.end + 120]
+        subjects = [
+            _refine(ctx, subj, window, wide, setter, ahead)
+            for subj in _classify(window, wide, _sector_text(before, after))
+        ]
+        for subject in dict.fromkeys(subjects):
             countries = _countries(ctx, subject, text[max(0, d.start - 160) : d.end + 100], setter)
             if not countries:
                 continue
             equivalent: tuple = ()
-            if subject in ("reciprocal-tariffs-apply", "countermeasures-suspension-ends") and d.date:
+            if (
+                subject
+                in ("reciprocal-tariffs-apply", "countermeasures-suspension-ends", "tariff-pause-ends")
+                and d.date
+            ):
                 if re.search(r"last day", window, re.I):
                     equivalent = (d.date + timedelta(days=1),)
                 elif re.search(r"\b(?:ends?|expires?|runs? out|until|till|through|lapses?)\b", window, re.I):
@@ -252,6 +298,31 @@ def _in_sentence(ctx: ItemContext, s: Sentence, setter: str | None, previous: st
             priority = 0 if s.paragraph <= 2 else 1
             out.append(_Found(subject, countries, d, s, equivalent, priority))
     return out
+
+
+def _refine(
+    ctx: ItemContext, subject: str, window: str, wide: str, setter: str | None, ahead: str = ""
+) -> str:
+    """Generic subjects by what the clause says about partners: one partner, several, or a partner's truce."""
+    partner_in_clause = bool(_targets(ctx, window) - {setter})
+    many = MANY_PARTNERS.search(window) or MANY_PARTNERS.search(ahead)
+    if subject == "tariff-threat" and many and not partner_in_clause:
+        return "reciprocal-tariffs-apply"
+    if subject == "reciprocal-tariffs-apply":
+        if RECIPROCAL.search(window) or many:
+            return subject
+        if (
+            PAUSE.search(window)
+            and not RECIPROCAL.search(wide)
+            and (re.search(r"\btruce\b", wide, re.I) or _targets(ctx, wide) - {setter})
+        ):
+            return "tariff-pause-ends"
+        return subject
+    if subject == "tariff-threat" and ADDITIONAL.search(window):
+        return "additional-tariff"
+    if subject == "tariff-threat" and AGREED_CUT.search(window):
+        return "deal-rate-applies"  # "China, U.S. agree to slash tariffs from Wednesday"
+    return subject
 
 
 def _classify(window: str, wide: str, sector_text: str) -> list[str]:
@@ -286,9 +357,14 @@ def _classify(window: str, wide: str, sector_text: str) -> list[str]:
     ):
         subjects.append("deal-rate-applies")
         return subjects
-    if re.search(r"\b(?:tariff|duty|duties|levy|rate)\b", window, re.I) and (
-        THREAT.search(wide) or APPLY.search(window)
+    if (
+        not TARIFF_WORDS.search(window)
+        and CHANGE_WORDS.search(window)
+        and APPLY.search(window)
+        and TARIFF_WORDS.search(wide)
     ):
+        return ["deal-rate-applies"]
+    if TARIFF_WORDS.search(window) and (THREAT.search(wide) or APPLY.search(window)):
         in_force = re.search(
             r"\b(?:went into force|entered into force|took effect|kicked in|came into effect)\b", window, re.I
         )

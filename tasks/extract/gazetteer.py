@@ -63,6 +63,9 @@ class Gazetteer:
             for surface in a.get("names", []):
                 terms[fold(surface)] = (a["country"], "agency")
         self._terms = terms
+        self._found: dict[
+            str, tuple[CountryMention, ...]
+        ] = {}  # memo: the same sentences are read many times
         alternatives = sorted(terms, key=len, reverse=True)
         self._country_re = re.compile(
             r"(?<![A-Za-z0-9.])(" + "|".join(re.escape(t) for t in alternatives) + r")(?![A-Za-z0-9])"
@@ -91,6 +94,14 @@ class Gazetteer:
 
     def find_countries(self, text: str) -> list[CountryMention]:
         """Country mentions in `text` (names, adjectives, capitals, agencies, cities), longest first."""
+        found = self._found.get(text)
+        if found is None:
+            if len(self._found) > 4096:
+                self._found.clear()
+            found = self._found[text] = tuple(self._find_countries(text))
+        return list(found)
+
+    def _find_countries(self, text: str) -> list[CountryMention]:
         folded = fold(text)
         out = []
         for m in self._country_re.finditer(folded):

@@ -14,13 +14,15 @@ from datetime import date, timedelta
 
 from tasks.extract.context import ItemContext
 from tasks.extract.dates import DateRef, find_dates, monday, sentence_tense, tense_before
+from tasks.extract.officials import OfficialMention
 from tasks.extract.sentences import Sentence, fold, name_key
 from tasks.models import MeetingMention, Official
 
 CALL = re.compile(
     r"\b(?:phone|telephone|video)[\s-]+(?:call|calls|conversation|conversations|talks|link|conference)\b"
     r"|\b(?:spoke|speak|speaks|talked|talk|talks|spoken)\s+(?:by|over the|on the)\s+(?:phone|telephone)\b"
-    r"|\b(?:spoke|speak|speaks|spoken)\s+with\b"
+    r"|\b(?:spoke|speak|speaks|spoken|speaking)\s+(?:with|to)\b(?!\s+(?:the\s+)?(?:reporters|journalists|press|media|"
+    r"lawmakers|parliament|broadcasters?|television|radio|students|investors|supporters|crowds?|audiences?)\b)"
     r"|\b(?:a|good|in a|after a|during a|held|hold|holds|had)\s+(?:phone\s+|brief\s+|separate\s+)?calls?\b"
     r"|\bcalls?\s+with\b|\bby phone\b",
     re.I,
@@ -41,7 +43,7 @@ STRONG_CONTEXT = re.compile(
     r"started|resume|resumes|resumed|conclude|concluded|wrap(?:ped)? up|set for|scheduled|due|join|joined|attend|"
     r"attended|took part|take part|face|faced|visit(?:ed|s)?|arrive[sd]?|ceremony|round of|first round|second round|"
     r"third round|next round|another round|high-level|ministerial|2\+2|two[- ]plus[- ]two|technical|working[- ]level|"
-    r"spent)\b",
+    r"spent|ended|end|ends|(?:two|three|four|five|several|\d+)[- ](?:days?|hours?) of)\b",
     re.I,
 )
 NEGATED = re.compile(
@@ -83,12 +85,22 @@ HEADLINE_FUTURE = re.compile(r"\b(?:to|will|set|eyes?|plans?|heads?|ahead of|rea
 SPLIT = re.compile(
     r",?\s+\b(?:before|after|while|whereas|hours after|shortly after|then|followed by|since|unlike)\b\s+|;\s+"
     r"|\s+\bto meet\b\s+|,?\s+and\s+(?:said|says|added|that|to|will|would|agreed)\b\s*|\s+and\s+(?=with\b)"
-    r"|,\s+with\s+(?=(?:technical|working|further|more)\b)|,\s+as\s+",
+    r"|,\s+with\s+(?=(?:technical|working|further|more)\b)|,\s+as\s+|,\s+but\s+",
     re.I,
 )
 GENERIC = re.compile(
     r"\b(?:in the near future|near future|will continue|to continue|continue negotiating|keep talking|keep negotiating|"
     r"stay in (?:close|constant) contact|further ministerial meetings|contacts will continue)\b",
+    re.I,
+)
+# "talks in Washington from Monday", "a visit from Friday to Monday": when the encounter starts
+STARTS_FROM = re.compile(
+    r"\b(?:talks|round|meeting|meetings|negotiations|visit|session|sessions|consultations)\b[^.;]{0,60}\bfrom\s+(?:\w+day,?\s+)?$",
+    re.I,
+)
+# "left for Washington on Tuesday for talks": the destination's government is a party
+DESTINATION = re.compile(
+    r"\b(?:left|leaves?|leaving|flew|fl(?:y|ies|ying)|travel\w*|head(?:s|ed|ing)?|arriv\w*|went|going|bound)\s+(?:for|to|in)\s+$",
     re.I,
 )
 VAGUE_BY = re.compile(r"\b(?:by|before|until|till|within)\s+(?:the\s+end\s+of\s+)?$", re.I)
@@ -153,6 +165,17 @@ def _segments(text: str) -> list[tuple[int, str, str]]:
     return [(o, t, c) for o, t, c in out + extra if t.strip()]
 
 
+SHARED_SUBJECT = {"and will", "and would"}
+SUBORDINATE = {"after", "before", "while", "hours after", "shortly after"}
+GERUND = re.compile(r"\s*(?:meeting|speaking|talking|holding|calling|sitting down|visiting)\b", re.I)
+
+
+def _subject_head(ctx: ItemContext, first: str) -> str:
+    """The officials named at the start of a sentence (its subject), as text."""
+    ends = [m.end for m in ctx.officials_in(first) if m.start < 60 and not m.background]
+    return first[: max(ends)] if ends else ""
+
+
 def _triggers(seg: str) -> list[re.Match]:
     return [*CALL.finditer(seg), *MEET.finditer(seg), *WORKING.finditer(seg)]
 
@@ -173,6 +196,12 @@ def _pieces_in_sentence(ctx: ItemContext, s: Sentence) -> list[Piece]:
             p_off, p_seg, _ = prev
             head = p_seg[: p_seg.lower().find(" with ")] if " with " in p_seg.lower() else ""
             seg_for_piece, seg_off = head + " " + seg, None
+        elif prev is not None and conn in SHARED_SUBJECT and _triggers(seg):
+            # "He will visit X from Friday and will hold talks with Y": the same subject, the same trip
+            seg_for_piece, seg_off = _subject_head(ctx, segments[0][1]) + " " + seg, None
+        elif prev is not None and conn in SUBORDINATE and GERUND.match(seg):
+            # "Trump signed an order after meeting Starmer": the subject of the sentence is the one meeting
+            seg_for_piece, seg_off = _subject_head(ctx, segments[0][1]) + " " + seg, None
         else:
             seg_for_piece, seg_off = seg, off
         is_call = bool(CALL.search(seg_for_piece))
@@ -191,6 +220,7 @@ def _pieces_in_sentence(ctx: ItemContext, s: Sentence) -> list[Piece]:
             "hours after",
             "shortly after",
             "followed by",
+            *SHARED_SUBJECT,
         ):
             inherited = prev[2]
         piece = _piece(
@@ -221,7 +251,7 @@ def _usable(d: DateRef, text: str) -> str | None:
         r"\b(?:since|until|till|through|from|by|before|to|than|ahead of)\s+(?:the\s+)?(?:\w+day,?\s+)?$",
         before,
         re.I,
-    ):
+    ) and not STARTS_FROM.search(before):
         return None
     if re.match(
         r"\s*(?:,\s*)?(?:when|the day|the last day|\(?tariff\)?\s+deadline|deadline|election|vote|inauguration|national day)",
@@ -284,6 +314,26 @@ def _location(ctx: ItemContext, seg: str) -> str | None:
     return None
 
 
+BARE_TITLE = re.compile(r"\b[Tt]he (president|prime minister|premier|chancellor)\b(?!\s+(?:of\b|[A-Z]))")
+
+
+def _bare_title_leaders(ctx: ItemContext, seg: str, officials) -> list[OfficialMention]:
+    """ "the president signed the order during a meeting with Starmer": the item's only leader with that title."""
+    out = []
+    named = {name_key(m.official.name) for m in officials}
+    for m in BARE_TITLE.finditer(seg):
+        title = m.group(1).lower()
+        leaders = [
+            o
+            for o, lead in ctx.registry.people.values()
+            if lead and (o.role or "").lower() == title and o.country
+        ]
+        if len(leaders) == 1 and name_key(leaders[0].name) not in named:
+            out.append(OfficialMention(leaders[0], m.start(), m.end(), True, False))
+            named.add(name_key(leaders[0].name))
+    return out
+
+
 def _participants(officials, triggers, is_call: bool, seg: str = ""):
     """Officials taking part: not "Trump's tariffs", not "..., Sheinbaum told reporters"; for calls and
     leaders, only those near the meeting words."""
@@ -322,8 +372,22 @@ def _piece(
         return None
     all_officials = ctx.officials_in(seg)
     officials = _participants(all_officials, triggers, is_call, seg)
+    officials += _bare_title_leaders(ctx, seg, officials)
     official_countries = {m.official.country for m in officials if m.official.country}
     text_countries = {c.code for c in ctx.party_countries(seg)}
+    destination = {
+        c.code
+        for c in ctx.gaz.find_countries(seg)
+        if c.kind in ("capital", "city", "name") and DESTINATION.search(seg[max(0, c.start - 30) : c.start])
+    } - official_countries
+    if (
+        official_countries
+        and destination
+        and re.search(r"\b(?:talks|meeting|meetings|negotiations)\b", seg, re.I)
+    ):
+        text_countries |= destination
+    else:
+        destination = set()
     parties = {p for p in set(official_countries) | text_countries if p}
     strong_words = [t for t in triggers if not WEAK.fullmatch(t.group(0))]
     if (
@@ -331,6 +395,7 @@ def _piece(
         and not STRONG_CONTEXT.search(seg)
         and not BILATERAL.search(seg)
         and len(official_countries) < 2
+        and not destination
     ):
         return None
     fmt: str | None = None
@@ -348,7 +413,7 @@ def _piece(
         fmt = "bilateral"
     elif officials:
         fmt = "ministerial"
-    strong = fmt in ("call", "2+2", "working-level") or bool(BILATERAL.search(seg))
+    strong = fmt in ("call", "2+2", "working-level") or bool(BILATERAL.search(seg)) or bool(destination)
     if len(officials) >= 2 and len(official_countries) == 1 and len(text_countries - official_countries) == 0:
         return None  # people of one government among themselves
     if len(parties) < 2:
@@ -416,7 +481,12 @@ def _piece(
 
 
 def _status(s: Sentence, seg: str, d: DateRef | None, ref: date, default_tense: str | None) -> str:
-    if CANCELLED.search(seg) and re.search(r"\b(?:meeting|talks|visit|trip|call|summit)\b", seg, re.I):
+    if re.search(
+        r"\b(?:meeting|talks|visit|trip|call|summit)\b[^.;,]{0,30}\b(?:cancel(?:l)?ed|called off|scrapped)\b"
+        r"|\b(?:cancel(?:l)?ed|called off|scrapped)\s+(?:the\s+|a\s+|an\s+|his\s+|her\s+|their\s+|its\s+)?(?:[\w-]+\s+){0,2}(?:meeting|talks|visit|trip|call|summit)\b",
+        seg,
+        re.I,
+    ):
         return "cancelled"
     if POSTPONED.search(seg) and re.search(
         r"\b(?:meeting|talks|visit|trip|summit)\b\s+(?:was|were|has been|have been|had been)?\s*(?:postponed|put off|delayed|pushed back|rescheduled)",

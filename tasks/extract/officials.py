@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, lru_cache
 
 from tasks.extract.gazetteer import Gazetteer, surname_of
 from tasks.extract.sentences import fold, name_key
@@ -190,6 +190,23 @@ def _known_regex(gaz_id: int, names: tuple[str, ...]) -> re.Pattern:
     return re.compile(r"(?<![\w-])(" + "|".join(re.escape(n) for n in alts) + r")(?![\w-])")
 
 
+@cache
+def _known_names_regex(gaz: Gazetteer) -> re.Pattern:
+    return _known_regex(id(gaz), tuple(n for o in gaz.officials for n in (o.name, *o.aliases)))
+
+
+@cache
+def _bare_surnames(gaz: Gazetteer) -> tuple[tuple[str, tuple[Official, bool]], ...]:
+    return tuple(
+        (fold(o.surname), (Official(o.name, o.role, o.country), o.leader)) for o in gaz.officials if o.bare
+    )
+
+
+@lru_cache(maxsize=1024)
+def _surname_regex(surnames: tuple[str, ...]) -> re.Pattern:
+    return re.compile(r"(?<![\w-])(" + "|".join(re.escape(s) for s in surnames) + r")(?![\w-])")
+
+
 def _clean_name(raw: str) -> str | None:
     tokens = raw.split()
     kept: list[str] = []
@@ -274,8 +291,7 @@ def find_officials(
         taken.append((s, e))
 
     # 1. gazetteer names and aliases
-    names = tuple(n for o in gaz.officials for n in (o.name, *o.aliases))
-    for m in _known_regex(id(gaz), names).finditer(folded):
+    for m in _known_names_regex(gaz).finditer(folded):
         o = gaz.by_key[name_key(m.group(1))]
         if free(m.start(), m.end()):
             emit(Official(o.name, o.role, o.country), m.start(), m.end(), o.leader)
@@ -320,19 +336,12 @@ def find_officials(
         country = pre[-1].code if pre else default
         emit(Official(name, _role(text[m.start("title") : m.end("title")]), country), s, e, leader)
     # 4. surnames of people already named (gazetteer `bare` people anywhere)
-    surnames: dict[str, tuple[Official, bool]] = {}
-    for o in gaz.officials:
-        if o.bare:
-            surnames[fold(o.surname)] = (Official(o.name, o.role, o.country), o.leader)
+    surnames = dict(_bare_surnames(gaz))
     if registry is not None:
         for sur, (o, lead) in registry.by_surname().items():
             surnames[fold(sur)] = (o, lead)
     if surnames:
-        rx = re.compile(
-            r"(?<![\w-])("
-            + "|".join(re.escape(s) for s in sorted(surnames, key=len, reverse=True))
-            + r")(?![\w-])"
-        )
+        rx = _surname_regex(tuple(sorted(surnames, key=len, reverse=True)))
         for m in rx.finditer(folded):
             if free(m.start(), m.end()):
                 o, lead = surnames[m.group(1)]

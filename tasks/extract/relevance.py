@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
+from tasks.extract.config import ExtractConfig
 from tasks.extract.context import ItemContext
+from tasks.models import Item
 
 TALK_TERMS = [
     r"tariff talks",
@@ -79,16 +82,51 @@ class Relevance:
     reason: str
 
 
+# Without any of these words an item cannot be about trade talks or trade deadlines.
+TRADE_VOCABULARY = re.compile(
+    r"\b(?:tariffs?|trade|traders?|dut(?:y|ies)|levy|levies|countermeasures?|retaliat\w*|negotiat\w*|talks|deal|"
+    r"agreement|framework|pause|truce|USTR|export controls?|imports?|exports?|sanctions?)\b",
+    re.I,
+)
+
+
+@cache
+def _regexes(extra_talk: tuple[str, ...], extra_off: tuple[str, ...]) -> tuple[tuple[re.Pattern, ...], ...]:
+    """One pattern per term: terms may overlap ("tariff talks" and "tariff" both count)."""
+    talk = tuple(re.compile(rf"\b{t}\b", re.I) for t in TALK_TERMS + [re.escape(t) for t in extra_talk])
+    off = tuple(re.compile(rf"\b{t}\b") for t in OFFTOPIC_TERMS + [re.escape(t) for t in extra_off])
+    return talk, off
+
+
+def _headline_terms(item: Item, config: ExtractConfig) -> tuple[list[str], list[str]]:
+    talk_rx, off_rx = _regexes(config.extra_talk_terms, config.extra_offtopic_terms)
+    headline = item.title + " " + (item.summary or "")
+    talk_head = sorted({m.group(0).lower() for rx in talk_rx for m in rx.finditer(headline)})
+    off_head = sorted({m.group(0) for rx in off_rx for m in rx.finditer(item.title)})
+    return talk_head, off_head
+
+
+def _other_news(talk_head: list[str], off_head: list[str]) -> bool:
+    return bool(off_head) and len(off_head) >= len([t for t in talk_head if t not in ("tariff", "tariffs")])
+
+
+def quick_verdict(item: Item, config: ExtractConfig) -> Relevance | None:
+    """A verdict from the headline and vocabulary alone, before any extraction (most other news stops here)."""
+    talk_head, off_head = _headline_terms(item, config)
+    if _other_news(talk_head, off_head):
+        return Relevance(False, f"other news: headline says {', '.join(off_head)}")
+    extra = [t for t in config.extra_talk_terms if t.lower() in item.text.lower()]
+    if not extra and not TRADE_VOCABULARY.search(item.text):
+        return Relevance(False, "no trade vocabulary")
+    return None
+
+
 def judge(ctx: ItemContext, n_meetings: int, n_deadlines: int) -> Relevance:
-    headline = ctx.item.title + " " + (ctx.item.summary or "")
-    terms = TALK_TERMS + [re.escape(t) for t in ctx.config.extra_talk_terms]
-    off_terms = OFFTOPIC_TERMS + [re.escape(t) for t in ctx.config.extra_offtopic_terms]
-    talk_head = sorted({m.group(0).lower() for t in terms for m in re.finditer(rf"\b{t}\b", headline, re.I)})
-    off_head = sorted({m.group(0) for t in off_terms for m in re.finditer(rf"\b{t}\b", ctx.item.title)})
+    talk_head, off_head = _headline_terms(ctx.item, ctx.config)
     watched = [c for c in ctx.main_countries(4) if ctx.config.watches(c)]
     countries = ",".join(ctx.main_countries(3))
     found = f"{n_meetings} meeting(s), {n_deadlines} deadline(s)"
-    if off_head and len(off_head) >= len([t for t in talk_head if t not in ("tariff", "tariffs")]):
+    if _other_news(talk_head, off_head):
         return Relevance(
             False, f"other news: headline says {', '.join(off_head)}; {found}; countries {countries}"
         )

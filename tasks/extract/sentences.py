@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 _ABBREVIATIONS = {
     "u.s.",
@@ -62,8 +63,11 @@ class Sentence:
     headline: bool = False  # title: present tense reports past events, "to" marks future ones
 
 
+@lru_cache(maxsize=8192)
 def fold(text: str) -> str:
     """Diacritics removed, one character for one character (offsets stay valid): Šefčovič → Sefcovic."""
+    if text.isascii():
+        return text
     out = []
     for ch in text:
         if ord(ch) < 128:
