@@ -191,6 +191,7 @@ def test_migrations_are_append_only_and_applied_in_order(tmp_path):
     con = db.connect(tmp_path / "w.duckdb")
     cols = {r[0] for r in con.execute("DESCRIBE core.sources").fetchall()}
     assert {"expect_items_hours", "last_new_item_at"} <= cols  # from 002
+    assert "detail" in {r[0] for r in con.execute("DESCRIBE mentions").fetchall()}  # from 003
 
 
 def test_the_story_index_rebuilds_from_the_warehouse(tmp_path):

@@ -7,6 +7,7 @@ writes the alert in the same transaction as the event change. An alert's id is i
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -74,11 +75,24 @@ def _load_deadlines(con: duckdb.DuckDBPyConnection, countries: Sequence[str]) ->
     return [resolve.DeadlineEvent(r[0], r[1], r[2], tuple(r[3]), r[4], r[5], r[6]) for r in rows]
 
 
-def _mention(con, item_id: str, kind: str, event_id: str, evidence: str) -> bool:
+def _mention(con, item_id: str, kind: str, event_id: str, evidence: str, detail: dict) -> bool:
     return bool(con.execute(
-        "INSERT INTO core.mentions VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING item_id",
-        [item_id, kind, event_id, evidence[:2000]],
+        "INSERT INTO core.mentions (item_id, event_kind, event_id, evidence, detail) VALUES (?, ?, ?, ?, ?)"
+        " ON CONFLICT DO NOTHING RETURNING item_id",
+        [item_id, kind, event_id, evidence[:2000], json.dumps(detail, default=str)],
     ).fetchall())
+
+
+def meeting_detail(m: MeetingMention) -> dict:
+    """What this item said, literally, next to what it resolved to."""
+    return {"date": _iso(m.date), "date_precision": m.date_precision, "date_text": m.date_text,
+            "status": m.status, "location": m.location, "format": m.format,
+            "officials": [{"name": o.name, "role": o.role, "country": o.country} for o in m.officials]}
+
+
+def deadline_detail(d: DeadlineMention) -> dict:
+    return {"subject": d.subject, "due_date": _iso(d.due_date), "due_at": _iso(d.due_at),
+            "equivalent_dates": [_iso(x) for x in d.equivalent_dates]}
 
 
 def _fmt_meeting(ev: resolve.MeetingEvent) -> str:
@@ -153,7 +167,7 @@ def apply_meeting(con, mention: MeetingMention, *, item_id: str, published_at: d
                              now=now, suppressed_reason=gate):
                 counts.alerts_pending += gate is None
                 counts.alerts_suppressed += gate is not None
-    counts.mentions += _mention(con, item_id, "meeting", ev.meeting_id, mention.evidence)
+    counts.mentions += _mention(con, item_id, "meeting", ev.meeting_id, mention.evidence, meeting_detail(mention))
     return counts
 
 
@@ -197,7 +211,7 @@ def apply_deadline(con, mention: DeadlineMention, *, item_id: str, published_at:
                          now=now, suppressed_reason=gate):
             counts.alerts_pending += gate is None
             counts.alerts_suppressed += gate is not None
-    counts.mentions += _mention(con, item_id, "deadline", ev.deadline_id, mention.text)
+    counts.mentions += _mention(con, item_id, "deadline", ev.deadline_id, mention.text, deadline_detail(mention))
     return counts
 
 

@@ -7,7 +7,7 @@ SELECT item_id, source_id, url, title, published_at, relevant, story_id,
 FROM core.items;
 
 CREATE OR REPLACE VIEW mentions AS
-SELECT item_id, event_kind, event_id, evidence
+SELECT item_id, event_kind, event_id, evidence, detail
 FROM core.mentions;
 
 CREATE OR REPLACE VIEW meetings AS
