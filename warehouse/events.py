@@ -107,6 +107,13 @@ def _fmt_meeting(ev: resolve.MeetingEvent) -> str:
     return " ".join(parts)
 
 
+def _record(counts: EventCounts, gate: str | None, con, **alert) -> None:
+    """Write one alert decision to the outbox and count it (nothing when it was recorded before)."""
+    if enqueue_alert(con, **alert, suppressed_reason=gate):
+        counts.alerts_pending += gate is None
+        counts.alerts_suppressed += gate is not None
+
+
 def _alert_gate(policy: AlertPolicy, published_at: datetime | None, now: datetime) -> str | None:
     if not policy.enabled:
         return "no_alerts"
@@ -128,13 +135,11 @@ def apply_meeting(con, mention: MeetingMention, *, item_id: str, published_at: d
              list(ev.officials), ev.first_seen_at, now],
         )
         counts.new_meetings += 1
-        if enqueue_alert(con, kind="new_meeting", event_kind="meeting", event_id=ev.meeting_id, key_parts=(),
+        _record(counts, gate, con, kind="new_meeting", event_kind="meeting", event_id=ev.meeting_id, key_parts=(),
                          text=f"New meeting: {_fmt_meeting(ev)}",
                          payload={"kind": "new_meeting", "event_kind": "meeting", "event_id": ev.meeting_id,
                                   "item_id": item_id, "event": meeting_payload(ev), "change": {}},
-                         now=now, suppressed_reason=gate):
-            counts.alerts_pending += gate is None
-            counts.alerts_suppressed += gate is not None
+                         now=now)
     elif decision.action == "update":
         old = con.execute(
             "SELECT meeting_date, date_precision, location, format, status, officials FROM core.meetings"
@@ -160,13 +165,11 @@ def apply_meeting(con, mention: MeetingMention, *, item_id: str, published_at: d
             counts.meeting_updates += 1
             key = tuple(f"{k}={alertable[k]['new']}" for k in sorted(alertable))
             what = ", ".join(f"{k} {v['old']} → {v['new']}" for k, v in alertable.items())
-            if enqueue_alert(con, kind="meeting_update", event_kind="meeting", event_id=ev.meeting_id,
+            _record(counts, gate, con, kind="meeting_update", event_kind="meeting", event_id=ev.meeting_id,
                              key_parts=key, text=f"Meeting update ({what}): {_fmt_meeting(ev)}",
                              payload={"kind": "meeting_update", "event_kind": "meeting", "event_id": ev.meeting_id,
                                       "item_id": item_id, "event": meeting_payload(ev), "change": alertable},
-                             now=now, suppressed_reason=gate):
-                counts.alerts_pending += gate is None
-                counts.alerts_suppressed += gate is not None
+                             now=now)
     counts.mentions += _mention(con, item_id, "meeting", ev.meeting_id, mention.evidence, meeting_detail(mention))
     return counts
 
@@ -190,27 +193,23 @@ def apply_deadline(con, mention: DeadlineMention, *, item_id: str, published_at:
              ev.first_seen_at, now],
         )
         counts.new_deadlines += 1
-        if enqueue_alert(con, kind="new_deadline", event_kind="deadline", event_id=ev.deadline_id, key_parts=(),
+        _record(counts, gate, con, kind="new_deadline", event_kind="deadline", event_id=ev.deadline_id, key_parts=(),
                          text=f"New deadline: {ev.subject_label} ({', '.join(ev.countries)}) on {ev.due_date}",
                          payload={"kind": "new_deadline", "event_kind": "deadline", "event_id": ev.deadline_id,
                                   "item_id": item_id, "event": deadline_payload(ev), "change": {}},
-                         now=now, suppressed_reason=gate):
-            counts.alerts_pending += gate is None
-            counts.alerts_suppressed += gate is not None
+                         now=now)
     elif decision.action == "change":
         con.execute("UPDATE core.deadlines SET due_date = ?, due_at = ?, updated_at = ? WHERE deadline_id = ?",
                     [ev.due_date, ev.due_at, now, ev.deadline_id])
         counts.deadline_changes += 1
-        if enqueue_alert(con, kind="deadline_change", event_kind="deadline", event_id=ev.deadline_id,
+        _record(counts, gate, con, kind="deadline_change", event_kind="deadline", event_id=ev.deadline_id,
                          key_parts=(decision.old_date, ev.due_date),
                          text=(f"Deadline moved: {ev.subject_label} ({', '.join(ev.countries)}) "
                                f"{decision.old_date} → {ev.due_date}"),
                          payload={"kind": "deadline_change", "event_kind": "deadline", "event_id": ev.deadline_id,
                                   "item_id": item_id, "event": deadline_payload(ev),
                                   "change": {"old_date": _iso(decision.old_date), "new_date": _iso(ev.due_date)}},
-                         now=now, suppressed_reason=gate):
-            counts.alerts_pending += gate is None
-            counts.alerts_suppressed += gate is not None
+                         now=now)
     counts.mentions += _mention(con, item_id, "deadline", ev.deadline_id, mention.text, deadline_detail(mention))
     return counts
 
