@@ -152,34 +152,34 @@ def bound_work(con, polled: Polled, limit: int, now: datetime) -> Polled:
 
 
 def store_polled(config: Config, polled: Sequence[Polled], now: datetime, summary: CycleSummary) -> list[str]:
-    """Record every source's outcome and store its items, one short transaction per source.
-    Returns the ids of new and edited items, to extract."""
-    to_extract: list[str] = []
-    with db.writer(config.warehouse_path) as con:
-        for p in polled:
-            p = bound_work(con, p, config.fetch.max_items_per_source, now)
-            summary.items_deferred += p.truncated
-            with db.transaction(con):
-                result = store.store_items(con, p.items, now=now)
-                new = set(result.new_ids)
-                store.assign_stories(con, [it for it in p.items if it.item_id in new], now=now)
-                change = store.record_fetch(con, p.fetched, now=now, new_items=len(result.new_ids),
-                                            error=p.error, error_detail=p.error_detail)
-                if change is not None:
-                    store.enqueue_alert(con, kind=change.kind, event_kind="source", event_id=change.source_id,
-                                        key_parts=(now.isoformat(),), text=change.text, payload=change.payload,
-                                        now=now)
-            summary.sources_polled += 1
-            if p.error:
-                summary.sources_failed[p.source_id] = p.error + (f" ({p.error_detail})" if p.error_detail else "")
-            else:
-                summary.sources_ok += 1
-                summary.sources_not_modified += p.fetched.status == 304
-            summary.new_items += len(result.new_ids)
-            summary.edited_items += len(result.edited_ids)
-            to_extract.extend(result.new_ids)
-            to_extract.extend(result.edited_ids)
-    return to_extract
+    """Store every source's items and record every source's outcome, in bulk and in one transaction (all or
+    nothing). Returns the ids of new and edited items, to extract."""
+    with db.writer(config.warehouse_path) as con, db.transaction(con):
+        polled = [bound_work(con, p, config.fetch.max_items_per_source, now) for p in polled]
+        items = [it for p in polled for it in p.items]
+        result = store.store_items(con, items, now=now)
+        new = set(result.new_ids)
+        store.assign_stories(con, [it for it in items if it.item_id in new], now=now)
+        source_of = {it.item_id: it.source_id for it in items}
+        new_per_source: dict[str, int] = {}
+        for iid in result.new_ids:
+            new_per_source[source_of[iid]] = new_per_source.get(source_of[iid], 0) + 1
+        outcomes = [store.FetchOutcome(p.fetched, new_per_source.get(p.source_id, 0), p.error, p.error_detail)
+                    for p in polled]
+        for change in store.record_fetches(con, outcomes, now=now):
+            store.enqueue_alert(con, kind=change.kind, event_kind="source", event_id=change.source_id,
+                                key_parts=(now.isoformat(),), text=change.text, payload=change.payload, now=now)
+    for p in polled:
+        summary.sources_polled += 1
+        summary.items_deferred += p.truncated
+        if p.error:
+            summary.sources_failed[p.source_id] = p.error + (f" ({p.error_detail})" if p.error_detail else "")
+        else:
+            summary.sources_ok += 1
+            summary.sources_not_modified += p.fetched.status == 304
+    summary.new_items += len(result.new_ids)
+    summary.edited_items += len(result.edited_ids)
+    return list(result.new_ids) + list(result.edited_ids)
 
 
 def load_items(config: Config, item_ids: Sequence[str] | None) -> list[Item]:

@@ -92,101 +92,130 @@ class HealthChange:
     payload: dict
 
 
-def record_fetch(
-    con: duckdb.DuckDBPyConnection,
-    fetched: Fetched,
-    *,
-    now: datetime,
-    new_items: int,
-    error: str | None,
-    error_detail: str | None,
-) -> HealthChange | None:
-    """Record one poll outcome. `error` is the fetch error or the parse error (not_a_feed, xml_entities...)."""
-    con.execute(
-        "INSERT INTO core.fetch_log VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [fetched.source_id, now, fetched.status, fetched.bytes_read, fetched.elapsed_s, error, new_items],
-    )
-    row = con.execute(
-        "SELECT error_streak, down_alerted, gone, last_success_at, coalesce(first_attempt_at, ?), every_minutes, url,"
-        " expect_items_hours, coalesce(last_new_item_at, first_attempt_at, ?), silent_alerted"
-        " FROM core.sources WHERE source_id = ?",
-        [now, now, fetched.source_id],
-    ).fetchone()
-    (streak, down_alerted, gone, last_success_at, first_attempt_at, every_minutes, url, expect_hours,
-     last_new_at, silent_alerted) = row
-    change: HealthChange | None = None
-    if error is None:
-        con.execute(
-            """
-            UPDATE core.sources SET
-                -- a 304 keeps the validators; a 200 replaces them (with none when the run deferred items)
-                etag = CASE WHEN $status = 304 THEN coalesce($etag, etag) ELSE $etag END,
-                last_modified = CASE WHEN $status = 304 THEN coalesce($lm, last_modified) ELSE $lm END,
-                last_status = $status, last_bytes = $bytes, last_elapsed_s = $elapsed, last_attempt_at = $now,
-                last_success_at = $now, first_attempt_at = coalesce(first_attempt_at, $now),
-                last_error = NULL, last_error_detail = NULL, error_streak = 0, next_attempt_at = $now,
-                gone = false, down_alerted = false, items_seen = items_seen + $new
-            WHERE source_id = $id
-            """,
-            {"etag": fetched.etag, "lm": fetched.last_modified, "status": fetched.status,
-             "bytes": fetched.bytes_read, "elapsed": fetched.elapsed_s, "now": now, "new": new_items,
-             "id": fetched.source_id},
-        )
-        if down_alerted:
-            change = HealthChange(
-                fetched.source_id, "source_recovered", f"Source {fetched.source_id} is back after {streak} failed polls",
-                {"source_id": fetched.source_id, "url": url, "error": None, "error_streak": 0},
-            )
-        return _silence(con, fetched.source_id, url, now, new_items, expect_hours, last_new_at, silent_alerted) or change
+@dataclass(frozen=True)
+class FetchOutcome:
+    """One poll of one source: the response, how many new items it gave, and the fetch or parse error."""
 
-    streak += 1
-    now_gone = fetched.status == 410
-    retry_after = fetched.retry_after_s
-    next_at = now + timedelta(seconds=backoff_s(streak, retry_after))
-    since = last_success_at or first_attempt_at
-    expected = timedelta(minutes=max(every_minutes, 10) * 3)
-    payload = {"source_id": fetched.source_id, "url": url, "error": error, "error_streak": streak,
-               "detail": error_detail}
-    if now_gone and not gone:
-        change = HealthChange(fetched.source_id, "source_gone",
-                              f"Source {fetched.source_id} answered 410 Gone; it stays configured and is retried "
-                              "rarely. Remove or fix its URL.", payload)
-    elif not down_alerted and not now_gone and now - since >= expected:
-        change = HealthChange(fetched.source_id, "source_down",
-                              f"Source {fetched.source_id} failing since {since:%Y-%m-%d %H:%M} UTC: {error}", payload)
-    con.execute(
-        """
-        UPDATE core.sources SET
-            last_status = ?, last_bytes = ?, last_elapsed_s = ?, last_attempt_at = ?,
-            first_attempt_at = coalesce(first_attempt_at, ?),
-            last_error = ?, last_error_detail = ?, error_streak = ?, next_attempt_at = ?,
-            gone = gone OR ?, down_alerted = down_alerted OR ?
-        WHERE source_id = ?
-        """,
-        [fetched.status, fetched.bytes_read, fetched.elapsed_s, now, now, error, error_detail, streak, next_at,
-         now_gone, change is not None and change.kind == "source_down", fetched.source_id],
-    )
-    return change
+    fetched: Fetched
+    new_items: int = 0
+    error: str | None = None
+    error_detail: str | None = None
 
 
-def _silence(con, source_id: str, url: str, now: datetime, new_items: int, expect_hours: float | None,
-             last_new_at: datetime, silent_alerted: bool) -> HealthChange | None:
-    """A source that answers but publishes nothing for longer than expected raises one ops alert; its next
-    new item raises one 'recovered'."""
-    if new_items:
-        con.execute("UPDATE core.sources SET last_new_item_at = ?, silent_alerted = false WHERE source_id = ?",
-                    [now, source_id])
-        if silent_alerted:
-            return HealthChange(source_id, "source_recovered", f"Source {source_id} is publishing again",
-                                {"source_id": source_id, "url": url, "error": None, "error_streak": 0})
-        return None
-    if expect_hours and not silent_alerted and now - last_new_at > timedelta(hours=expect_hours):
-        con.execute("UPDATE core.sources SET silent_alerted = true WHERE source_id = ?", [source_id])
-        return HealthChange(source_id, "source_silent",
-                            f"Source {source_id} has published nothing new since {last_new_at:%Y-%m-%d %H:%M} UTC "
-                            f"(expected within {expect_hours:g} h)",
-                            {"source_id": source_id, "url": url, "error": "silent", "error_streak": 0})
-    return None
+_STATE_COLUMNS = (
+    "etag", "last_modified", "last_status", "last_bytes", "last_elapsed_s", "last_attempt_at", "last_success_at",
+    "first_attempt_at", "last_error", "last_error_detail", "error_streak", "next_attempt_at", "gone",
+    "down_alerted", "items_seen", "last_new_item_at", "silent_alerted",
+)
+_READ_COLUMNS = _STATE_COLUMNS + ("url", "every_minutes", "expect_items_hours")
+
+
+def next_source_state(old: dict, outcome: FetchOutcome, now: datetime) -> tuple[dict, HealthChange | None]:
+    """Pure: a source's health after one poll, and the operations alert it raises, if any.
+
+    Success resets the streak (a 304 keeps the validators; a 200 replaces them, with none when the run deferred
+    items). Failure grows the streak and backs off exponentially (capped, Retry-After honoured); failing for
+    3x the source's period raises one 'source_down', a 410 one 'source_gone'; a recovery raises one
+    'source_recovered'. A source that answers but publishes nothing for `expect_items_hours` raises one
+    'source_silent'."""
+    f, sid = outcome.fetched, outcome.fetched.source_id
+    new = dict(old)
+    new.update(last_status=f.status, last_bytes=f.bytes_read, last_elapsed_s=f.elapsed_s, last_attempt_at=now,
+               first_attempt_at=old["first_attempt_at"] or now)
+    first_attempt_at = new["first_attempt_at"]
+    if outcome.error is None:
+        if f.status == 304:
+            new.update(etag=f.etag or old["etag"], last_modified=f.last_modified or old["last_modified"])
+        else:
+            new.update(etag=f.etag, last_modified=f.last_modified)
+        new.update(last_success_at=now, last_error=None, last_error_detail=None, error_streak=0,
+                   next_attempt_at=now, gone=False, down_alerted=False,
+                   items_seen=old["items_seen"] + outcome.new_items)
+        change = None
+        if old["down_alerted"]:
+            change = HealthChange(sid, "source_recovered",
+                                  f"Source {sid} is back after {old['error_streak']} failed polls",
+                                  {"source_id": sid, "url": old["url"], "error": None, "error_streak": 0})
+        last_new_at = old["last_new_item_at"] or first_attempt_at
+        if outcome.new_items:
+            new.update(last_new_item_at=now, silent_alerted=False)
+            if old["silent_alerted"]:
+                change = change or HealthChange(sid, "source_recovered", f"Source {sid} is publishing again",
+                                                {"source_id": sid, "url": old["url"], "error": None,
+                                                 "error_streak": 0})
+        elif (old["expect_items_hours"] and not old["silent_alerted"]
+              and now - last_new_at > timedelta(hours=old["expect_items_hours"])):
+            new.update(silent_alerted=True)
+            change = change or HealthChange(
+                sid, "source_silent",
+                f"Source {sid} has published nothing new since {last_new_at:%Y-%m-%d %H:%M} UTC "
+                f"(expected within {old['expect_items_hours']:g} h)",
+                {"source_id": sid, "url": old["url"], "error": "silent", "error_streak": 0})
+        return new, change
+
+    streak = old["error_streak"] + 1
+    now_gone = f.status == 410
+    since = old["last_success_at"] or first_attempt_at
+    expected = timedelta(minutes=max(old["every_minutes"], 10) * 3)
+    payload = {"source_id": sid, "url": old["url"], "error": outcome.error, "error_streak": streak,
+               "detail": outcome.error_detail}
+    change = None
+    if now_gone and not old["gone"]:
+        change = HealthChange(sid, "source_gone", f"Source {sid} answered 410 Gone; it stays configured and is "
+                              "retried rarely. Remove or fix its URL.", payload)
+    elif not old["down_alerted"] and not now_gone and now - since >= expected:
+        change = HealthChange(sid, "source_down", f"Source {sid} failing since {since:%Y-%m-%d %H:%M} UTC: "
+                              f"{outcome.error}", payload)
+    new.update(last_error=outcome.error, last_error_detail=outcome.error_detail, error_streak=streak,
+               next_attempt_at=now + timedelta(seconds=backoff_s(streak, f.retry_after_s)),
+               gone=old["gone"] or now_gone,
+               down_alerted=old["down_alerted"] or (change is not None and change.kind == "source_down"))
+    return new, change
+
+
+def record_fetches(con: duckdb.DuckDBPyConnection, outcomes: Sequence[FetchOutcome], *,
+                   now: datetime) -> list[HealthChange]:
+    """Record every source's poll in three statements, however many sources: read their state, write the new
+    state from an Arrow table, append the fetch log. Returns the operations alerts to raise."""
+    if not outcomes:
+        return []
+    ids = [o.fetched.source_id for o in outcomes]
+    cols = ", ".join(_READ_COLUMNS)
+    olds = {r[0]: dict(zip(_READ_COLUMNS, r[1:], strict=True)) for r in con.execute(
+        f"SELECT source_id, {cols} FROM core.sources WHERE source_id IN (SELECT unnest(?))", [ids]).fetchall()}
+    states, changes = [], []
+    for o in outcomes:
+        new, change = next_source_state(olds[o.fetched.source_id], o, now)
+        states.append((o.fetched.source_id, new))
+        if change is not None:
+            changes.append(change)
+    table = pa.table({"source_id": [sid for sid, _ in states],
+                      **{c: [st[c] for _, st in states] for c in _STATE_COLUMNS}})
+    log = pa.table({
+        "source_id": ids, "fetched_at": pa.array([now] * len(ids), pa.timestamp("us", tz="UTC")),
+        "status": pa.array([o.fetched.status for o in outcomes], pa.int32()),
+        "bytes": pa.array([o.fetched.bytes_read for o in outcomes], pa.int64()),
+        "elapsed_s": pa.array([o.fetched.elapsed_s for o in outcomes], pa.float64()),
+        "error": pa.array([o.error for o in outcomes], pa.string()),
+        "new_items": pa.array([o.new_items for o in outcomes], pa.int32()),
+    })
+    con.register("new_source_state", table)
+    con.register("new_fetch_log", log)
+    try:
+        sets = ", ".join(f"{c} = n.{c}" for c in _STATE_COLUMNS)
+        con.execute(f"UPDATE core.sources AS t SET {sets} FROM new_source_state AS n WHERE t.source_id = n.source_id")
+        con.execute("INSERT INTO core.fetch_log SELECT * FROM new_fetch_log")
+    finally:
+        con.unregister("new_source_state")
+        con.unregister("new_fetch_log")
+    return changes
+
+
+def record_fetch(con: duckdb.DuckDBPyConnection, fetched: Fetched, *, now: datetime, new_items: int,
+                 error: str | None, error_detail: str | None) -> HealthChange | None:
+    """Record one poll outcome (see record_fetches)."""
+    changes = record_fetches(con, [FetchOutcome(fetched, new_items, error, error_detail)], now=now)
+    return changes[0] if changes else None
 
 
 _ITEM_SCHEMA = pa.schema([
