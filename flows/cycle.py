@@ -214,7 +214,6 @@ def resolve_all(config: Config, items: Sequence[Item], findings: Sequence[Findin
 
     With reset (reprocess), events are rebuilt from scratch and each item counts as seen when it was first
     stored, so first_seen_at and the deadline history keep their real times."""
-    counts = events.EventCounts()
     published = {it.item_id: it.published_at for it in items}
     with db.writer(config.warehouse_path) as con, db.transaction(con):
         seen = {}
@@ -222,9 +221,10 @@ def resolve_all(config: Config, items: Sequence[Item], findings: Sequence[Findin
             seen = dict(con.execute("SELECT item_id, first_seen_at FROM core.items").fetchall())
             events.reset_events(con)
             store.rebuild_story_index(con)
+        resolver = events.Resolver(con, now=now, policy=policy)
         for f in findings:
-            counts.add(events.apply_findings(con, f, published_at=published.get(f.item_id), now=now,
-                                             policy=policy, seen_at=seen.get(f.item_id)))
+            resolver.apply(f, published_at=published.get(f.item_id), seen_at=seen.get(f.item_id))
+        counts = resolver.flush()
     crash_point("after_commit")
     return counts
 

@@ -90,7 +90,7 @@ def add_meeting(
                     NOW,
                 ],
             ),
-            ("INSERT INTO core.mentions VALUES (?, 'meeting', ?, 'evidence')", [item_id, meeting_id]),
+            ("INSERT INTO core.mentions (item_id, event_kind, event_id, evidence) VALUES (?, 'meeting', ?, 'evidence')", [item_id, meeting_id]),
         ],
     )
 
@@ -231,7 +231,7 @@ def test_update_replies_in_the_thread_and_edits_the_parent_to_the_current_state(
         )
     add_item(db, "i2", "ustr-press", "USTR statement on the 2+2", "https://ustr.gov/news/2")
     with writer(db) as con:
-        con.execute("INSERT INTO core.mentions VALUES ('i2', 'meeting', 'm1', 'e')")
+        con.execute("INSERT INTO core.mentions (item_id, event_kind, event_id, evidence) VALUES ('i2', 'meeting', 'm1', 'e')")
     add_alert(
         db,
         "a-upd-m1",
@@ -411,7 +411,7 @@ def test_hostile_titles_reach_slack_as_inert_text(db, fake):
     new_meeting(db, "m1", "i1", title=HOSTILE, url="javascript:alert(1)", location="<!here> Geneva")
     add_item(db, "i2", "reuters", HOSTILE + " 2", "https://example.org/a?x=1&y=<2>|z")
     with writer(db) as con:
-        con.execute("INSERT INTO core.mentions VALUES ('i2', 'meeting', 'm1', 'e')")
+        con.execute("INSERT INTO core.mentions (item_id, event_kind, event_id, evidence) VALUES ('i2', 'meeting', 'm1', 'e')")
     deliver(db, fake)
 
     (post,) = fake.calls("chat.postMessage")
