@@ -1,0 +1,154 @@
+"""The pipeline's side of the benchmark, run in a process of its own (as `tradewatch run` would be):
+
+    python -m bench.pipeline SPEC.json RESULT.json
+
+against the Prefect API in PREFECT_API_URL (a server the benchmark started, or yours). In order:
+the empty-flow floor; one warm-up cycle on a small separate warehouse (parser workers started, modules
+imported); the changed poll (every source answers 200 with new items), with the process tree's resident
+memory sampled throughout; then the unchanged poll (every source answers 304), repeated. Each stage of the
+cycle (flows/cycle.py) is timed by wrapping its function, so the result also says where the time goes.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from prefect import flow
+
+from bench.procmem import METHOD, TreeSampler
+
+STAGES = ("poll", "store_polled", "load_items", "extract_all", "resolve_all", "deliver", "publish")
+
+
+@flow(name="bench-empty")
+def empty_flow() -> None:
+    """A flow that does nothing: the fixed cost of a flow run."""
+
+
+class StageTimer:
+    """Wraps the stage functions of flows.cycle; sums wall time per stage (poll: summed over threads)."""
+
+    def __init__(self) -> None:
+        self.totals: dict[str, float] = defaultdict(float)
+        self.calls: dict[str, int] = defaultdict(int)
+        self._lock = threading.Lock()
+
+    def install(self) -> None:
+        from flows import cycle
+
+        for name in STAGES:
+            setattr(cycle, name, self._wrap(name, getattr(cycle, name)))
+
+    def _wrap(self, name: str, fn: Callable) -> Callable:
+        def timed(*args, **kwargs):
+            t = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                with self._lock:
+                    self.totals[name] += time.perf_counter() - t
+                    self.calls[name] += 1
+
+        timed.__wrapped__ = fn  # type: ignore[attr-defined]
+        return timed
+
+    def reset(self) -> dict[str, float]:
+        with self._lock:
+            out = dict(self.totals)
+            self.totals.clear()
+            self.calls.clear()
+        return out
+
+
+def _timed(fn: Callable, *args, **kwargs) -> tuple[float, object]:
+    t = time.perf_counter()
+    result = fn(*args, **kwargs)
+    return time.perf_counter() - t, result
+
+
+def warehouse_counts(warehouse: str) -> dict[str, int]:
+    import duckdb
+
+    con = duckdb.connect(warehouse, read_only=True)
+    try:
+        one = lambda sql: con.execute(sql).fetchone()[0]  # noqa: E731
+        return {
+            "items": one("SELECT count(*) FROM core.items"),
+            "items_with_story": one("SELECT count(*) FROM core.items WHERE story_id IS NOT NULL"),
+            "stories": one("SELECT count(DISTINCT story_id) FROM core.items"),
+            "extracted": one("SELECT count(*) FROM core.items WHERE extracted_at IS NOT NULL"),
+            "relevant": one("SELECT count(*) FROM core.items WHERE relevant"),
+            "meetings": one("SELECT count(*) FROM core.meetings"),
+            "deadlines": one("SELECT count(*) FROM core.deadlines"),
+            "mentions": one("SELECT count(*) FROM core.mentions"),
+            "outbox": one("SELECT count(*) FROM core.alert_outbox"),
+        }
+    finally:
+        con.close()
+
+
+def run(spec: dict) -> dict:
+    from flows.monitor import monitor_flow
+
+    timer = StageTimer()
+    timer.install()
+    as_of = datetime.fromisoformat(spec["as_of"])
+    out: dict = {"memory_method": METHOD}
+
+    empty_flow()  # the first flow run of a process pays client setup: not part of the floor
+    out["empty_flow_s"] = statistics.median(_timed(empty_flow)[0] for _ in range(spec["empty_repeats"]))
+
+    monitor_flow(spec["warmup_config"], as_of=as_of.isoformat(), alerts=False)
+    timer.reset()
+
+    with TreeSampler() as mem:
+        changed_s, summary = _timed(monitor_flow, spec["config"], as_of=as_of.isoformat(), alerts=False)
+    out["changed"] = {
+        "wall_s": changed_s,
+        "new_items": summary["new_items"],
+        "failed": summary["failed"],
+        "stages_s": timer.reset(),
+        "peak_rss_bytes": mem.peak,
+        "hwm_sum_bytes": mem.hwm_sum,
+        "samples": mem.samples,
+        "processes": {str(p): c[:120] for p, c in mem.processes.items()},
+    }
+    out["changed"]["warehouse"] = warehouse_counts(spec["warehouse"])
+
+    unchanged = []
+    for n in range(spec["unchanged_repeats"]):
+        tick = (as_of + timedelta(minutes=10 * (n + 1))).isoformat()
+        wall, summary = _timed(monitor_flow, spec["config"], as_of=tick, alerts=False)
+        unchanged.append(
+            {
+                "wall_s": wall,
+                "new_items": summary["new_items"],
+                "lines": summary["lines"],
+                "stages_s": timer.reset(),
+            }
+        )
+    out["unchanged"] = unchanged
+    out["unchanged_s"] = statistics.median(u["wall_s"] for u in unchanged)
+    return out
+
+
+def main(argv: list[str]) -> int:
+    spec = json.loads(Path(argv[0]).read_text())
+    result = run(spec)
+    Path(argv[1]).write_text(json.dumps(result, indent=1, default=str))
+    from flows.cycle import close_parser_pool
+
+    close_parser_pool()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,118 @@
+"""Resident memory of a process tree, from psutil when installed, else from /proc (Linux).
+
+A sampler thread sums the RSS of a process and all its descendants every few milliseconds and keeps the
+peak; at the end, the sum of each process's own high-water mark (VmHWM) is an upper bound of that peak.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+try:  # optional: not a dependency of tradewatch
+    import psutil
+except ImportError:  # pragma: no cover - depends on the environment
+    psutil = None
+
+METHOD = "psutil" if psutil is not None else "/proc"
+
+
+def _children_proc(pid: int) -> list[int]:
+    out: list[int] = []
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return out
+    for task in tasks:
+        try:
+            out += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, ValueError):
+            continue
+    return out
+
+
+def tree(pid: int) -> list[int]:
+    """pid and all its descendants."""
+    if psutil is not None:
+        try:
+            p = psutil.Process(pid)
+            return [pid] + [c.pid for c in p.children(recursive=True)]
+        except psutil.Error:
+            return []
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        found.append(p)
+        todo += _children_proc(p)
+    return found
+
+
+def _status_kb(pid: int, field: str) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def rss_bytes(pid: int) -> int:
+    if psutil is not None:
+        try:
+            return psutil.Process(pid).memory_info().rss
+        except psutil.Error:
+            return 0
+    return _status_kb(pid, "VmRSS") * 1024
+
+
+def hwm_bytes(pid: int) -> int:
+    """The process's own peak RSS so far (Linux VmHWM)."""
+    return _status_kb(pid, "VmHWM") * 1024
+
+
+def cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        return ""
+
+
+class TreeSampler:
+    """with TreeSampler() as s: ...; s.peak (bytes, sampled), s.hwm_sum (bytes, upper bound), s.processes."""
+
+    def __init__(self, pid: int | None = None, interval_s: float = 0.02) -> None:
+        self.pid = pid or os.getpid()
+        self.interval_s = interval_s
+        self.peak = 0
+        self.samples = 0
+        self.processes: dict[int, str] = {}
+        self.hwm_sum = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name="bench-rss")
+
+    def sample(self) -> int:
+        pids = tree(self.pid)
+        for p in pids:
+            if p not in self.processes:
+                self.processes[p] = cmdline(p)
+        total = sum(rss_bytes(p) for p in pids)
+        self.peak = max(self.peak, total)
+        self.samples += 1
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.sample()
+            self._stop.wait(self.interval_s)
+
+    def __enter__(self) -> TreeSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.sample()
+        self.hwm_sum = sum(hwm_bytes(p) for p in tree(self.pid))
