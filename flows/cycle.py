@@ -68,9 +68,12 @@ class CycleSummary:
             f"  alerts: {e.alerts_pending} queued, {e.alerts_suppressed} recorded without sending",
         ]
         for sid, err in sorted(self.sources_failed.items()):
-            out.append(f"  ! {sid}: {err}")
-        if self.delivery is not None:
-            out.append(f"  delivery: {self.delivery}")
+            out.append(f"  ! {sid}: {err if len(err) <= 160 else err[:159] + '…'}")
+        d = self.delivery
+        if d is not None:
+            where = "console (no SLACK_BOT_TOKEN)" if d.console else "Slack"
+            line = f"  delivery to {where}: {d.delivered} delivered, {d.failed} failed, {d.pending_left} waiting"
+            out.append(line + "".join(f"; {ch}: {err}" for ch, err in sorted(d.errors.items())))
         return out
 
 
