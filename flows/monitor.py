@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE
 from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.utilities.annotations import quote
 
 from flows import cycle
 from tasks.config import Config, SourceConfig, load_config
@@ -23,7 +24,8 @@ def parse_as_of(as_of: str | datetime | None) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-MAX_POLL_TASKS = 8  # a task per source up to this many sources; beyond, sources share tasks (see below)
+MAX_POLL_TASKS = 4  # a task per source up to this many sources; beyond, sources share tasks (see below)
+THREADS_PER_TASK = 2  # concurrent requests inside a shared task (so about 8 in flight)
 
 
 @task(name="poll-sources", cache_policy=NONE, retries=0, task_run_name="poll-{label}")
@@ -32,7 +34,7 @@ def poll_sources(sources: list[tuple[SourceConfig, store.SourceState | None]], c
     """Fetch and parse these sources concurrently (threads for the HTTP, the parser pool for parsing)."""
     if len(sources) == 1:
         return [cycle.poll(sources[0][0], sources[0][1], config, now)]
-    with ThreadPoolExecutor(max_workers=min(8, len(sources))) as pool:
+    with ThreadPoolExecutor(max_workers=min(THREADS_PER_TASK, len(sources))) as pool:
         return list(pool.map(lambda pair: cycle.poll(pair[0], pair[1], config, now), sources))
 
 
@@ -83,7 +85,7 @@ def run_monitor(config: Config, now: datetime, alerts: bool = True) -> cycle.Cyc
             futures = [poll_sources.submit(b, config, now, label=b[0][0].id if len(b) == 1 else f"{len(b)}-sources")
                        for b in batches]
             polled = [p for f in futures for p in f.result()]
-            item_ids = store_items(config, polled, now, summary)
+            item_ids = store_items(config, quote(polled), now, summary)  # quote: Prefect must not walk 10k items
             extract_and_resolve(config, item_ids, now, alerts, summary)
             if alerts:
                 summary.delivery = deliver_alerts(config, now)

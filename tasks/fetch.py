@@ -25,6 +25,7 @@ import ipaddress
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -262,6 +263,20 @@ class GuardedAdapter(HTTPAdapter):
         raise BlockedAddress("proxies would bypass the address guard")
 
 
+@contextlib.contextmanager
+def _response(resp: requests.Response) -> Iterator[dict]:
+    """Close the response, returning its connection to the keep-alive pool only when the body was read to the
+    end (a 304, a complete body); anything left unread (errors, redirects, refusals) closes the socket."""
+    state = {"reuse": False}
+    try:
+        yield state
+    finally:
+        if state["reuse"]:
+            resp.raw.release_conn()
+        else:
+            resp.close()
+
+
 def make_session() -> requests.Session:
     """A session for fetch(): guarded connections, keep-alive pools, no proxies/.netrc from the environment."""
     session = requests.Session()
@@ -415,7 +430,7 @@ def _fetch(
             resp = session.get(current, headers=headers, allow_redirects=False, stream=True, timeout=timeout)
         except (requests.RequestException, Urllib3HTTPError, BlockedAddress, OSError, ValueError) as e:
             return failed(*_classify(e, guard))
-        with resp:
+        with _response(resp) as connection:
             status = resp.status_code
             content_type = resp.headers.get("Content-Type")
             if status in _REDIRECTS:
@@ -428,6 +443,7 @@ def _fetch(
                     return failed("bad_url", f"Location {location!r}: {e}")
                 continue
             if status == 304:
+                connection["reuse"] = True  # no body: the keep-alive connection goes back to the pool
                 return Fetched(
                     source_id=source_id,
                     url=current,
@@ -464,6 +480,7 @@ def _fetch(
                 return failed(*_classify(e, guard), None, content_type)
             if guard.expired:  # the watchdog may have ended a close-delimited body early: not a body
                 return failed("timeout", "total deadline exceeded", None, content_type)
+            connection["reuse"] = True  # read to the end: the connection can serve the next request
             return Fetched(
                 source_id=source_id,
                 url=current,
