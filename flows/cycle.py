@@ -7,12 +7,9 @@ fetch (guarded conditional GET) → parse → store items (dedupe: item, story) 
 from __future__ import annotations
 
 import atexit
-import multiprocessing
 import os
-import sys
 import threading
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -22,6 +19,7 @@ import requests
 from tasks.adapters import read_body
 from tasks.config import Config, SourceConfig
 from tasks.extract import ExtractConfig, extract
+from tasks.extract_pool import ExtractPool
 from tasks.fetch import FetchPolicy, fetch, make_session
 from tasks.models import Fetched, Findings, Item
 from tasks.parse_pool import ParserPool
@@ -205,37 +203,24 @@ def load_items(config: Config, item_ids: Sequence[str] | None) -> list[Item]:
 
 
 PARALLEL_EXTRACT_MIN = 400  # below this, extraction in-process is cheaper than shipping items to workers
-_extract_pool: ProcessPoolExecutor | None = None
+_extract_pool: ExtractPool | None = None
 
 
-def _extract_batch(items: list[Item], extract_config: dict) -> list[Findings]:
-    cfg = ExtractConfig.from_dict(extract_config) if extract_config else None
-    return [extract(it, cfg) for it in items]
-
-
-def _spawn_safe() -> bool:
-    """Spawned workers re-import the main module by path: only possible when it is a real file."""
-    main = sys.modules.get("__main__")
-    path = getattr(main, "__file__", None)
-    return path is None or os.path.isfile(path)
-
-
-def extract_pool() -> ProcessPoolExecutor:
-    """Worker processes for large extraction batches (backfills, reprocess, a burst of new items), one per core,
-    kept for the life of the process."""
+def extract_pool() -> ExtractPool:
+    """Light worker processes for large extraction batches (backfills, reprocess, a burst of new items), one
+    per core, kept for the life of the process."""
     global _extract_pool
     with _pool_lock:
         if _extract_pool is None:
-            _extract_pool = ProcessPoolExecutor(max_workers=os.cpu_count() or 1,
-                                                mp_context=multiprocessing.get_context("spawn"))
-            atexit.register(_extract_pool.shutdown, cancel_futures=True)
+            _extract_pool = ExtractPool()
+            atexit.register(_extract_pool.close)
         return _extract_pool
 
 
 def extract_all(items: Sequence[Item], extract_config: dict, on_item=None) -> list[Findings]:
     """Findings for each item, in order. Pure; large batches are spread over every core."""
     workers = os.cpu_count() or 1
-    if len(items) < PARALLEL_EXTRACT_MIN or workers < 2 or not _spawn_safe():
+    if len(items) < PARALLEL_EXTRACT_MIN or workers < 2:
         cfg = ExtractConfig.from_dict(extract_config) if extract_config else None
         out = []
         for it in items:
@@ -246,7 +231,7 @@ def extract_all(items: Sequence[Item], extract_config: dict, on_item=None) -> li
     size = max(50, len(items) // (workers * 4))
     chunks = [list(items[i : i + size]) for i in range(0, len(items), size)]
     out = []
-    for result in extract_pool().map(_extract_batch, chunks, [extract_config] * len(chunks)):
+    for result in extract_pool().map(chunks, extract_config or None):
         out.extend(result)
         if on_item is not None:
             for _ in result:

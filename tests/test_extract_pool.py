@@ -1,0 +1,59 @@
+"""Extraction in worker processes gives exactly the in-process findings, in order, and survives errors."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from flows import cycle
+from tasks.extract import extract
+from tasks.extract_pool import ExtractPool
+from tasks.models import Item
+
+TEXTS = [
+    ("Vietnam, US trade ministers to meet in Washington on Thursday",
+     "HANOI -- Vietnam's Trade Minister Nguyen Hong Dien will meet U.S. Trade Representative Jamieson Greer in "
+     "Washington on Thursday for talks on tariffs, the ministry said."),
+    ("Samsung posts higher profit", "SEOUL -- Samsung Electronics reported a rise in quarterly profit."),
+    ("UK and US leaders speak by phone on trade deal",
+     "LONDON -- Prime Minister Keir Starmer spoke by phone with U.S. President Donald Trump on Tuesday about "
+     "the trade deal, Downing Street said."),
+]
+
+
+def items(n: int) -> list[Item]:
+    out = []
+    for i in range(n):
+        title, body = TEXTS[i % len(TEXTS)]
+        out.append(Item(item_id=f"i{i}", source_id="s", guid=None, url=None, title=title, summary="", body=body,
+                        published_at=datetime(2025, 5, 5, 1, 0, tzinfo=UTC), published_offset_min=540,
+                        content_hash=str(i)))
+    return out
+
+
+def test_workers_give_the_in_process_findings_in_order():
+    batch = items(60)
+    pool = ExtractPool(2)
+    try:
+        chunks = [batch[i : i + 7] for i in range(0, len(batch), 7)]
+        got = [f for chunk in pool.map(chunks, None) for f in chunk]
+    finally:
+        pool.close()
+    assert got == [extract(it) for it in batch]
+    assert any(f.meetings for f in got) and not all(f.relevant for f in got)
+
+
+def test_a_bad_config_is_raised_in_the_parent():
+    pool = ExtractPool(1)
+    try:
+        with pytest.raises(ValueError, match="unknown"):
+            pool.map([items(2)], {"no_such_key": 1})
+    finally:
+        pool.close()
+
+
+def test_large_batches_go_through_the_pool(monkeypatch):
+    monkeypatch.setattr(cycle, "PARALLEL_EXTRACT_MIN", 10)
+    batch = items(30)
+    assert cycle.extract_all(batch, {}) == [extract(it) for it in batch]
