@@ -53,9 +53,12 @@ def run_demo(workdir: Path, out=None) -> int:
         write_config(config_path, server, "demo.duckdb")
         ticks = ticks_for(timeline)
 
+        done = [0]
+
         def on_tick(now: datetime) -> None:
             server.now = now
-            print(f"── {now:%Y-%m-%d %H:%M} UTC ──", file=out)
+            done[0] += 1
+            print(f"── {now:%Y-%m-%d %H:%M} UTC ── cycle {done[0]}/{len(ticks)}", file=out)
 
         summaries = replay_flow(config_path=str(config_path), ticks=[t.isoformat() for t in ticks],
                                 on_tick=on_tick)

@@ -24,8 +24,9 @@ def parse_as_of(as_of: str | datetime | None) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-MAX_POLL_TASKS = 4  # a task per source up to this many sources; beyond, sources share tasks (see below)
-THREADS_PER_TASK = 2  # concurrent requests inside a shared task (so about 8 in flight)
+TASK_PER_SOURCE_UP_TO = 8  # a task per source up to this many sources; beyond, sources share tasks (see below)
+SHARED_POLL_TASKS = 4  # ... this many tasks,
+THREADS_PER_TASK = 2  # ... each with this many requests in flight
 
 
 @task(name="poll-sources", cache_policy=NONE, retries=0, task_run_name="poll-{label}")
@@ -39,10 +40,11 @@ def poll_sources(sources: list[tuple[SourceConfig, store.SourceState | None]], c
 
 
 def poll_batches(due: list, states: dict) -> list[list]:
-    """One batch per source while there are at most MAX_POLL_TASKS sources (each its own task in the Prefect
-    UI); beyond that, MAX_POLL_TASKS batches. A Prefect task costs ~30 ms of server CPU, so 200 per-source tasks
-    would cost more than polling 200 unchanged feeds itself."""
-    batches = [[] for _ in range(min(len(due), MAX_POLL_TASKS))]
+    """One batch per source while there are at most TASK_PER_SOURCE_UP_TO sources (each its own task in the
+    Prefect UI); beyond that, SHARED_POLL_TASKS batches. A Prefect task costs ~30 ms of server CPU, so 200
+    per-source tasks would cost more than polling 200 unchanged feeds itself."""
+    count = len(due) if len(due) <= TASK_PER_SOURCE_UP_TO else SHARED_POLL_TASKS
+    batches = [[] for _ in range(count)]
     for i, source in enumerate(due):
         batches[i % len(batches)].append((source, states.get(source.id)))
     return batches
