@@ -134,7 +134,8 @@ def poll(source: SourceConfig, state: store.SourceState | None, config: Config, 
                        content_type=fetched.content_type, base_url=fetched.url, parse_feed=pool.parse)
     if result.error:
         return Polled(source.id, fetched, error=result.error, error_detail=result.error_detail)
-    return Polled(source.id, fetched, items=result.items)
+    # the raw body is not needed past parsing: do not keep every feed in memory for the rest of the cycle
+    return Polled(source.id, replace(fetched, body=None), items=result.items)
 
 
 def bound_work(con, polled: Polled, limit: int, now: datetime) -> Polled:
