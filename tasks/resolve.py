@@ -258,7 +258,9 @@ def _next_status(current: str, reported: str) -> str:
 # ------------------------------------------------------------------ deadlines
 
 GENERAL_SUBJECTS = {"reciprocal-tariffs-apply"}  # one setter's rates for every partner
-PARTNER_SUBJECTS = {"tariff-threat"}  # one setter's rate for one partner
+PARTNER_SUBJECTS = {"tariff-threat", "deal-rate-applies"}  # one setter's rate for one partner
+# one partner-specific tariff told as a threat one day and as an "additional" duty the next is one deadline
+THREAT_FAMILY = {"tariff-threat", "additional-tariff"}
 
 
 def _general_rate_event(mention: DeadlineMention, known: Sequence[DeadlineEvent]) -> DeadlineEvent | None:
@@ -275,15 +277,49 @@ def _general_rate_event(mention: DeadlineMention, known: Sequence[DeadlineEvent]
     return None
 
 
+def _lapsed_general_event(
+    mention: DeadlineMention, seen_at: datetime, known: Sequence[DeadlineEvent]
+) -> DeadlineEvent | None:
+    """A partner's rate from a later day, told after the general date has passed ("the 20% rate in Trump's
+    letter applies from Aug. 1", read on July 20 when the general rates were due on July 9): the general
+    rates' new date, unless the partner has a deadline of its own."""
+    if mention.subject != "tariff-threat" or len(mention.countries) < 2:
+        return None
+    if any(set(e.countries) == set(mention.countries) for e in known):
+        return None
+    for e in known:
+        if (
+            e.subject in GENERAL_SUBJECTS
+            and len(e.countries) == 1
+            and e.countries[0] in mention.countries
+            and e.due_date < seen_at.date()
+            and mention.due_date > e.due_date
+        ):
+            return e
+    return None
+
+
 def resolve_deadline(
     mention: DeadlineMention, seen_at: datetime, known: Sequence[DeadlineEvent]
 ) -> DeadlineDecision:
     did = deadline_id_for(mention.subject, mention.countries)
     event = next((e for e in known if e.deadline_id == did), None)
+    if event is None and (lapsed := _lapsed_general_event(mention, seen_at, known)) is not None:
+        event = lapsed
     if event is None and (general := _general_rate_event(mention, known)) is not None:
         # "a 25% tariff on Japanese goods from Aug. 1" on the day the general rates apply: that partner's
         # rate under the general deadline, unless the partner already has a deadline of its own
         return DeadlineDecision("restated", general, None)
+    if event is None and mention.subject in THREAT_FAMILY:
+        event = next(
+            (
+                e
+                for e in known
+                if e.subject in THREAT_FAMILY
+                and tuple(sorted(e.countries)) == tuple(sorted(mention.countries))
+            ),
+            None,
+        )
     if event is None:
         event = DeadlineEvent(
             deadline_id=did,

@@ -122,3 +122,30 @@ def test_from_a_weekday_is_a_start_in_the_future():
 def test_a_week_before_a_date_is_not_last_week():
     found = find_dates("a week before a July 9 deadline", date(2025, 7, 2))
     assert [d.text for d in found] == ["July 9"]
+
+
+def test_in_three_weeks_is_a_week():
+    d = first("Trump said he would meet Xi in three weeks.", ref=date(2025, 10, 10))
+    assert (d.date, d.precision) == (date(2025, 10, 27), "week")
+
+
+def test_within_two_weeks_is_no_date():
+    assert find_dates("The leaders will meet within the next two weeks.", MON) == []
+
+
+def test_in_ninety_days_is_no_day():
+    assert all(d.vague or d.precision != "day" for d in find_dates("The pause ends in 90 days.", MON))
+
+
+def test_the_same_day_told_in_another_zone_is_skipped():
+    found = find_dates("They met on Tuesday (Wednesday in Manila).", date(2025, 7, 22), "past")
+    assert [d.date for d in found] == [date(2025, 7, 22)]
+
+
+def test_present_schedule_and_followed_by_are_ahead():
+    assert first("He meets the prime minister on Thursday.", ref=date(2025, 10, 26)).date == date(
+        2025, 10, 30
+    )
+    assert first("Two days at Windsor, followed by talks on Thursday.", ref=date(2025, 9, 15)).date == date(
+        2025, 9, 18
+    )

@@ -166,3 +166,69 @@ def test_a_negotiation_target_without_tariff_words():
     assert [(d.subject, d.countries, d.due_date) for d in found] == [
         ("negotiation-target", ("CA", "US"), date(2025, 7, 21))
     ]
+
+
+# ---------------------------------------------------------------- generalisation (blind set error classes)
+
+
+def test_the_day_someone_told_reporters_is_no_deadline():
+    assert (
+        deadlines(
+            "BRUSSELS -- The commissioner told reporters on Thursday that steel still faces a 50 percent US duty.",
+            published="2025-11-21T16:00:00+01:00",
+        )
+        == ()
+    )
+
+
+def test_a_call_to_complete_a_deal_is_no_negotiation_target():
+    assert all(
+        d.subject != "negotiation-target"
+        for d in deadlines(
+            "MADRID -- Bessent said the presidents will speak on Friday to complete the deal.",
+            published="2025-09-15T19:00:00+02:00",
+        )
+    )
+
+
+def test_talks_aimed_at_a_threatened_tariff_give_the_threat_not_a_target():
+    found = deadlines(
+        "WASHINGTON -- Bessent said the talks aimed to head off the threatened 100% tariff on Chinese goods, "
+        "due to take effect on Nov. 1.",
+        published="2025-10-23T19:00:00-04:00",
+    )
+    assert [d.subject for d in found] == ["tariff-threat"] and found[0].countries == ("CN", "US")
+
+
+def test_seeking_relief_from_reciprocal_tariff_is_the_general_date():
+    (d,) = deadlines(
+        "HANOI -- The prime minister spoke with Trump on Friday as Hanoi seeks relief from a 46 percent reciprocal "
+        "tariff due to apply to Vietnamese goods from April 9.",
+        published="2025-04-05T10:00:00+07:00",
+    )
+    assert (d.subject, d.countries, d.due_date) == ("reciprocal-tariffs-apply", ("US",), date(2025, 4, 9))
+
+
+def test_partners_that_have_not_retaliated_are_no_countermeasures():
+    found = deadlines(
+        "WASHINGTON -- The pause covers trading partners that have not retaliated; the higher reciprocal rates "
+        "apply again on July 9.",
+        published="2025-04-09T16:30:00-04:00",
+    )
+    assert {d.subject for d in found} == {"reciprocal-tariffs-apply"}
+
+
+def test_a_tariff_cut_with_an_effective_date_is_an_agreed_rate():
+    (d,) = deadlines(
+        "The United States will lower the tariffs on Mexican imports by five percentage points, effective March 3.",
+        published="2026-02-20T10:00:00-05:00",
+    )
+    assert (d.subject, d.countries, d.due_date) == ("deal-rate-applies", ("MX", "US"), date(2026, 3, 3))
+
+
+def test_modified_rates_for_trading_partners_are_the_general_rates():
+    (d,) = deadlines(
+        "The order sets modified reciprocal tariff rates for trading partners, effective September 1, 2025.",
+        published="2025-08-25T10:00:00-04:00",
+    )
+    assert (d.subject, d.countries) == ("reciprocal-tariffs-apply", ("US",))

@@ -229,3 +229,161 @@ def test_a_scrapped_tax_does_not_cancel_talks():
         published="2025-06-17T10:00:00-04:00",
     )
     assert all(m.status != "cancelled" for m in found)
+
+
+# ---------------------------------------------------------------- generalisation (blind set error classes)
+
+
+def test_the_date_a_tariff_takes_effect_is_not_the_meeting_date():
+    found = meetings(
+        "OTTAWA -- Trade Minister Dominic LeBlanc met Commerce Secretary Howard Lutnick on Monday to discuss "
+        "the 20 percent tariff due to take effect on Friday.",
+        published="2025-09-08T18:00:00-04:00",
+    )
+    assert [(m.date, m.status) for m in found] == [(date(2025, 9, 8), "held")]
+    assert (
+        meetings(
+            "SEOUL -- The minister met the U.S. trade representative to discuss the Aug. 1 tariff.",
+            published="2025-07-09T09:00:00+09:00",
+        )
+        == ()
+    )
+
+
+def test_see_whether_is_not_an_encounter():
+    assert (
+        meetings(
+            'OTTAWA -- "We\'ll see whether a deal is possible," Prime Minister Mark Carney told reporters on Sunday.',
+            published="2025-10-06T10:00:00-04:00",
+        )
+        == ()
+    )
+
+
+def test_meeting_people_who_are_no_government_is_not_a_meeting():
+    assert (
+        meetings(
+            "NEW YORK -- President Lee Jae-myung was due to meet business leaders in New York on Tuesday.",
+            published="2025-09-22T10:00:00-04:00",
+        )
+        == ()
+    )
+
+
+def test_signing_is_an_encounter_only_between_two_governments():
+    (m,) = meetings(
+        "LONDON -- Prime Minister Keir Starmer and President Donald Trump signed a technology pact on Thursday.",
+        published="2025-09-18T18:00:00+01:00",
+    )
+    assert (m.parties, m.date, m.status) == (("GB", "US"), date(2025, 9, 18), "held")
+    assert (
+        meetings(
+            "WASHINGTON -- President Donald Trump signed an executive order on Thursday raising tariffs on "
+            "Indian goods, due to take effect in three weeks.",
+            published="2025-08-07T18:00:00-04:00",
+        )
+        == ()
+    )
+
+
+def test_a_leaders_meeting_told_from_one_side_is_a_summit():
+    (m,) = meetings(
+        "TOKYO -- Trump is set to travel to Seoul on Wednesday before his talks with Chinese President "
+        "Xi Jinping on Thursday.",
+        published="2025-10-28T19:00:00+09:00",
+    )
+    assert (m.parties, m.date, m.format, m.status) == (
+        ("CN", "US"),
+        date(2025, 10, 30),
+        "summit",
+        "scheduled",
+    )
+
+
+def test_a_possessive_meeting_names_its_participant():
+    (m,) = meetings(
+        "OTTAWA -- Officials said talks were close to a deal after Prime Minister Mark Carney's meeting with "
+        "President Donald Trump at the White House on Oct. 7.",
+        published="2025-10-24T09:00:00-04:00",
+    )
+    assert {o.name for o in m.officials} == {"Mark Carney", "Donald Trump"} and m.format == "summit"
+
+
+def test_calls_with_two_counterparts_are_two_calls_on_the_reported_day():
+    found = meetings(
+        "PALM BEACH -- President Donald Trump said on Saturday he had spoken by phone with Canadian Prime Minister "
+        "Mark Carney and Mexican President Claudia Sheinbaum about border tariffs.",
+        published="2025-03-01T20:00:00-05:00",
+    )
+    assert sorted((m.parties, m.date, m.format) for m in found) == [
+        (("CA", "US"), date(2025, 3, 1), "call"),
+        (("MX", "US"), date(2025, 3, 1), "call"),
+    ]
+
+
+def test_he_meets_two_leaders_on_two_days():
+    body = (
+        "WASHINGTON -- President Donald Trump leaves for Asia on Friday. He meets Japanese Prime Minister "
+        "Sanae Takaichi on Monday and Indian Prime Minister Narendra Modi in New Delhi on Wednesday."
+    )
+    found = meetings(body, published="2025-11-06T10:00:00-05:00")
+    assert sorted((m.parties, m.date, m.status) for m in found) == [
+        (("IN", "US"), date(2025, 11, 12), "scheduled"),
+        (("JP", "US"), date(2025, 11, 10), "scheduled"),
+    ]
+
+
+def test_encounter_at_the_datelines_place_happened_on_the_reported_day():
+    (m,) = meetings(
+        "WASHINGTON -- President Donald Trump said on Tuesday that Britain would buy more U.S. beef, after he "
+        "hosted Prime Minister Keir Starmer at the White House.",
+        published="2025-03-04T19:00:00-05:00",
+    )
+    assert (m.parties, m.date, m.status) == (("GB", "US"), date(2025, 3, 4), "held")
+
+
+def test_the_meetings_day_beats_the_departure_day():
+    (m,) = meetings(
+        "WELLINGTON -- Prime Minister Christopher Luxon will fly to Washington on Saturday for a meeting with "
+        "President Donald Trump set for Monday at the White House.",
+        published="2025-11-13T12:00:00+13:00",
+    )
+    assert (m.date, m.date_precision) == (date(2025, 11, 17), "day")
+
+
+def test_talks_after_a_departure_are_ahead():
+    (m,) = meetings(
+        "SEOUL -- Finance Minister Koo Yun-cheol left for Washington on Tuesday for tariff talks with "
+        "Treasury Secretary Scott Bessent and Commerce Secretary Howard Lutnick on Thursday.",
+        published="2025-09-09T19:00:00+09:00",
+    )
+    assert (m.date, m.status) == (date(2025, 9, 11), "scheduled")
+
+
+def test_followed_by_talks_on_thursday_is_ahead():
+    (m,) = meetings(
+        "President Donald Trump arrives in Canada on Tuesday for a state visit, followed by talks with "
+        "Prime Minister Mark Carney in Ottawa on Thursday.",
+        published="2025-06-02T07:00:00-04:00",
+    )
+    assert (m.date, m.status) == (date(2025, 6, 5), "scheduled")
+
+
+def test_a_department_is_no_departure():
+    (m,) = meetings(
+        "WASHINGTON -- Treasury Secretary Scott Bessent met Japan's Ryosei Akazawa at the Treasury Department "
+        "in Washington on Thursday.",
+        published="2025-06-13T18:00:00-04:00",
+    )
+    assert (m.date, m.date_precision) == (date(2025, 6, 12), "day")
+
+
+def test_technical_talks_set_up_at_last_weeks_ministerial_are_technical():
+    found = meetings(
+        "WASHINGTON -- Working-level officials of India and the United States began technical talks in Washington "
+        "on Tuesday to draft the package agreed at last week's ministerial talks.",
+        published="2025-06-10T18:00:00-04:00",
+    )
+    formats = {(m.format, m.date_precision) for m in found}
+    assert ("working-level", "day") in formats
+    assert all(not (m.format == "working-level" and m.date != date(2025, 6, 10)) for m in found)

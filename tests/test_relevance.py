@@ -70,3 +70,23 @@ def test_headline_other_news_verdict_is_unchanged():
         )
     )
     assert not f.relevant and f.relevance_reason.startswith("other news") and f.deadlines == ()
+
+
+def test_one_tariff_word_twice_is_not_two_trade_talk_terms():
+    f = extract(
+        item(
+            "Court to hear Trump tariff case",
+            "WASHINGTON -- The court will hear arguments over the tariffs next month, lawyers for importers said.",
+        )
+    )
+    assert not f.relevant
+
+
+def test_an_election_headline_is_other_news():
+    f = extract(
+        item(
+            "Opposition leader elected prime minister",
+            "BANGKOK -- Parliament elected the opposition leader, who pledged to keep trade talks with Washington.",
+        )
+    )
+    assert not f.relevant and "other news" in f.relevance_reason

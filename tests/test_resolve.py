@@ -181,3 +181,33 @@ def test_same_day_summit_and_ministerial_stay_apart():
         mm(date(2025, 4, 16), fmt="ministerial", officials=("Akazawa", "Bessent")), T0, [a.event]
     )
     assert b.action == "new"
+
+
+def test_a_partners_later_date_after_the_general_date_passed_moves_the_general_date():
+    general = resolve_deadline(dm(date(2025, 7, 9)), T0.replace(month=5), []).event
+    later = datetime(2025, 7, 20, tzinfo=UTC)
+    d = resolve_deadline(dm(date(2025, 8, 1), "tariff-threat", ("PH", "US")), later, [general])
+    assert (d.action, d.event.deadline_id, d.event.due_date) == (
+        "change",
+        general.deadline_id,
+        date(2025, 8, 1),
+    )
+
+
+def test_a_partners_own_threat_is_not_the_general_date():
+    general = resolve_deadline(dm(date(2025, 7, 9)), T0.replace(month=5), []).event
+    same_day = datetime(2025, 7, 9, 22, tzinfo=UTC)  # the general date has not passed yet
+    d = resolve_deadline(dm(date(2025, 8, 1), "tariff-threat", ("BR", "US")), same_day, [general])
+    assert d.action == "new" and d.event.countries == ("BR", "US")
+
+
+def test_a_threat_later_told_as_an_additional_duty_is_one_deadline():
+    threat = resolve_deadline(dm(date(2025, 8, 1), "tariff-threat", ("BR", "US")), T0, []).event
+    d = resolve_deadline(dm(date(2025, 8, 6), "additional-tariff", ("BR", "US")), T1, [threat])
+    assert (d.action, d.event.deadline_id, d.old_date) == ("change", threat.deadline_id, date(2025, 8, 1))
+
+
+def test_a_partners_agreed_rate_on_the_general_date_is_the_general_deadline():
+    general = resolve_deadline(dm(date(2025, 8, 7)), T0, []).event
+    d = resolve_deadline(dm(date(2025, 8, 7), "deal-rate-applies", ("MY", "US")), T1, [general])
+    assert (d.action, d.event.deadline_id) == ("restated", general.deadline_id)

@@ -47,6 +47,7 @@ class ItemContext:
     country_counts: Counter
     undated_meetings: int = 0  # encounters told without a date (no mention, but evidence of trade talks)
     _officials: dict | None = None  # memo of officials_in by text
+    _reciprocal: bool | None = None  # memo (deadlines): about the general "reciprocal" rates, no threat
 
     def countries_in(self, text: str) -> list[CountryMention]:
         return self.gaz.find_countries(text)

@@ -140,6 +140,8 @@ FUTURE_CUES = re.compile(
     r"set to|set for|due to|is due|are due|was due|were due|scheduled|expected|plans?|planned|planning|upcoming|"
     r"intends?|aims?|arrange|going to|ahead of|prepares?|preparing|will be|heads? (?:to|for|back)|leaves|"
     r"leaving|travels|is traveling|is travelling|flies|is flying|coming|next|later|"
+    # the present of a schedule: "He meets Takaichi on Tuesday"
+    r"meets|hosts|visits|receives|"
     # present tense of a scheduled change: "the rate kicks in on Thursday", "the pause expires on Friday"
     r"kicks? in|takes? effect|comes? into (?:force|effect)|goes? into effect|expires|lapses|runs out|applies)\b",
     re.I,
@@ -147,13 +149,18 @@ FUTURE_CUES = re.compile(
 PAST_CUES = re.compile(
     r"\b(met|held|spoke|talked|sat|had|was|were|did|said|told|agreed|took|received|joined|discussed|"
     r"hosted|visited|signed|ended|began|opened|concluded|wrapped|called|announced|arrived|landed|left|"
-    r"returned|followed|touched|earlier|previous|last|ago|after|since|flew|went|came|posted|wrote|"
+    r"returned|followed(?!\s+by)|touched|earlier|previous|last|ago|after|since|flew|went|came|posted|wrote|"
     # "the talks follow a phone call on Thursday", "comes after a meeting on Monday"
     r"follows|follow (?:a|an|the)|comes after)\b",
     re.I,
 )
 
 
+DEPART_FOR = re.compile(
+    r"\b(?:left|leaves|flew|flies|headed|heads|departed|departs|set off|travel(?:l)?ed|travels)\s+(?:for|to)\b[^.;]{0,60}"
+    r"\bfor\s+(?:the\s+)?(?:[\w'\"+-]+\s+){0,3}(?:talks|meetings?|summit|negotiations|consultations)\b[^.;]{0,120}$",
+    re.I,
+)
 _FUTURE_PASSIVE = re.compile(r"\b(will|would|shall|to)\s+(?:be|have)\s+[a-z]+", re.I)
 
 
@@ -168,6 +175,8 @@ def tense_before(text: str, pos: int, default: str | None) -> str | None:
     window = re.split(
         r"[;:]|,\s+(?:and|but|while|as|when|which|who)\b|\b(?:after|before|while|when)\b", window
     )[-1]
+    if DEPART_FOR.search(text[max(0, pos - 220) : pos]):
+        return "future"  # "left for Washington on Tuesday for talks with Bessent on Thursday"
     last_f = [m.end() for m in FUTURE_CUES.finditer(window)]
     last_p = [m.end() for m in PAST_CUES.finditer(window)]
     if last_f and (not last_p or last_f[-1] > last_p[-1]):
@@ -277,6 +286,19 @@ _TIME = re.compile(
 )
 
 
+_COUNT = {"one": 1, "a": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "ten": 10}
+# "meet Xi in South Korea in three weeks", "talks in two days" (not "within two weeks": a bound, not a date)
+_IN_N = re.compile(
+    r"\bin\s+(?P<n>one|a|two|three|four|five|six|seven|ten|\d{1,2})\s+(?P<unit>weeks?|days?)(?:'\s*time)?\b",
+    re.I,
+)
+# "on Tuesday (Wednesday in Manila)", "Thursday (Friday Seoul time)": the same day told in another zone
+_ALT_ZONE_DAY = re.compile(
+    rf"\(\s*(?:early\s+|late\s+)?{_WD}{_PART}\s+(?:in\s+[A-Z][\w.]+(?:\s+[A-Z][\w.]+)?|[A-Z][\w.]+\s+time|local\s+time|"
+    rf"there)\s*\)"
+)
+
+
 def _month_num(word: str) -> int:
     return MONTHS[word.rstrip(".").lower()]
 
@@ -303,7 +325,10 @@ def find_dates(text: str, ref: date, default_tense: str | None = None) -> list[D
         d = _dated(mon, day, m.group("year"), ref)
         if d:
             add(DateRef(m.start(), m.end(), m.group(0), d, "day", "absolute"))
+    alt_days = [(m.start(), m.end()) for m in _ALT_ZONE_DAY.finditer(text)]
     for m in _WEEKDAY.finditer(text):
+        if any(a <= m.start() < b for a, b in alt_days):
+            continue
         # "Wednesday, July 9": the explicit date wins
         follow = text[m.end() : m.end() + 20]
         if re.match(rf",?\s+{_MON}\s+\d", follow):
@@ -329,6 +354,19 @@ def find_dates(text: str, ref: date, default_tense: str | None = None) -> list[D
             else:
                 d = add_months(ref, delta)
             add(DateRef(m.start(), m.end(), m.group(0), d, precision, "relative"))
+    for m in _IN_N.finditer(text):
+        word = m.group("n").lower()
+        n = int(word) if word.isdigit() else _COUNT.get(word, 0)
+        if not n:
+            continue
+        if m.group("unit").lower().startswith("week"):
+            add(DateRef(m.start(), m.end(), m.group(0), monday(ref + timedelta(weeks=n)), "week", "relative"))
+        elif n <= 14:  # "in three days"; longer spans ("in 90 days") are periods, not dates
+            add(
+                DateRef(
+                    m.start(), m.end(), m.group(0), ref + timedelta(days=n), "day", "relative", vague=True
+                )
+            )
     for m in _VAGUE_MONTH.finditer(text):
         word = m.group("mon") or m.group("mon2") or m.group("mon3")
         mon = _month_num(word)

@@ -23,7 +23,8 @@ PAUSE = re.compile(
     re.I,
 )
 COUNTER = re.compile(
-    r"\b(?:countermeasures?|counter-measures?|retaliat\w*|rebalancing measures|counter-tariffs?)\b", re.I
+    r"\b(?:countermeasures?|counter-measures?|(?<!not )(?<!never )retaliat\w*|rebalancing measures|counter-tariffs?)\b",
+    re.I,
 )
 END = re.compile(
     r"\b(?:ends?|ended|ending|expires?|expired|expiry|expiration|runs? out|until|till|through|last day|lapses?|"
@@ -102,6 +103,16 @@ AGREED_CUT = re.compile(
     r"\b(?:agree[sd]?|agreement|deal|accord)\b[^.;]{0,40}\b(?:cut|cuts|slash\w*|lower\w*|reduc\w*)\b", re.I
 )
 TARIFF_WORDS = re.compile(r"\b(?:tariffs?|duties|duty|levy|levies|rates?)\b", re.I)
+SOUGHT = re.compile(
+    r"\b(?:seek\w*|sought|ask\w*|press\w*|push\w*|hop\w*|want\w*|urg\w*|lobb\w*)\s+(?:for\s+)?relief\b", re.I
+)
+EFFECT = re.compile(
+    r"\b(?:take effect|takes effect|taking effect|kick in|kicks in|into force|go into effect|effective|apply|applies)\b",
+    re.I,
+)
+CUT = re.compile(r"\b(?:lower\w*|cut|cuts|cutting|reduc\w*|halv\w*|slash\w*)\b", re.I)
+# the general rates for every partner: "rates for trading partners", "for its trading partners"
+TRADING_PARTNERS = re.compile(r"\b(?:for|to|on)\s+(?:its\s+|their\s+|all\s+)?trading partners\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -125,13 +136,15 @@ def subject_label(subject: str) -> str:
 EVENT_DATE_BEFORE = re.compile(
     r"\b(?:said|says|told|announced|added|wrote|posted|confirmed|agreed|reached|struck|sealed|signed|unveiled|"
     r"published|dated|released|met|meet|meeting|talks|spoke|call|statement|readout|of|since|in place since|"
-    r"sworn|elected|approved|adopted|decided|due out|out|publishes|agreement|deal|accord)\s+(?:on\s+|late\s+|early\s+)?(?:the\s+)?$",
+    r"sworn|elected|approved|adopted|decided|due out|out|publishes|agreement|deal|accord|authori[sz]ed)\s+(?:on\s+|late\s+|early\s+)?(?:the\s+)?$"
+    r"|\b(?:told|tells|said|says|wrote)\s+(?:reporters|journalists|lawmakers|legislators|parliament|the press|"
+    r"the media|in a (?:statement|post|briefing|interview)|at a (?:news|press) conference|on X|on social media)\s+(?:on\s+)?$",
     re.I,
 )
 EVENT_VERB_AFTER = re.compile(
     r"^\s*,?\s*(?:(?:[A-Z][\w.]*|the|a|an)\s+){0,4}(?:formally\s+)?(?:put|paused|suspended|froze|announced|unveiled|signed|said|"
     r"posted|wrote|agreed|decided|imposed|slapped|raised|hiked|approved|adopted|called|threatened|told|met|"
-    r"spoke|held|issued|published|released|ordered|delayed|pushed|extended|sent|set|welcomed|hailed|praised|"
+    r"spoke|held|issued|published|released|ordered|delayed|pushed|extended|sent|set|welcomed|hailed|praised|authori[sz]ed|"
     r"criticised|criticized|condemned|rejected|urged|warned|vowed|pledged|stressed|expressed|noted)\b"
 )
 MEETING_AFTER = re.compile(
@@ -256,7 +269,7 @@ def _in_sentence(ctx: ItemContext, s: Sentence, setter: str | None, previous: st
         if MEETING_AFTER.match(after) or EVENT_DATE_BEFORE.search(before) or EVENT_VERB_AFTER.match(after):
             continue
         meeting_before = re.search(
-            r"\b(?:meet|met|meeting|talks|call|spoke|sit down)\s+((?:[\w.'-]+\s+){0,12})(?:on\s+)?$",
+            r"\b(?:meet|met|meeting|talks|call|spoke|speak|talk|sit down)\s+((?:[\w.'-]+\s+){0,12})(?:on\s+)?$",
             before,
             re.I,
         )
@@ -277,7 +290,7 @@ def _in_sentence(ctx: ItemContext, s: Sentence, setter: str | None, previous: st
         ahead = text[d.end : d.end + 120]
         subjects = [
             _refine(ctx, subj, window, wide, setter, ahead)
-            for subj in _classify(window, wide, _sector_text(before, after))
+            for subj in _classify(window, wide, _sector_text(before, after), _reciprocal_item(ctx))
         ]
         for subject in dict.fromkeys(subjects):
             countries = _countries(ctx, subject, text[max(0, d.start - 160) : d.end + 100], setter)
@@ -314,7 +327,10 @@ def _refine(
         if (
             PAUSE.search(window)
             and not RECIPROCAL.search(wide)
-            and (re.search(r"\btruce\b", wide, re.I) or _targets(ctx, wide) - {setter})
+            and (
+                re.search(r"\btruce\b", wide, re.I)
+                or (_targets(ctx, wide) - {setter} and not _reciprocal_item(ctx))
+            )
         ):
             return "tariff-pause-ends"
         return subject
@@ -322,12 +338,42 @@ def _refine(
         return "additional-tariff"
     if subject == "tariff-threat" and AGREED_CUT.search(window):
         return "deal-rate-applies"  # "China, U.S. agree to slash tariffs from Wednesday"
+    if (
+        subject == "tariff-threat"
+        and CUT.search(window)
+        and not THREAT.search(window)
+        and EFFECT.search(window)
+    ):
+        return "deal-rate-applies"  # "will lower the tariffs on Chinese imports ..., effective November 10"
+    if (
+        subject == "deal-rate-applies"
+        and RECIPROCAL.search(window)
+        and not partner_in_clause
+        and (many or TRADING_PARTNERS.search(window))
+    ):
+        return "reciprocal-tariffs-apply"  # "modified reciprocal tariff rates for trading partners, effective ..."
     return subject
 
 
-def _classify(window: str, wide: str, sector_text: str) -> list[str]:
+def _reciprocal_item(ctx: ItemContext) -> bool:
+    """An item about the general "reciprocal" rates that threatens nobody ("seek an exemption from the reciprocal
+    tariffs ... The 25 percent duty on Korean goods takes effect on April 9"): a partner's rate it dates is
+    that partner's rate under the general deadline."""
+    if ctx._reciprocal is None:
+        texts = [fold(s.text) for s in ctx.sentences]
+        ctx._reciprocal = any(RECIPROCAL.search(t) for t in texts) and not any(
+            THREAT.search(t) or ADDITIONAL.search(t) for t in texts
+        )
+    return ctx._reciprocal
+
+
+def _classify(window: str, wide: str, sector_text: str, reciprocal_item: bool = False) -> list[str]:
     subjects: list[str] = []
-    if re.search(r"\b(?:relief|refunds?|treatment|reaches back)\b", window, re.I) and APPLY.search(window):
+    if (
+        re.search(r"\b(?:relief|refunds?|treatment|reaches back)\b", window, re.I)
+        and not SOUGHT.search(window)
+        and APPLY.search(window)
+    ):
         return ["deal-rate-applies"]
     sector = next((name for name, rx in SECTORS if rx.search(sector_text)), None)
     if (COUNTER.search(window) or (COUNTER.search(wide) and PAUSE.search(window))) and (
@@ -338,23 +384,26 @@ def _classify(window: str, wide: str, sector_text: str) -> list[str]:
         TARGET.search(window)
         and re.search(r"\b(?:package|deal|agreement|negotiat\w*|talks)\b", wide, re.I)
         and not (sector and APPLY.search(window))
+        # "talks aimed to head off the threatened tariff, due to take effect on Nov. 1": the threat's date
+        and not (THREAT.search(window) and TARIFF_WORDS.search(window) and EFFECT.search(window))
     ):
         subjects.append("negotiation-target")
-    reciprocal_near = RECIPROCAL.search(window) or (RECIPROCAL.search(wide) and not THREAT.search(window))
+    reciprocal_near = (
+        RECIPROCAL.search(window)
+        or (RECIPROCAL.search(wide) and not THREAT.search(window))
+        or (reciprocal_item and not sector and not CUT.search(window))
+    )
+    deal = _deal(window)
     if (
         (PAUSE.search(window) and END.search(window))
-        or (reciprocal_near and APPLY.search(window) and not DEAL.search(window))
+        or (reciprocal_near and APPLY.search(window) and not deal)
     ) and (not sector or sector == "mfn-only"):
         subjects.append("reciprocal-tariffs-apply")
         return subjects
     if sector and APPLY.search(window):
         subjects.append(f"{sector}-tariff-change" if sector != "mfn-only" else "mfn-only-tariff-change")
         return subjects
-    if (
-        DEAL.search(window)
-        and APPLY.search(window)
-        and re.search(r"\b(?:tariff|rate|duty|duties)\b", wide, re.I)
-    ):
+    if deal and APPLY.search(window) and re.search(r"\b(?:tariff|rate|duty|duties)\b", wide, re.I):
         subjects.append("deal-rate-applies")
         return subjects
     if (
@@ -373,6 +422,14 @@ def _classify(window: str, wide: str, sector_text: str) -> list[str]:
                 "reciprocal-tariffs-apply" if in_force and not THREAT.search(window) else "tariff-threat"
             )
     return subjects
+
+
+def _deal(window: str) -> bool:
+    """Words of an agreed rate; "seeks relief from the tariff" asks for one."""
+    return any(
+        not (m.group(0).lower() == "relief" and SOUGHT.search(window[: m.end()]))
+        for m in DEAL.finditer(window)
+    )
 
 
 def _targets(ctx: ItemContext, wide: str) -> set[str]:
@@ -426,6 +483,12 @@ def _countries(ctx: ItemContext, subject: str, wide: str, item_setter: str | Non
             parties = set(ctx.main_countries(2))
         return tuple(sorted(p for p in parties if p)) if len(parties) >= 2 else ()
     setter = _setter(ctx, wide, targets, item_setter)
+    if (
+        subject == "reciprocal-tariffs-apply"
+        and not item_setter
+        and ("US" in ctx.country_counts or not setter)
+    ):
+        setter = "US"  # "Korea will use the pause, which ends July 8": the pause of the US reciprocal rates
     if not setter:
         return ()
     if subject == "reciprocal-tariffs-apply" or subject == "steel-aluminum-tariff-change":

@@ -24,18 +24,30 @@ CALL = re.compile(
     r"|\b(?:spoke|speak|speaks|spoken|speaking)\s+(?:with|to)\b(?!\s+(?:the\s+)?(?:reporters|journalists|press|media|"
     r"lawmakers|parliament|broadcasters?|television|radio|students|investors|supporters|crowds?|audiences?)\b)"
     r"|\b(?:a|good|in a|after a|during a|held|hold|holds|had)\s+(?:phone\s+|brief\s+|separate\s+)?calls?\b"
-    r"|\bcalls?\s+with\b|\bby phone\b",
+    r"|\bcalls?\s+with\b|\bby phone\b|\b(?:phoned|telephoned)\b",
     re.I,
 )
 MEET = re.compile(
-    r"\b(?:met|meet|meets|meeting|meetings|sat down|sit down|sits down|sees|see|seeing|received|receive|receives|"
+    r"\b(?:met|meet|meets|meeting|meetings|sat down|sit down|sits down|sees|seeing|received|receive|receives|"
     r"hosted|hosts|talks|negotiations|consultations|discussions|session|sessions|summit|round|visit|visited|"
-    r"visits|2\+2|two[- ]plus[- ]two|face-to-face|signing|signatures)\b",
+    r"visits|2\+2|two[- ]plus[- ]two|face-to-face|signing|signatures|signed|signs)\b"
+    # "see" an official, not "see whether a deal works"
+    r"|\bsee\b(?!\s+(?:whether|if|how|what|why|when|where|that|it|this|more|some|no|any|signs?|progress|a|an|the)\b)",
     re.I,
 )
 # words that name an encounter only together with a verb or a format marker ("the talks" alone is the process)
 WEAK = re.compile(
-    r"\b(?:talks|negotiations|consultations|discussions|round|session|sessions|visit|signing|signatures)\b",
+    r"\b(?:talks|negotiations|consultations|discussions|round|session|sessions|visit|signing|signatures|signed|signs)\b",
+    re.I,
+)
+# "signed an order" is no encounter; "Starmer and Trump signed a pact" is one (officials of two governments)
+SIGNED = re.compile(r"\b(?:signed|signs)\b", re.I)
+# meeting people who are not another government: "due to meet business leaders on Tuesday"
+NON_GOVERNMENT = re.compile(
+    r"\b(?:meet|meets|met|meeting|meetings|sees|see|visit|visits|visited)\s+(?:with\s+)?(?:(?:local|business|industry|"
+    r"corporate|company|union|opposition|party|community|farm|tech)\s+)?(?:leaders|executives|CEOs|chief executives|lawmakers|"
+    r"legislators|reporters|journalists|students|workers|troops|sailors|soldiers|residents|voters|investors|farmers|"
+    r"supporters|members|employees|the press|the media)\b",
     re.I,
 )
 STRONG_CONTEXT = re.compile(
@@ -56,7 +68,7 @@ REPORTING = re.compile(
     re.I,
 )
 TRAVEL = re.compile(
-    r"\b(?:flew|fly|flies|flying|fly out|left|leaves|leave|leaving|depart\w*|arriv\w*|land\w*|touched down|heads?|"
+    r"\b(?:flew|fly|flies|flying|fly out|left|leaves|leave|leaving|depart(?!ment)\w*|arriv\w*|land\w*|touched down|heads?|"
     r"heading|headed|travel\w*|returned|returning|boarded|boarding|is in|was in|visiting|is due in|due in|landed)\b[^.;]{0,45}$",
     re.I,
 )
@@ -85,7 +97,9 @@ HEADLINE_FUTURE = re.compile(r"\b(?:to|will|set|eyes?|plans?|heads?|ahead of|rea
 SPLIT = re.compile(
     r",?\s+\b(?:before|after|while|whereas|hours after|shortly after|then|followed by|since|unlike)\b\s+|;\s+"
     r"|\s+\bto meet\b\s+|,?\s+and\s+(?:said|says|added|that|to|will|would|agreed)\b\s*|\s+and\s+(?=with\b)"
-    r"|,\s+with\s+(?=(?:technical|working|further|more)\b)|,\s+as\s+|,\s+but\s+",
+    r"|,\s+with\s+(?=(?:technical|working|further|more)\b)|,\s+as\s+|,\s+but\s+"
+    r"|\s+(?:agreed|reached|launched|struck|sealed)\s+(?:at|during|in)\s+"
+    r"(?=(?:last\s+(?:week|month)'s|(?:the|their|its)\s+(?:earlier|previous|first|last)\b))",
     re.I,
 )
 GENERIC = re.compile(
@@ -167,6 +181,9 @@ def _segments(text: str) -> list[tuple[int, str, str]]:
 
 SHARED_SUBJECT = {"and will", "and would"}
 SUBORDINATE = {"after", "before", "while", "hours after", "shortly after"}
+POSSESSIVE_ENCOUNTER = re.compile(
+    r"\s*(?:his|her)\s+(?:[\w-]+\s+)?(?:talks|meeting|meetings|summit|call|visit)\s+with\b", re.I
+)
 GERUND = re.compile(r"\s*(?:meeting|speaking|talking|holding|calling|sitting down|visiting)\b", re.I)
 
 
@@ -199,11 +216,45 @@ def _pieces_in_sentence(ctx: ItemContext, s: Sentence) -> list[Piece]:
         elif prev is not None and conn in SHARED_SUBJECT and _triggers(seg):
             # "He will visit X from Friday and will hold talks with Y": the same subject, the same trip
             seg_for_piece, seg_off = _subject_head(ctx, segments[0][1]) + " " + seg, None
-        elif prev is not None and conn in SUBORDINATE and GERUND.match(seg):
-            # "Trump signed an order after meeting Starmer": the subject of the sentence is the one meeting
+        elif (
+            prev is not None
+            and conn in SUBORDINATE
+            and (GERUND.match(seg) or POSSESSIVE_ENCOUNTER.match(seg))
+        ):
+            # "Trump signed an order after meeting Starmer", "Trump flies to Seoul before his talks with Xi":
+            # the subject of the sentence is the one meeting
             seg_for_piece, seg_off = _subject_head(ctx, segments[0][1]) + " " + seg, None
         else:
             seg_for_piece, seg_off = seg, off
+            fan = _fan_out(ctx, s, seg) if seg_off == 0 or conn == "" else None
+            if fan is not None:
+                head, parts = fan
+                for a, b in parts:
+                    part_text = head[0] + seg[a:b]
+                    part_dates = [
+                        d
+                        for d in dates
+                        if off + head[1] <= d.start < off + head[2] or off + a <= d.start < off + b
+                    ]
+                    piece = _piece(
+                        ctx,
+                        s,
+                        text,
+                        off,
+                        part_text,
+                        part_dates,
+                        [],
+                        default_tense,
+                        bool(CALL.search(part_text)),
+                        _triggers(part_text),
+                        shifted=True,
+                        seg_len=len(part_text),
+                        all_dates=dates,
+                    )
+                    if piece:
+                        out.append(piece)
+                prev = (off, seg, [d for d in dates if off <= d.start < off + len(seg)])
+                continue
         is_call = bool(CALL.search(seg_for_piece))
         triggers = _triggers(seg_for_piece)
         if not triggers or NEGATED.search(seg_for_piece):
@@ -236,11 +287,20 @@ def _pieces_in_sentence(ctx: ItemContext, s: Sentence) -> list[Piece]:
             triggers,
             shifted=seg_off is None,
             seg_len=len(seg),
+            all_dates=dates,
         )
         if piece:
             out.append(piece)
         prev = (off, seg, seg_dates)
     return out
+
+
+EFFECT_BEFORE = re.compile(
+    r"\b(?:(?:take|takes|took|taking)\s+effect|(?:kick|kicks|kicked)\s+in|(?:come|comes|came|go|goes|went)\s+into\s+"
+    r"(?:force|effect)|effective|as\s+of|expires?|expired|expiring|lapses?|appl(?:y|ies)|in\s+force\s+since)\s+"
+    r"(?:on\s+|from\s+)?(?:\w+day,?\s+)?$",
+    re.I,
+)
 
 
 def _usable(d: DateRef, text: str) -> str | None:
@@ -253,18 +313,29 @@ def _usable(d: DateRef, text: str) -> str | None:
         re.I,
     ) and not STARTS_FROM.search(before):
         return None
+    if (
+        STARTS_FROM.search(before)
+        and re.search(r"\b(?:visit|trip)\b[^.;]{0,40}$", before, re.I)
+        and re.match(r"\s*(?:to|through|until|till)\s+", after, re.I)
+    ):
+        return (
+            "travel"  # "will visit Spain from Friday to Wednesday and hold talks": the talks' day is unknown
+        )
     if re.match(
-        r"\s*(?:,\s*)?(?:when|the day|the last day|\(?tariff\)?\s+deadline|deadline|election|vote|inauguration|national day)",
+        r"\s*(?:,\s*)?(?:when|the day|the last day|\(?tariff\)?\s+deadline|deadline|election|vote|inauguration|national day)"
+        r"|\s+(?:tariffs?|duties|duty|levy|rates?|deadline)\b",
         after,
         re.I,
     ):
         return None
-    if re.search(r"\b(?:deadline|pause|tariffs?|duties|levy)\b[^.;,]{0,45}$", before, re.I) and not re.search(
-        r"\b(?:talks|meeting|call)\b[^.;,]{0,25}$", before, re.I
-    ):
+    if re.search(
+        r"\b(?:deadline|pause|tariffs?|duties|levy|rates?)\b[^.;,]{0,45}$", before, re.I
+    ) and not re.search(r"\b(?:talks|meeting|call)\b[^.;,]{0,25}$", before, re.I):
         return None
     if REPORTING.search(before):
         return None
+    if EFFECT_BEFORE.search(before):
+        return None  # "the 25% tariff set to take effect Aug. 1", "as of November 1st"
     if TRAVEL.search(before) and not re.search(
         r"\b(?:meet|met|talks|see|call|session|sat)\b[^.;]{0,30}$", before, re.I
     ):
@@ -287,6 +358,7 @@ def _pick_date(
             key = (
                 distance
                 + penalty
+                + (100 if kind == "travel" else 0)
                 + {"day": 0, "week": 40, "month": 80}.get(d.precision or "", 120)
                 + (60 if d.vague else 0)
             )
@@ -314,6 +386,9 @@ def _location(ctx: ItemContext, seg: str) -> str | None:
     return None
 
 
+SPEAKER = re.compile(
+    r"(?:'s\s+office)?\s*,?\s+(?:also\s+)?(?:said|says|told|tells|added|wrote|writes|posted|announced|confirmed)\b"
+)
 BARE_TITLE = re.compile(r"\b[Tt]he (president|prime minister|premier|chancellor)\b(?!\s+(?:of\b|[A-Z]))")
 
 
@@ -366,6 +441,7 @@ def _piece(
     triggers,
     shifted=False,
     seg_len=0,
+    all_dates=None,
 ) -> Piece | None:
     multilateral = MULTILATERAL.search(seg)
     if multilateral and not BILATERAL.search(seg):
@@ -389,6 +465,10 @@ def _piece(
     else:
         destination = set()
     parties = {p for p in set(official_countries) | text_countries if p}
+    if len(official_countries) < 2 and (
+        all(SIGNED.fullmatch(t.group(0)) for t in triggers) or NON_GOVERNMENT.search(seg)
+    ):
+        return None  # "Trump signed an order", "Lee was due to meet business leaders"
     strong_words = [t for t in triggers if not WEAK.fullmatch(t.group(0))]
     if (
         not strong_words
@@ -401,12 +481,17 @@ def _piece(
     fmt: str | None = None
     if is_call:
         fmt = "call"
-    elif TWO_PLUS_TWO.search(seg):
+    elif TWO_PLUS_TWO.search(seg) and not (
+        WORKING.search(seg) and WORKING.search(seg).start() < TWO_PLUS_TWO.search(seg).start()
+    ):
         fmt = "2+2"
     elif WORKING.search(seg):
         fmt = "working-level"
-    elif (any(m.leader for m in officials) and len(official_countries) >= 2) or (
-        re.search(r"\bsummit\b", seg, re.I) and BILATERAL.search(seg) and not officials
+    elif (
+        (any(m.leader for m in officials) and len(official_countries) >= 2)
+        # "his meeting with Xi": a leader's meeting (not "Trump says officials will meet")
+        or (officials and all(m.leader and not SPEAKER.match(seg, m.end) for m in officials))
+        or (re.search(r"\bsummit\b", seg, re.I) and BILATERAL.search(seg) and not officials)
     ):
         fmt = "summit"
     elif SEPARATE.search(seg) and len(officials) >= 2:
@@ -452,12 +537,17 @@ def _piece(
             status == "scheduled" and hi < ctx.ref - timedelta(days=1)
         ):
             d = None  # "hold 2nd round, aim for leaders' deal in June": the date is not this meeting's
+    location = _location(ctx, seg)
+    at_dateline = _at_dateline(ctx, location)
+    if d is None and all_dates is not None and status == "held" and (fmt == "call" or at_dateline):
+        reported = _reported_day(ctx, text, all_dates, at_dateline)
+        if reported is not None and reported.date <= ctx.ref:
+            d = reported
     date_value, precision, date_text = (d.date, d.precision, d.text) if d else (None, None, None)
     if d is not None and travel and precision == "day":
         date_value, precision = monday(d.date), "week"
     if d is None and ONGOING.search(seg) and fmt == "working-level":
         date_value, precision, date_text, status = monday(ctx.ref), "week", None, "held"
-    location = _location(ctx, seg)
     sides = len(official_countries & parties)
     if d is None and sides < 2 and not sep and not (date_value and fmt == "working-level"):
         return None
@@ -480,6 +570,109 @@ def _piece(
     )
 
 
+def _at_dateline(ctx: ItemContext, location: str | None) -> bool:
+    return bool(
+        location and ctx.dateline_place and fold(location).lower() == fold(ctx.dateline_place).lower()
+    )
+
+
+def _reported_day(ctx: ItemContext, text: str, dates: list[DateRef], lead_ok: bool) -> DateRef | None:
+    """ "Trump said on Tuesday ... after he hosted Marcos at the White House" (a Washington story), "said on
+    Saturday he had spoken by phone with ...": an encounter told without its own date happened by the day it
+    was reported. The sentence's reporting day, else (for an encounter at the dateline's place) the lead's."""
+    for d in dates:
+        if (
+            d.precision == "day"
+            and d.date is not None
+            and REPORTING.search(text[max(0, d.start - 60) : d.start])
+        ):
+            return d
+    if not lead_ok or dates:
+        return (
+            None  # a sentence that dates things itself ("held on April 16, when ...") is not the lead's news
+        )
+    return _lead_report_day(ctx)
+
+
+def _lead_report_day(ctx: ItemContext) -> DateRef | None:
+    lead = next((x for x in ctx.sentences if x.paragraph >= 2), None)
+    if lead is None:
+        return None
+    text = fold(lead.text)
+    for d in find_dates(text, ctx.ref, sentence_tense(text)):
+        if (
+            d.precision == "day"
+            and d.date is not None
+            and REPORTING.search(text[max(0, d.start - 60) : d.start])
+        ):
+            return d
+    return None
+
+
+PRONOUN = re.compile(r"\s*(He|She)\s")
+FAN_HEAD = re.compile(
+    r"\b(?:with|meets?|met|meeting|sees?|saw|hosts?|hosted|receives?|received|called|phoned|telephoned)\s+(?:both\s+)?"
+)
+
+
+def _previous_subject(ctx: ItemContext, s: Sentence) -> Official | None:
+    if s.index == 0 or (ctx.sentences[s.index - 1].paragraph < 2 <= s.paragraph):
+        return None  # the sentence before the body's first is the title or summary
+    prev = fold(ctx.sentences[s.index - 1].text)
+    first = next((m for m in ctx.officials_in(prev) if not m.background and m.start < 40), None)
+    return first.official if first and first.official.country else None
+
+
+def _fan_out(ctx: ItemContext, s: Sentence, seg: str):
+    """ "Trump spoke with A and B", "He meets A on Tuesday and B on Thursday": one encounter per counterpart
+    government. Returns ((head text, head start, head end), [(part start, part end), ...]) or None."""
+    ms = [m for m in ctx.officials_in(seg) if not m.background and m.official.country]
+    if len({m.official.country for m in ms}) < 2:
+        return None
+    pron = PRONOUN.match(seg)
+    if pron:
+        subject = _previous_subject(ctx, s)
+        if subject is None:
+            return None
+        subject_country = subject.country
+    elif ms[0].start <= 60:
+        subject_country = ms[0].official.country
+    else:
+        return None
+    groups: list[list] = []  # [country, first start, last end]
+    for m in ms:
+        if m.official.country == subject_country:
+            if groups:
+                return None  # the subject's side named again among the counterparts: not a plain list
+            continue
+        if groups and groups[-1][0] == m.official.country:
+            groups[-1][2] = m.end
+        elif any(g[0] == m.official.country for g in groups):
+            return None
+        else:
+            groups.append([m.official.country, m.start, m.end])
+    if len(groups) < 2:
+        return None
+    heads = list(FAN_HEAD.finditer(seg, 0, groups[0][1]))
+    if not heads:
+        return None
+    head_end = heads[-1].end()
+    cuts = []
+    for g_prev, g in zip(groups, groups[1:], strict=False):
+        conns = list(re.finditer(r",?\s+and\s+|,\s+", seg[g_prev[2] : g[1]]))
+        if not conns:
+            return None
+        cuts.append(g_prev[2] + conns[-1].start())
+    head = seg[:head_end]
+    if pron:
+        head = subject.name + head[pron.end(1) :]
+    bounds = [head_end, *cuts, len(seg)]
+    return (head, 0, head_end), [(bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1)]
+
+
+PAST_TRIGGER = re.compile(r"met|held|hosted|received|visited|signed|sat down|talked|spoke", re.I)
+
+
 def _status(s: Sentence, seg: str, d: DateRef | None, ref: date, default_tense: str | None) -> str:
     if re.search(
         r"\b(?:meeting|talks|visit|trip|call|summit)\b[^.;,]{0,30}\b(?:cancel(?:l)?ed|called off|scrapped)\b"
@@ -499,6 +692,12 @@ def _status(s: Sentence, seg: str, d: DateRef | None, ref: date, default_tense: 
     else:
         trig = MEET.search(seg) or CALL.search(seg)
         tense = tense_before(seg, trig.start() if trig else len(seg), None) or default_tense
+        if (
+            trig
+            and PAST_TRIGGER.fullmatch(trig.group(0))
+            and tense_before(seg, trig.start(), None) != "future"
+        ):
+            tense = "past"  # "X met Y on Monday to discuss the tariff due to take effect on Friday"
         if trig and re.search(
             r"\b(?:will|to be held|is set|are set|is due|are due|scheduled|expected|planned|plans|is to|are to)\b",
             seg[trig.start() : trig.start() + 80],

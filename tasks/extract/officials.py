@@ -250,7 +250,12 @@ def _country_before(gaz: Gazetteer, text: str, pos: int) -> str | None:
 def _is_background(text: str, start: int, end: int) -> bool:
     after = text[end : end + 16]
     before = text[max(0, start - 30) : start]
-    if re.match(r"(?:'s|’s)\s+(?!office|team|delegation|side|cabinet|envoy|negotiator)", after):
+    # "Trump's tariffs" is background; "Carney's meeting with Trump" names a participant
+    if re.match(
+        r"(?:'s|’s)\s+(?!office|team|delegation|side|cabinet|envoy|negotiator|meeting|talks|call|visit|trip|summit|"
+        r"phone|video|first|second|third)",
+        after,
+    ):
         return True
     if re.match(r"\s+administration", after):
         return True
@@ -270,12 +275,47 @@ def collect_registry(sentences: list[str], gaz: Gazetteer) -> Registry:
     return reg
 
 
+@dataclass(frozen=True)
+class _Scan:
+    """What the three big patterns find in one folded text (depends on the text and gazetteer only)."""
+
+    known: tuple[tuple[int, int, str], ...]  # (start, end, name)
+    titled: tuple[tuple[int, int, int, str], ...]  # (title start, title end, name start, raw name)
+    appositive: tuple[tuple[int, str, str, int, int], ...]  # (name start, raw name, pre, title start, end)
+
+
+@lru_cache(maxsize=16384)
+def _scan(folded: str, gaz: Gazetteer) -> _Scan:
+    """The same sentences are read several times per item (registry, counts, each segment): scan each once."""
+    titles = tuple(t.text for t in gaz.titles)
+    known = tuple((m.start(), m.end(), m.group(1)) for m in _known_names_regex(gaz).finditer(folded))
+    titled: tuple = ()
+    appositive: tuple = ()
+    if _ANY_TITLE_WORD.search(folded):  # no title word, no titled name (most segments of most sentences)
+        titled = tuple(
+            (m.start("title"), m.end("title"), m.start("name"), m.group("name"))
+            for m in _title_regex(id(gaz), titles).finditer(folded)
+        )
+        appositive = tuple(
+            (m.start("name"), m.group("name"), m.group("pre"), m.start("title"), m.end("title"))
+            for m in _appositive_regex(id(gaz), titles).finditer(folded)
+        )
+    return _Scan(known, titled, appositive)
+
+
+# every title word of the gazetteer ends in one of these (checked in tests): a cheap pre-filter
+_ANY_TITLE_WORD = re.compile(
+    r"(?i:president|minister|premier|chancellor|taoiseach|prince|secretary|emperor|king|representative|ustr|"
+    r"commissioner|general|negotiator|envoy|ambassador|exchequer|economy|finance|state|commerce|treasury|trade)"
+)
+
+
 def find_officials(
     text: str, gaz: Gazetteer, registry: Registry | None = None, register: bool = False
 ) -> list[OfficialMention]:
     """Officials named in one sentence, in text order."""
     folded = fold(text)
-    titles = tuple(t.text for t in gaz.titles)
+    scan = _scan(folded, gaz)
     out: list[OfficialMention] = []
     taken: list[tuple[int, int]] = []
 
@@ -291,21 +331,21 @@ def find_officials(
         taken.append((s, e))
 
     # 1. gazetteer names and aliases
-    for m in _known_names_regex(gaz).finditer(folded):
-        o = gaz.by_key[name_key(m.group(1))]
-        if free(m.start(), m.end()):
-            emit(Official(o.name, o.role, o.country), m.start(), m.end(), o.leader)
+    for k_start, k_end, k_name in scan.known:
+        o = gaz.by_key[name_key(k_name)]
+        if free(k_start, k_end):
+            emit(Official(o.name, o.role, o.country), k_start, k_end, o.leader)
     # 2. title + name: "Trade Minister Yeo Han-koo", "U.S. Commerce Secretary Howard Lutnick"
-    for m in _title_regex(id(gaz), titles).finditer(folded):
-        name = _clean_name(m.group("name"))
+    for t_start, t_end, n_start, raw_name in scan.titled:
+        name = _clean_name(raw_name)
         if not name:
             continue
-        s, e = m.start("name"), m.start("name") + len(name)
+        s, e = n_start, n_start + len(name)
         if not free(s, e):
             continue
-        leader, default = _title_info(gaz, m.group("title"))
-        country = _country_before(gaz, folded, m.start("title")) or default
-        role = text[m.start("title") : m.end("title")]
+        leader, default = _title_info(gaz, folded[t_start:t_end])
+        country = _country_before(gaz, folded, t_start) or default
+        role = text[t_start:t_end]
         known = gaz.by_key.get(name_key(name))
         if known:
             emit(Official(known.name, known.role, known.country), s, e, known.leader)
@@ -321,20 +361,20 @@ def find_officials(
             continue
         emit(Official(name, _role(role), country), s, e, leader)
     # 3. appositive: "Rajesh Agrawal, India's chief negotiator"
-    for m in _appositive_regex(id(gaz), titles).finditer(folded):
-        name = _clean_name(m.group("name"))
+    for n_start, raw_name, pre_text, t_start, t_end in scan.appositive:
+        name = _clean_name(raw_name)
         if not name or " " not in name:
             continue
-        s = m.start("name")
+        s = n_start
         e = s + len(name)
         if not free(s, e):
             continue
         if gaz.find_countries(name):
             continue
-        leader, default = _title_info(gaz, m.group("title"))
-        pre = gaz.find_countries(m.group("pre"))
+        leader, default = _title_info(gaz, folded[t_start:t_end])
+        pre = gaz.find_countries(pre_text)
         country = pre[-1].code if pre else default
-        emit(Official(name, _role(text[m.start("title") : m.end("title")]), country), s, e, leader)
+        emit(Official(name, _role(text[t_start:t_end]), country), s, e, leader)
     # 4. surnames of people already named (gazetteer `bare` people anywhere)
     surnames = dict(_bare_surnames(gaz))
     if registry is not None:

@@ -55,6 +55,9 @@ OFFTOPIC_TERMS = [
     r"ECB",
     r"Fed",
     r"election",
+    r"elected",
+    r"sworn in",
+    r"wins (?:\w+\s+){0,2}(?:race|vote|ballot|runoff)",
     r"nomination",
     r"primary",
     r"coalition",
@@ -101,7 +104,10 @@ def _regexes(extra_talk: tuple[str, ...], extra_off: tuple[str, ...]) -> tuple[t
 def _headline_terms(item: Item, config: ExtractConfig) -> tuple[list[str], list[str]]:
     talk_rx, off_rx = _regexes(config.extra_talk_terms, config.extra_offtopic_terms)
     headline = item.title + " " + (item.summary or "")
-    talk_head = sorted({m.group(0).lower() for rx in talk_rx for m in rx.finditer(headline)})
+    # one surface per term: "tariff" in the title and "tariffs" in the summary are one term
+    talk_head = sorted(
+        {next(iter(rx.finditer(headline))).group(0).lower() for rx in talk_rx if rx.search(headline)}
+    )
     off_head = sorted({m.group(0) for rx in off_rx for m in rx.finditer(item.title)})
     return talk_head, off_head
 
