@@ -88,6 +88,7 @@ def run_monitor(config: Config, now: datetime, alerts: bool = True) -> cycle.Cyc
                        for b in batches]
             polled = [p for f in futures for p in f.result()]
             item_ids = store_items(config, quote(polled), now, summary)  # quote: Prefect must not walk 10k items
+            del futures, polled  # the parsed items are in the warehouse now: do not hold them through extraction
             extract_and_resolve(config, item_ids, now, alerts, summary)
             if alerts:
                 summary.delivery = deliver_alerts(config, now)

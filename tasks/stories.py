@@ -2,18 +2,29 @@
 
 Pure: text in, band keys out. The band index itself lives in the warehouse (core.story_bands) and is
 queried only over a recent window, so the cost of a check does not grow with everything ever stored.
-datasketch's MinHash (128 permutations) is used for the signatures: measured, it catches all lightly and
-~88% of heavily edited copies with no false positives, where SimHash and fuzzy ratios did much worse.
+MinHash with 128 permutations: measured with datasketch, it catches all lightly and ~88% of heavily edited
+copies with no false positives, where SimHash and fuzzy ratios did much worse.
+
+The signatures are computed here with numpy, a whole batch of texts at once (`signatures`), with the
+statistics of datasketch's default scheme (tests/test_stories.py keeps datasketch as the reference):
+  words      [a-z0-9]+ of the lower-cased text; shingles are word 3-grams (a shorter text is one shingle)
+  word       its CRC-32 (zlib: the same in every process, run and platform; never Python's hash())
+  shingle    its three word hashes combined with odd multipliers (mod 2^64), avalanched by the MurmurHash3
+             64-bit finalizer, top 32 bits kept
+  128 perms  h -> (a_k * h + b_k) mod 2^32 with a_k odd (a bijection of the 32-bit values, applied to
+             well-mixed input: datasketch's "affine32", its default since 2.0); each keeps its minimum.
+The constants below are part of the stored data: change any of them (or the tokenisation) and every stored
+signature and band is stale; `warehouse.store.rebuild_story_index` recomputes them.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from functools import lru_cache
+import zlib
+from collections.abc import Sequence
 
 import numpy as np
-from datasketch import MinHash
 
 NUM_PERM = 128
 BANDS = 32  # 32 bands of 4 rows: candidate threshold ≈ (1/32)^(1/4) ≈ 0.42 Jaccard
@@ -21,29 +32,95 @@ ROWS = NUM_PERM // BANDS
 SAME_STORY_JACCARD = 0.35  # estimated Jaccard on 3-gram shingles confirming a candidate
 WINDOW_DAYS = 14  # wire copies appear within days of each other
 
+EMPTY = (1 << 32) - 1  # every value of the signature of a text without words (as datasketch)
+
 _WORD = re.compile(r"[a-z0-9]+")
+_ALNUM = b"abcdefghijklmnopqrstuvwxyz0123456789"
+# the same words as _WORD, faster: every other byte becomes a space (UTF-8 bytes >= 0x80 are never a-z0-9)
+_SPACE_OUT = bytes(c if c in _ALNUM else 0x20 for c in range(256))
+
+
+def _stable_u32(label: bytes, n: int) -> list[int]:
+    """n fixed pseudo-random 32-bit constants (not from a numpy RNG, whose streams may change)."""
+    return [int.from_bytes(hashlib.blake2b(label + k.to_bytes(4, "little"), digest_size=4).digest(), "little")
+            for k in range(n)]  # fmt: skip
+
+
+_A = np.array([a | 1 for a in _stable_u32(b"tradewatch-minhash-a", NUM_PERM)], dtype=np.uint32)
+_B = np.array(_stable_u32(b"tradewatch-minhash-b", NUM_PERM), dtype=np.uint32)
+_K1, _K2, _K3 = (np.uint64(k) for k in (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9))
+_NO_WORD = 1 << 32  # stands in for the missing words of a text shorter than a shingle (no CRC equals it)
+_CHUNK = 4096  # shingles per vectorised step: a (128, 4096) uint32 block is 2 MB
 
 
 def shingles(text: str, n: int = 3) -> set[bytes]:
+    """The text's word n-grams (the reference definition: what the signature estimates Jaccard over)."""
     words = _WORD.findall(text.lower())
     if len(words) < n:
         return {" ".join(words).encode()} if words else set()
     return {" ".join(words[i : i + n]).encode() for i in range(len(words) - n + 1)}
 
 
-@lru_cache(maxsize=1)
-def _template() -> MinHash:
-    return MinHash(num_perm=NUM_PERM, seed=1)
+def _fmix64(x: np.ndarray) -> np.ndarray:
+    x ^= x >> np.uint64(33)
+    x *= np.uint64(0xFF51AFD7ED558CCD)
+    x ^= x >> np.uint64(33)
+    x *= np.uint64(0xC4CEB9FE1A85EC53)
+    x ^= x >> np.uint64(33)
+    return x
+
+
+def shingle_hashes(text: str) -> np.ndarray:
+    """32-bit hashes (uint32) of the text's word 3-grams, one per position (repeats included)."""
+    words = text.lower().encode("utf-8", "replace").translate(_SPACE_OUT).split()
+    if not words:
+        return np.empty(0, dtype=np.uint32)
+    w = np.array([zlib.crc32(word) for word in words], dtype=np.uint64)
+    if len(w) < 3:
+        w = np.concatenate([w, np.full(3 - len(w), _NO_WORD, dtype=np.uint64)])
+    x = w[:-2] * _K1 + w[1:-1] * _K2 + w[2:] * _K3  # wraps mod 2^64, as intended
+    return (_fmix64(x) >> np.uint64(32)).astype(np.uint32)
+
+
+def _minhash(hashes: Sequence[np.ndarray]) -> np.ndarray:
+    """Per-permutation minimum of each (non-empty) array of shingle hashes: shape (len(hashes), NUM_PERM)."""
+    h = np.concatenate(hashes)
+    starts = np.zeros(len(hashes), dtype=np.intp)
+    np.cumsum([len(x) for x in hashes[:-1]], out=starts[1:])
+    phv = np.multiply(_A[:, None], h)  # (NUM_PERM, shingles) uint32; wraps mod 2^32, as intended
+    phv += _B[:, None]
+    return np.minimum.reduceat(phv, starts, axis=1).T  # reduced along the contiguous axis: much faster
+
+
+def signatures(texts: Sequence[str]) -> np.ndarray:
+    """MinHash signatures of many texts at once: shape (len(texts), NUM_PERM), uint64 values < 2^32.
+
+    Row i is exactly `signature(texts[i])`. Work is vectorised over blocks of about _CHUNK shingles."""
+    out = np.full((len(texts), NUM_PERM), EMPTY, dtype=np.uint32)
+    rows: list[int] = []
+    pending: list[np.ndarray] = []
+    size = 0
+    for i, text in enumerate(texts):
+        h = shingle_hashes(text)
+        if len(h) > _CHUNK:  # a very long text: its own blocks, so memory stays bounded
+            for start in range(0, len(h), _CHUNK):
+                np.minimum(out[i], _minhash([h[start : start + _CHUNK]])[0], out=out[i])
+            continue
+        if len(h):
+            rows.append(i)
+            pending.append(h)
+            size += len(h)
+        if size >= _CHUNK:
+            out[rows] = _minhash(pending)
+            rows, pending, size = [], [], 0
+    if pending:
+        out[rows] = _minhash(pending)
+    return out.astype(np.uint64)
 
 
 def signature(text: str) -> np.ndarray:
     """128 uint64 MinHash values of the text's word 3-grams."""
-    template = _template()
-    m = MinHash(num_perm=NUM_PERM, seed=1, permutations=template.permutations, scheme=template.scheme)
-    grams = shingles(text)
-    if grams:
-        m.update_batch(list(grams))
-    return m.hashvalues.astype(np.uint64)
+    return signatures([text])[0]
 
 
 def band_keys(sig: np.ndarray) -> list[int]:

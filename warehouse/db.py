@@ -25,6 +25,11 @@ MIGRATIONS_PACKAGE = "warehouse.migrations"
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 
 
+# The writer's memory: DuckDB otherwise keeps what a big batch freed for as long as the database is open (the
+# whole cycle), up to 80% of RAM; above the limit it spills to a temp directory beside the file.
+WRITER_CONFIG = {"memory_limit": "256MB"}
+
+
 class WarehouseError(RuntimeError):
     """The warehouse cannot be used: locked by another writer, corrupt, not a DuckDB file, disk full."""
 
@@ -96,7 +101,7 @@ def connect(path: str | Path) -> duckdb.DuckDBPyConnection:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        con = duckdb.connect(str(path))
+        con = duckdb.connect(str(path), config=WRITER_CONFIG)
     except duckdb.Error as exc:
         raise _explain(path, exc) from exc
     try:
@@ -196,7 +201,7 @@ def publish_snapshot(path: str | Path) -> Path:
     path = Path(path)
     target = snapshot_path(path)
     try:
-        con = duckdb.connect(str(path))
+        con = duckdb.connect(str(path), config=WRITER_CONFIG)
         try:
             con.execute("CHECKPOINT")  # everything committed is in the main file, the WAL is empty
         finally:

@@ -244,8 +244,21 @@ def store_items(con: duckdb.DuckDBPyConnection, items: Sequence[Item], *, now: d
     """Insert new items; update the text of edited ones (same identity, new content hash). Idempotent."""
     if not items:
         return StoreResult((), ())
-    latest = {it.item_id: it for it in items}  # the last duplicate in a batch wins
-    table = _items_table(list(latest.values()))
+    latest = list({it.item_id: it for it in items}.values())  # the last duplicate in a batch wins
+    new_ids: list[str] = []
+    edited: list[str] = []
+    for start in range(0, len(latest), STORE_CHUNK):  # bounded Arrow copies and join state
+        n, e = _store_chunk(con, latest[start : start + STORE_CHUNK], now)
+        new_ids += n
+        edited += e
+    return StoreResult(tuple(new_ids), tuple(edited))
+
+
+STORE_CHUNK = 1000
+
+
+def _store_chunk(con, items, now):
+    table = _items_table(items)
     con.register("incoming_items", table)
     try:
         new_ids = [r[0] for r in con.execute(
@@ -273,7 +286,7 @@ def store_items(con: duckdb.DuckDBPyConnection, items: Sequence[Item], *, now: d
         ).fetchall() if r[0] not in fresh]
     finally:
         con.unregister("incoming_items")
-    return StoreResult(tuple(new_ids), tuple(edited))
+    return new_ids, edited
 
 
 def assign_stories(con: duckdb.DuckDBPyConnection, items: Sequence[Item], *, now: datetime) -> dict[str, str]:
@@ -283,7 +296,8 @@ def assign_stories(con: duckdb.DuckDBPyConnection, items: Sequence[Item], *, now
     estimated Jaccard similarity of the signatures."""
     if not items:
         return {}
-    sigs = {it.item_id: stories.signature(stories.story_text(it.title, it.body)) for it in items}
+    matrix = stories.signatures([stories.story_text(it.title, it.body) for it in items])
+    sigs = {it.item_id: sig for it, sig in zip(items, matrix, strict=True)}
     keys = {iid: stories.band_keys(sig) for iid, sig in sigs.items()}
     probe = pa.table({
         "item_id": [iid for iid, ks in keys.items() for _ in ks],
@@ -333,11 +347,13 @@ def assign_stories(con: duckdb.DuckDBPyConnection, items: Sequence[Item], *, now
         assigned[it.item_id] = best
 
     con.register("new_sigs", pa.table({
-        "item_id": list(sigs), "signature": [s.tolist() for s in sigs.values()],
+        "item_id": list(sigs), "signature": pa.ListArray.from_arrays(
+            np.arange(0, (len(sigs) + 1) * stories.NUM_PERM, stories.NUM_PERM, dtype=np.int32),
+            pa.array(np.concatenate(list(sigs.values())) if sigs else np.empty(0, np.uint64))),
     }))
     con.register("new_bands", pa.table({
         "band": probe.column("band"), "bucket": probe.column("bucket"), "item_id": probe.column("item_id"),
-        "story_id": [assigned[i] for i in probe.column("item_id").to_pylist()],
+        "story_id": [assigned[iid] for iid, ks in keys.items() for _ in ks],
     }))
     con.register("new_stories", pa.table({"item_id": list(assigned), "story_id": list(assigned.values())}))
     try:
