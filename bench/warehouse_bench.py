@@ -57,9 +57,8 @@ def _store_batches(con, items: Sequence[Item], now: datetime, batch: int) -> tup
     for i in range(0, len(items), batch):
         chunk = list(items[i : i + batch])
         with db.transaction(con):
-            store.store_items(con, chunk, now=now)
             t = time.perf_counter()
-            assigned = store.assign_stories(con, chunk, now=now)
+            _, assigned = store.store_new_items(con, chunk, now=now)  # as the cycle does: store + stories
             spent += time.perf_counter() - t
         joined += sum(1 for iid, sid in assigned.items() if iid != sid)
         t = time.perf_counter()

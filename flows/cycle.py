@@ -162,9 +162,7 @@ def store_polled(config: Config, polled: Sequence[Polled], now: datetime, summar
     with db.writer(config.warehouse_path) as con, db.transaction(con):
         polled = [bound_work(con, p, config.fetch.max_items_per_source, now) for p in polled]
         items = [it for p in polled for it in p.items]
-        result = store.store_items(con, items, now=now)
-        new = set(result.new_ids)
-        store.assign_stories(con, [it for it in items if it.item_id in new], now=now)
+        result, _ = store.store_new_items(con, items, now=now)
         source_of = {it.item_id: it.source_id for it in items}
         new_per_source: dict[str, int] = {}
         for iid in result.new_ids:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -222,15 +222,16 @@ _ITEM_SCHEMA = pa.schema([
     ("item_id", pa.string()), ("source_id", pa.string()), ("guid", pa.string()), ("url", pa.string()),
     ("title", pa.string()), ("summary", pa.string()), ("body", pa.string()),
     ("published_at", pa.timestamp("us", tz="UTC")), ("published_offset_min", pa.int32()),
-    ("date_suspect", pa.bool_()), ("content_hash", pa.string()),
+    ("date_suspect", pa.bool_()), ("content_hash", pa.string()), ("story_id", pa.string()),
 ])
 
 
-def _items_table(items: Sequence[Item]) -> pa.Table:
+def _items_table(items: Sequence[Item], story_ids: Mapping[str, str]) -> pa.Table:
     cols = {name: [] for name in _ITEM_SCHEMA.names}
     for it in items:
-        for name in _ITEM_SCHEMA.names:
+        for name in _ITEM_SCHEMA.names[:-1]:
             cols[name].append(getattr(it, name))
+        cols["story_id"].append(story_ids.get(it.item_id))
     return pa.Table.from_pydict(cols, schema=_ITEM_SCHEMA)
 
 
@@ -240,60 +241,90 @@ class StoreResult:
     edited_ids: tuple[str, ...]
 
 
-def store_items(con: duckdb.DuckDBPyConnection, items: Sequence[Item], *, now: datetime) -> StoreResult:
-    """Insert new items; update the text of edited ones (same identity, new content hash). Idempotent."""
+def _known_hashes(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[str, str]:
+    return dict(con.execute(
+        "SELECT item_id, content_hash FROM core.items WHERE item_id IN (SELECT unnest(?))", [list(ids)]
+    ).fetchall())
+
+
+def store_items(con: duckdb.DuckDBPyConnection, items: Sequence[Item], *, now: datetime,
+                story_ids: Mapping[str, str] | None = None, known: Mapping[str, str] | None = None) -> StoreResult:
+    """Insert new items; update the text of edited ones (same identity, new content hash). Idempotent.
+
+    One lookup says which items are new or edited; new ones are inserted (with their story id when given) and
+    only edited ones are updated, so the cost follows the batch, not the number of items stored."""
     if not items:
         return StoreResult((), ())
     latest = list({it.item_id: it for it in items}.values())  # the last duplicate in a batch wins
+    if known is None:
+        known = _known_hashes(con, [it.item_id for it in latest])
+    fresh = [it for it in latest if it.item_id not in known]
+    changed = [it for it in latest if it.item_id in known and known[it.item_id] != it.content_hash]
     new_ids: list[str] = []
     edited: list[str] = []
-    for start in range(0, len(latest), STORE_CHUNK):  # bounded Arrow copies and join state
-        n, e = _store_chunk(con, latest[start : start + STORE_CHUNK], now)
-        new_ids += n
-        edited += e
+    for start in range(0, len(fresh), STORE_CHUNK):  # bounded Arrow copies
+        new_ids += _insert_chunk(con, fresh[start : start + STORE_CHUNK], now, story_ids or {})
+    for start in range(0, len(changed), STORE_CHUNK):
+        edited += _update_chunk(con, changed[start : start + STORE_CHUNK], now)
     return StoreResult(tuple(new_ids), tuple(edited))
+
+
+def store_new_items(con: duckdb.DuckDBPyConnection, items: Sequence[Item], *,
+                    now: datetime) -> tuple[StoreResult, dict[str, str]]:
+    """Store a batch of items and give the new ones a story, writing each story id with its item."""
+    latest = list({it.item_id: it for it in items}.values())
+    known = _known_hashes(con, [it.item_id for it in latest]) if latest else {}
+    story_ids = assign_stories(con, [it for it in latest if it.item_id not in known], now=now, write_items=False)
+    return store_items(con, latest, now=now, story_ids=story_ids, known=known), story_ids
 
 
 STORE_CHUNK = 1000
 
 
-def _store_chunk(con, items, now):
-    table = _items_table(items)
-    con.register("incoming_items", table)
+def _insert_chunk(con, items: Sequence[Item], now: datetime, story_ids: Mapping[str, str]) -> list[str]:
+    con.register("incoming_items", _items_table(items, story_ids))
     try:
-        new_ids = [r[0] for r in con.execute(
+        return [r[0] for r in con.execute(
             """
             INSERT INTO core.items (item_id, source_id, guid, url, title, summary, body, published_at,
-                                    published_offset_min, date_suspect, content_hash, first_seen_at, last_seen_at)
+                                    published_offset_min, date_suspect, content_hash, first_seen_at, last_seen_at,
+                                    story_id)
             SELECT item_id, source_id, guid, url, title, summary, body, published_at, published_offset_min,
-                   date_suspect, content_hash, $now, $now
+                   date_suspect, content_hash, $now, $now, story_id
             FROM incoming_items
             ON CONFLICT (item_id) DO NOTHING
             RETURNING item_id
             """,
             {"now": now},
         ).fetchall()]
-        fresh = set(new_ids)
-        edited = [r[0] for r in con.execute(
+    finally:
+        con.unregister("incoming_items")
+
+
+def _update_chunk(con, items: Sequence[Item], now: datetime) -> list[str]:
+    con.register("edited_items", _items_table(items, {}))
+    try:
+        return [r[0] for r in con.execute(
             """
             UPDATE core.items AS t SET title = n.title, summary = n.summary, body = n.body, url = n.url,
                    content_hash = n.content_hash, last_seen_at = $now
-            FROM incoming_items AS n
+            FROM edited_items AS n
             WHERE t.item_id = n.item_id AND t.content_hash <> n.content_hash
             RETURNING t.item_id
             """,
             {"now": now},
-        ).fetchall() if r[0] not in fresh]
+        ).fetchall()]
     finally:
-        con.unregister("incoming_items")
-    return new_ids, edited
+        con.unregister("edited_items")
 
 
-def assign_stories(con: duckdb.DuckDBPyConnection, items: Sequence[Item], *, now: datetime) -> dict[str, str]:
+def assign_stories(con: duckdb.DuckDBPyConnection, items: Sequence[Item], *, now: datetime,
+                   write_items: bool = True) -> dict[str, str]:
     """Give each new item a story: the story of its closest near-duplicate in the recent window, else its own.
 
     Candidates come from LSH band collisions in core.story_bands (recent window only), confirmed by the
-    estimated Jaccard similarity of the signatures."""
+    estimated Jaccard similarity of the signatures. With write_items=False the caller writes items.story_id
+    itself (store_new_items does, at insert: an UPDATE of core.items costs a scan of every stored item)."""
     if not items:
         return {}
     matrix = stories.signatures([stories.story_text(it.title, it.body) for it in items])
@@ -359,7 +390,8 @@ def assign_stories(con: duckdb.DuckDBPyConnection, items: Sequence[Item], *, now
     try:
         con.execute("INSERT INTO core.item_signatures SELECT item_id, signature FROM new_sigs ON CONFLICT DO NOTHING")
         con.execute("INSERT INTO core.story_bands SELECT band, bucket, item_id, story_id, ? FROM new_bands", [now])
-        con.execute("UPDATE core.items t SET story_id = n.story_id FROM new_stories n WHERE t.item_id = n.item_id")
+        if write_items:
+            con.execute("UPDATE core.items t SET story_id = n.story_id FROM new_stories n WHERE t.item_id = n.item_id")
     finally:
         for name in ("new_sigs", "new_bands", "new_stories"):
             con.unregister(name)
