@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import re
 import sys
 import tempfile
 from dataclasses import asdict, dataclass
@@ -23,9 +24,13 @@ def load_timeline(corpus: Path) -> list[tuple[str, TimelineItem]]:
     for line in (corpus / "items.jsonl").read_text(encoding="utf-8").splitlines():
         if line.strip():
             raw = json.loads(line)
-            out.append((raw["id"], TimelineItem(source=raw["source"], guid=raw["guid"], url=raw["url"],
-                                                title=raw["title"], published=datetime.fromisoformat(raw["published"]),
-                                                summary=raw.get("summary", ""), body=raw.get("body", ""))))
+            cid = raw["id"]
+            source = re.sub(r"[^A-Za-z0-9_.-]+", "-", str(raw.get("source") or "corpus"))  # a safe id and URL path
+            out.append((cid, TimelineItem(source=source, guid=raw.get("guid") or cid,
+                                          url=raw.get("url") or f"https://corpus.invalid/{cid}",
+                                          title=raw.get("title") or "",
+                                          published=datetime.fromisoformat(raw["published"]),
+                                          summary=raw.get("summary") or "", body=raw.get("body") or "")))
     return out
 
 

@@ -93,3 +93,32 @@ def test_eval_command_prints_the_scorecard(tmp_path):
     data = json.loads(out.getvalue())
     assert data["relevance"]["f1"] >= 0.9
     assert {"meetings", "deadlines", "changes", "alerts", "missed"} <= set(data)
+
+
+def test_eval_takes_a_minimal_corpus_with_odd_source_names(tmp_path):
+    """Items need only id, published and text; source names with spaces or slashes are fine."""
+    import json
+
+    corpus = tmp_path / "odd"
+    corpus.mkdir()
+    items = [
+        {"id": "x-1", "source": "Reuters / World", "published": "2025-05-02T09:00:00+01:00",
+         "title": "UK and US trade ministers to meet in London on Monday",
+         "body": "LONDON -- British Business and Trade Secretary Jonathan Reynolds will meet U.S. Trade "
+                 "Representative Jamieson Greer in London on Monday for tariff talks, the government said."},
+        {"id": "x-2", "source": "Reuters / World", "published": "2025-05-02T10:00:00+01:00",
+         "title": "Pound steady", "body": "LONDON -- Sterling was steady on Friday."},
+    ]
+    (corpus / "items.jsonl").write_text("\n".join(json.dumps(i) for i in items) + "\n")
+    labels = {
+        "items": {"x-1": {"relevant": True, "story": None}, "x-2": {"relevant": False, "story": None}},
+        "meetings": [{"id": "m1", "parties": ["GB", "US"], "date": "2025-05-05", "date_precision": "day",
+                      "location": "London", "officials": ["Jonathan Reynolds", "Jamieson Greer"],
+                      "format": "ministerial", "status_first_seen": "scheduled", "items": ["x-1"]}],
+        "deadlines": [],
+    }
+    (corpus / "labels.json").write_text(json.dumps(labels))
+    out = io.StringIO()
+    assert run_eval(corpus, workdir=tmp_path / "work", out_format="json", out=out) == 0
+    data = json.loads(out.getvalue())
+    assert data["relevance"]["f1"] == 1.0 and data["meetings"]["recall"] == 1.0
