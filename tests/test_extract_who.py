@@ -81,3 +81,18 @@ def test_country_before_tariffs_is_a_government_even_after_for():
 
     assert [c.code for c in party_countries(GAZ, "a deadline for higher U.S. tariffs")] == ["US"]
     assert [c.code for c in party_countries(GAZ, "he left for Washington")] == []
+
+
+def test_the_trie_regex_matches_what_a_longest_first_alternation_matches():
+    import re
+
+    from tasks.extract.gazetteer import trie_pattern
+
+    words = ["America", "American", "Americans", "EU", "Europe", "European Union", "US", "U.S.", "USTR"]
+    flat = re.compile(r"(?<![A-Za-z0-9.])(" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+                      + r")(?![A-Za-z0-9])")
+    trie = re.compile(r"(?<![A-Za-z0-9.])(" + trie_pattern(words) + r")(?![A-Za-z0-9])")
+    text = ("The USTR and the U.S. met European Union and EU officials; Americans, an American and America; "
+            "Europeans in Europe; USB and EUR are not countries.")
+    assert [m.group(1) for m in trie.finditer(text)] == [m.group(1) for m in flat.finditer(text)]
+    assert [m.group(1) for m in trie.finditer(text)][:4] == ["USTR", "U.S.", "European Union", "EU"]
