@@ -95,7 +95,8 @@ def parser_pool(timeout_s: float, memory_mb: int) -> ParserPool:
             _pool = ParserPool(timeout_s=timeout_s, memory_mb=memory_mb)
             _pool.__enter__()
             atexit.register(close_parser_pool)
-        return _pool
+    extract_pool()  # started early too, while this process is still small
+    return _pool
 
 
 def close_parser_pool() -> None:
@@ -211,7 +212,7 @@ def extract_pool() -> ExtractPool:
     global _extract_pool
     with _pool_lock:
         if _extract_pool is None:
-            _extract_pool = ExtractPool()
+            _extract_pool = ExtractPool().start() if (os.cpu_count() or 1) > 1 else ExtractPool()
             atexit.register(_extract_pool.close)
         return _extract_pool
 

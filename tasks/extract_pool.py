@@ -57,6 +57,13 @@ class ExtractPool:
             self._all.append(proc)
         return proc
 
+    def start(self) -> ExtractPool:
+        """Start every worker now, while the parent is small: a child forked from a big parent briefly counts
+        the parent's pages as its own until it execs."""
+        for _ in range(self.size - sum(1 for p in self._all if p.poll() is None)):
+            self._idle.put(self._spawn())
+        return self
+
     def _worker(self) -> subprocess.Popen:
         try:
             return self._idle.get_nowait()
