@@ -123,13 +123,29 @@ def signature(text: str) -> np.ndarray:
     return signatures([text])[0]
 
 
+_MIX1 = np.uint64(0xFF51AFD7ED558CCD)
+_MIX2 = np.uint64(0xC4CEB9FE1A85EC53)
+_ROW_MULT = np.array([0x9E3779B97F4A7C15 * (2 * r + 1) % 2**64 for r in range(ROWS)], dtype=np.uint64)
+
+
+def band_keys_matrix(matrix: np.ndarray) -> np.ndarray:
+    """LSH buckets for a batch of signatures: (n, BANDS) non-negative int64, one per band. Each band's ROWS
+    values are combined with distinct odd multipliers and mixed with the MurmurHash3 finaliser, so equal
+    bands give equal buckets and different bands collide with probability ~2^-63."""
+    rows = np.asarray(matrix, dtype=np.uint64).reshape(-1, BANDS, ROWS)
+    with np.errstate(over="ignore"):
+        h = (rows * _ROW_MULT).sum(axis=2, dtype=np.uint64)
+        h ^= h >> np.uint64(33)
+        h *= _MIX1
+        h ^= h >> np.uint64(33)
+        h *= _MIX2
+        h ^= h >> np.uint64(33)
+    return (h >> np.uint64(1)).astype(np.int64)
+
+
 def band_keys(sig: np.ndarray) -> list[int]:
-    """One 63-bit bucket per band; (band number, bucket) is the LSH key."""
-    keys = []
-    for b in range(BANDS):
-        chunk = sig[b * ROWS : (b + 1) * ROWS].tobytes()
-        keys.append(int.from_bytes(hashlib.blake2b(chunk, digest_size=8).digest(), "little") >> 1)
-    return keys
+    """One 63-bit bucket per band of one signature; (band number, bucket) is the LSH key."""
+    return band_keys_matrix(np.asarray(sig)[None, :])[0].tolist()
 
 
 def similarity(a: np.ndarray, b: np.ndarray) -> float:

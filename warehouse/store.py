@@ -329,11 +329,12 @@ def assign_stories(con: duckdb.DuckDBPyConnection, items: Sequence[Item], *, now
         return {}
     matrix = stories.signatures([stories.story_text(it.title, it.body) for it in items])
     sigs = {it.item_id: sig for it, sig in zip(items, matrix, strict=True)}
-    keys = {iid: stories.band_keys(sig) for iid, sig in sigs.items()}
+    buckets = stories.band_keys_matrix(matrix)  # (items, bands), vectorised
+    keys = {it.item_id: row for it, row in zip(items, buckets.tolist(), strict=True)}
     probe = pa.table({
-        "item_id": [iid for iid, ks in keys.items() for _ in ks],
-        "band": [b for ks in keys.values() for b in range(len(ks))],
-        "bucket": [k for ks in keys.values() for k in ks],
+        "item_id": [it.item_id for it in items for _ in range(stories.BANDS)],
+        "band": pa.array(np.tile(np.arange(stories.BANDS, dtype=np.int16), len(items))),
+        "bucket": pa.array(buckets.ravel()),
     })
     since = now - timedelta(days=stories.WINDOW_DAYS)
     con.register("probe_bands", probe)
