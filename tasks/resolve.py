@@ -320,6 +320,21 @@ def resolve_deadline(
             ),
             None,
         )
+    if event is None and mention.subject in THREAT_FAMILY:
+        # "tariffs of up to 50% on cars, steel ... from Jan. 1" one day, "the tariffs due from January 1" the
+        # next: a generic restatement of a sector tariff already known for the same partners and day
+        same = next(
+            (
+                e
+                for e in known
+                if e.subject.endswith("-tariff-change")
+                and tuple(sorted(e.countries)) == tuple(sorted(mention.countries))
+                and (mention.due_date == e.due_date or mention.due_date in e.equivalent_dates)
+            ),
+            None,
+        )
+        if same is not None:
+            return DeadlineDecision("restated", same, None)
     if event is None:
         event = DeadlineEvent(
             deadline_id=did,

@@ -232,3 +232,14 @@ def test_modified_rates_for_trading_partners_are_the_general_rates():
         published="2025-08-25T10:00:00-04:00",
     )
     assert (d.subject, d.countries) == ("reciprocal-tariffs-apply", ("US",))
+
+
+def test_a_trade_pacts_joint_review_date_is_a_deadline():
+    found = deadlines(
+        "SANTIAGO -- Under the agreement, Chile and South Korea must hold a joint review on March 1, 2027, officials "
+        "said.",
+        published="2026-01-10T10:00:00-03:00",
+        title="Chile, Korea trade pact review",
+    )
+    assert [(d.subject, d.due_date) for d in found] == [("negotiation-target", date(2027, 3, 1))]
+    assert set(found[0].countries) == {"CL", "KR"}

@@ -387,3 +387,48 @@ def test_technical_talks_set_up_at_last_weeks_ministerial_are_technical():
     formats = {(m.format, m.date_precision) for m in found}
     assert ("working-level", "day") in formats
     assert all(not (m.format == "working-level" and m.date != date(2025, 6, 10)) for m in found)
+
+
+def test_the_day_a_report_was_told_is_not_the_meeting_day():
+    found = meetings(
+        "OSLO -- Prime Minister Jonas Gahr Store will travel to Canada on Thursday for a three-day visit during which "
+        "a fisheries pact will be signed, foreign minister Espen Barth Eide told reporters on Tuesday.",
+        published="2026-02-03T10:00:00+01:00",
+    )
+    assert all(m.date != date(2026, 2, 3) for m in found), found
+
+
+def test_the_day_a_fact_sheet_was_released_is_not_a_meeting():
+    found = meetings(
+        "TOKYO -- Japan and Australia released a joint fact sheet Monday on the outcome of last month's summit "
+        "talks, officials said.",
+        published="2026-02-02T18:00:00+09:00",
+    )
+    assert all(m.date != date(2026, 2, 2) for m in found), found
+
+
+def test_a_planned_signing_is_dated_by_its_own_day():
+    found = meetings(
+        "CANBERRA -- The pact will be signed on Friday in the presence of Prime Minister Anthony Albanese and "
+        "Prime Minister Narendra Modi, officials said.",
+        published="2026-03-03T10:00:00+11:00",
+    )
+    assert [(m.parties, m.date, m.status) for m in found] == [(("AU", "IN"), date(2026, 3, 6), "scheduled")]
+
+
+def test_talks_on_a_day_followed_by_when_keep_that_day():
+    found = meetings(
+        "Albanese will hold talks with Prime Minister Narendra Modi on Wednesday, when farm trade is expected to "
+        "dominate the agenda.",
+        published="2026-03-02T10:00:00+11:00",
+    )
+    assert [(m.parties, m.date) for m in found] == [(("AU", "IN"), date(2026, 3, 4))]
+
+
+def test_a_multi_day_round_that_ended_is_dated_by_its_first_day():
+    found = meetings(
+        "OTTAWA -- Canadian and Japanese negotiators wrapped up a round of trade talks that ended on Thursday in "
+        "Tokyo, an official said.\n\nThe three-day talks ending Thursday covered rules of origin.",
+        published="2026-05-16T10:00:00-04:00",
+    )
+    assert [m.date for m in found] == [date(2026, 5, 12)], found

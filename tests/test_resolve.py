@@ -211,3 +211,11 @@ def test_a_partners_agreed_rate_on_the_general_date_is_the_general_deadline():
     general = resolve_deadline(dm(date(2025, 8, 7)), T0, []).event
     d = resolve_deadline(dm(date(2025, 8, 7), "deal-rate-applies", ("MY", "US")), T1, [general])
     assert (d.action, d.event.deadline_id) == ("restated", general.deadline_id)
+
+
+def test_a_generic_restatement_of_a_sector_tariff_is_the_same_deadline():
+    sector = resolve_deadline(dm(date(2026, 3, 1), "steel-tariff-change", ("PE", "VN")), T0, []).event
+    d = resolve_deadline(dm(date(2026, 3, 1), "tariff-threat", ("PE", "VN")), T1, [sector])
+    assert (d.action, d.event.deadline_id) == ("restated", sector.deadline_id)
+    other_day = resolve_deadline(dm(date(2026, 4, 1), "tariff-threat", ("PE", "VN")), T1, [sector])
+    assert other_day.action == "new"

@@ -47,7 +47,10 @@ THREAT = re.compile(
 )
 TARGET = re.compile(
     r"\b(?:target|targets|targeting|aim(?:s|ed|ing)? (?:to|for)|goal|wrap up|complete[d]?|finish|conclude|"
-    r"package (?:deal )?to be completed|keep negotiating until|negotiate until|reach (?:a|an) (?:deal|agreement))\b",
+    r"package (?:deal )?to be completed|keep negotiating until|negotiate until|reach (?:a|an) (?:deal|agreement)|"
+    # a trade pact's agreed review ("must hold the first joint review on July 1, 2026")
+    r"(?:joint|formal|mandatory|scheduled)\s+review\s+(?:(?:is\s+)?(?:due|set|scheduled)\s+)?(?:on|by|for)?\s*"
+    r"(?:\w+day,?\s+)?(?=Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|\d))\b",
     re.I,
 )
 DEAL = re.compile(

@@ -63,8 +63,10 @@ NEGATED = re.compile(
     re.I,
 )
 REPORTING = re.compile(
-    r"\b(?:said|says|say|told (?:\w+\s+){0,2}|announced|added|stated|wrote|posted|confirmed|reported|released|"
-    r"statement|readout|briefed|briefing|interview|decided|signed|approved|adopted)\s+(?:on\s+|late\s+|early\s+|in\s+a\s+\w+\s+)?$",
+    r"\b(?:said|says|say|told(?:\s+\w+){0,2}|announced|added|stated|wrote|posted|confirmed|reported|released|"
+    r"statement|readout|briefed|briefing|interview|decided|signed|approved|adopted"
+    # "released a joint fact sheet Friday": the day of a publication, not of a meeting
+    r"|(?:released|published|issued|unveiled)(?:\s+(?!on\b)[\w-]+){1,4})\s+(?:on\s+|late\s+|early\s+|in\s+a\s+\w+\s+)?$",
     re.I,
 )
 TRAVEL = re.compile(
@@ -302,6 +304,9 @@ EFFECT_BEFORE = re.compile(
     re.I,
 )
 
+# "the pact will be signed on Thursday": a planned signing is dated by its own day, not a report's
+FUTURE_SIGNING = re.compile(r"\b(?:will|would|to|shall)\s+be\s+(?:formally\s+)?signed\s+(?:on\s+)?$", re.I)
+
 
 def _usable(d: DateRef, text: str) -> str | None:
     """'ok', 'travel' (the date of a trip, so only the week is known) or None (not the meeting's date)."""
@@ -321,7 +326,11 @@ def _usable(d: DateRef, text: str) -> str | None:
         return (
             "travel"  # "will visit Spain from Friday to Wednesday and hold talks": the talks' day is unknown
         )
-    if re.match(
+    # "hold talks with Modi on Monday, when trade will top the agenda": the date of the talks themselves
+    talks_right_before = re.search(r"\b(?:talks|meet|meets|meeting|call|summit)\b[^.;,]{0,40}$", before, re.I)
+    if re.match(r"\s*,\s*when\b", after, re.I) and talks_right_before:
+        pass
+    elif re.match(
         r"\s*(?:,\s*)?(?:when|the day|the last day|\(?tariff\)?\s+deadline|deadline|election|vote|inauguration|national day)"
         r"|\s+(?:tariffs?|duties|duty|levy|rates?|deadline)\b",
         after,
@@ -332,7 +341,7 @@ def _usable(d: DateRef, text: str) -> str | None:
         r"\b(?:deadline|pause|tariffs?|duties|levy|rates?)\b[^.;,]{0,45}$", before, re.I
     ) and not re.search(r"\b(?:talks|meeting|call)\b[^.;,]{0,25}$", before, re.I):
         return None
-    if REPORTING.search(before):
+    if REPORTING.search(before) and not FUTURE_SIGNING.search(before):
         return None
     if EFFECT_BEFORE.search(before):
         return None  # "the 25% tariff set to take effect Aug. 1", "as of November 1st"
@@ -546,6 +555,13 @@ def _piece(
     date_value, precision, date_text = (d.date, d.precision, d.text) if d else (None, None, None)
     if d is not None and travel and precision == "day":
         date_value, precision = monday(d.date), "week"
+    if d is not None and precision == "day" and status == "held" and ENDED_BEFORE.search(text[: d.start]):
+        # "the week-long round that ended on Friday": a multi-day round is dated by its first day
+        days = _duration_days(seg) or next(
+            (n for x in ctx.sentences if (n := _duration_days(fold(x.text)))), None
+        )
+        if days:
+            date_value = date_value - timedelta(days=days - 1)
     if d is None and ONGOING.search(seg) and fmt == "working-level":
         date_value, precision, date_text, status = monday(ctx.ref), "week", None, "held"
     sides = len(official_countries & parties)
@@ -568,6 +584,25 @@ def _piece(
         plural_calls=plural_calls,
         extra={"ref": ctx.ref},
     )
+
+
+ENDED_BEFORE = re.compile(r"\b(?:ended|ending|ends|wrapped up|closed)\s+$", re.I)
+DURATION = re.compile(
+    r"\b(?:(?P<n>two|three|four|five|six|[2-6])[- ]day|(?P<week>week-long|weeklong))\s+(?:[\w-]+\s+){0,2}?"
+    r"(?:talks|round|negotiations|meetings|sessions|consultations)\b",
+    re.I,
+)
+_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+
+
+def _duration_days(text: str) -> int | None:
+    m = DURATION.search(text)
+    if m is None:
+        return None
+    if m.group("week"):
+        return 5
+    n = m.group("n").lower()
+    return _NUMBERS.get(n) or int(n)
 
 
 def _at_dateline(ctx: ItemContext, location: str | None) -> bool:
