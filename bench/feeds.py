@@ -13,14 +13,11 @@ word by word from a few hundred words, so two unrelated items share few word 3-g
 
 from __future__ import annotations
 
-import hashlib
 import random
-import threading
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from flows.feedserver import TimelineItem, render_rss
+from flows.feedserver import LoopbackFeedServer, TimelineItem, render_rss, strong_etag
 
 AS_OF = datetime(2025, 6, 2, 12, 0, tzinfo=UTC)  # a Monday: the benchmark's "now"
 
@@ -296,76 +293,22 @@ def make_corpus(
 # --- the loopback server ---------------------------------------------------------------------------------
 
 
-class FeedServer:
-    """Serves /feeds/<source>.xml from pre-rendered bytes over HTTP/1.1 (keep-alive), with a strong ETag;
-    If-None-Match with the current ETag gets 304. Loopback only."""
+class FeedServer(LoopbackFeedServer):
+    """Serves /feeds/<source>.xml from pre-rendered bytes (ETags computed once, not per request)."""
 
     def __init__(self, bodies: dict[str, bytes], host: str = "127.0.0.1", port: int = 0) -> None:
-        self._docs: dict[str, tuple[bytes, str]] = {}
         self.set_bodies(bodies)
-        self.requests = 0
-        self.not_modified = 0
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):  # quiet
-                pass
-
-            def do_GET(self):
-                server.requests += 1
-                path = self.path.split("?", 1)[0]
-                doc = (
-                    server._docs.get(path[len("/feeds/") : -len(".xml")])
-                    if path.startswith("/feeds/")
-                    else None
-                )
-                if doc is None:
-                    self.send_response(404)
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                body, etag = doc
-                if self.headers.get("If-None-Match") == etag:
-                    server.not_modified += 1
-                    self.send_response(304)
-                    self.send_header("ETag", etag)
-                    self.end_headers()
-                    return
-                self.send_response(200)
-                self.send_header("Content-Type", "application/rss+xml; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.send_header("ETag", etag)
-                self.end_headers()
-                self.wfile.write(body)
-
-        self._httpd = ThreadingHTTPServer((host, port), Handler)
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True, name="bench-feeds")
+        super().__init__(host, port)
 
     def set_bodies(self, bodies: dict[str, bytes]) -> None:
-        self._docs = {s: (b, '"' + hashlib.sha256(b).hexdigest()[:20] + '"') for s, b in bodies.items()}
+        self._docs = {s: (b, strong_etag(b)) for s, b in bodies.items()}
+
+    def document(self, source: str) -> tuple[bytes, str] | None:
+        return self._docs.get(source)
 
     @property
     def sources(self) -> list[str]:
         return sorted(self._docs)
-
-    @property
-    def host_port(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"{host}:{port}"
-
-    def url(self, source: str) -> str:
-        return f"http://{self.host_port}/feeds/{source}.xml"
-
-    def __enter__(self) -> FeedServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
 
 
 def write_config(path, server: FeedServer, warehouse, *, extra: str = "") -> None:

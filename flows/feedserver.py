@@ -50,33 +50,37 @@ def render_rss(source: str, items: Iterable[TimelineItem]) -> bytes:
     ).encode("utf-8")
 
 
-class TimelineServer:
-    """Serves /feeds/<source>.xml with the items published at or before `now`. Conditional GET via ETag."""
+def strong_etag(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
 
-    def __init__(self, items: Iterable[TimelineItem], host: str = "127.0.0.1", port: int = 0):
-        self.items = list(items)
-        self.now = datetime.min.replace(tzinfo=UTC)
+
+class LoopbackFeedServer:
+    """A loopback HTTP/1.1 (keep-alive) server for /feeds/<source>.xml with a strong ETag: If-None-Match with
+    the current ETag gets 304, an unknown source 404. Subclasses say what each feed holds (`document`)."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self.requests = 0
         self.not_modified = 0
         server = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
             def log_message(self, *args):  # quiet
                 pass
 
             def do_GET(self):
                 server.requests += 1
                 path = self.path.split("?", 1)[0]
-                if not (path.startswith("/feeds/") and path.endswith(".xml")):
-                    self.send_error(404)
+                doc = None
+                if path.startswith("/feeds/") and path.endswith(".xml"):
+                    doc = server.document(path[len("/feeds/") : -len(".xml")])
+                if doc is None:
+                    self.send_response(404)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
                     return
-                source = path[len("/feeds/") : -len(".xml")]
-                if source not in server.sources:
-                    self.send_error(404)
-                    return
-                visible = [i for i in server.items if i.source == source and i.published <= server.now]
-                body = render_rss(source, visible)
-                etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+                body, etag = doc
                 if self.headers.get("If-None-Match") == etag:
                     server.not_modified += 1
                     self.send_response(304)
@@ -94,25 +98,41 @@ class TimelineServer:
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
-    @property
-    def sources(self) -> list[str]:
-        return sorted({i.source for i in self.items})
+    def document(self, source: str) -> tuple[bytes, str] | None:
+        """The feed's body and ETag now, or None for an unknown source."""
+        raise NotImplementedError
 
     @property
     def host_port(self) -> str:
         host, port = self._httpd.server_address[:2]
         return f"{host}:{port}"
 
-    def feed_url(self, source: str) -> str:
+    def url(self, source: str) -> str:
         return f"http://{self.host_port}/feeds/{source}.xml"
 
-    def __enter__(self) -> TimelineServer:
+    def __enter__(self):
         self._thread.start()
         return self
 
     def __exit__(self, *exc) -> None:
         self._httpd.shutdown()
         self._httpd.server_close()
+
+
+class TimelineServer(LoopbackFeedServer):
+    """Serves each source's items published at or before `now` (set it before each tick)."""
+
+    def __init__(self, items: Iterable[TimelineItem], host: str = "127.0.0.1", port: int = 0):
+        self.items = list(items)
+        self.sources = sorted({i.source for i in self.items})
+        self.now = datetime.min.replace(tzinfo=UTC)
+        super().__init__(host, port)
+
+    def document(self, source: str) -> tuple[bytes, str] | None:
+        if source not in self.sources:
+            return None
+        body = render_rss(source, [i for i in self.items if i.source == source and i.published <= self.now])
+        return body, strong_etag(body)
 
 
 def ticks_for(items: Iterable[TimelineItem], *, every_hours: float | None = None) -> list[datetime]:
@@ -142,5 +162,5 @@ def write_config(path, server: TimelineServer, warehouse: str, *, channel: str =
         "[alerts]", "max_item_age_hours = 72", "",
     ]
     for source in server.sources:
-        lines += ["[[sources]]", f'id = "{source}"', 'kind = "feed"', f'url = "{server.feed_url(source)}"', ""]
+        lines += ["[[sources]]", f'id = "{source}"', 'kind = "feed"', f'url = "{server.url(source)}"', ""]
     path.write_text("\n".join(lines) + extra, encoding="utf-8")
