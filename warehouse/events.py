@@ -366,14 +366,6 @@ class Resolver:
         return counts
 
 
-def apply_findings(con, findings: Findings, *, published_at: datetime | None, now: datetime, policy: AlertPolicy,
-                   seen_at: datetime | None = None) -> EventCounts:
-    """Record what one item told us (a Resolver of one)."""
-    resolver = Resolver(con, now=now, policy=policy)
-    resolver.apply(findings, published_at=published_at, seen_at=seen_at)
-    return resolver.flush()
-
-
 def reset_events(con: duckdb.DuckDBPyConnection) -> None:
     """Forget derived events (before a reprocess). Items, sources and the outbox are kept: the outbox's keys
     are what stops a reprocess from alerting twice."""
