@@ -110,7 +110,10 @@ def party_countries(gaz: Gazetteer, text: str) -> list[CountryMention]:
 def country_counts(item: Item, gaz: Gazetteer, sentences: list[Sentence] | None = None) -> Counter:
     """How often each government is named (sentences) plus the dateline's country."""
     counts: Counter = Counter()
-    for s in sentences if sentences is not None else item_sentences(item.title, item.summary, item.body):
+    if sentences is None:  # most other news names no country at all: no need to split it into sentences
+        named = gaz.names_any(item.title, item.summary, item.body)
+        sentences = item_sentences(item.title, item.summary, item.body) if named else []
+    for s in sentences:
         for c in party_countries(gaz, s.text):
             counts[c.code] += 1
     dl = read_dateline(item.body)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 MONTHS = {
@@ -186,7 +187,9 @@ def tense_before(text: str, pos: int, default: str | None) -> str | None:
     return default
 
 
+@lru_cache(maxsize=4096)
 def sentence_tense(text: str, headline: bool = False) -> str | None:
+    """The tense a sentence's cue words suggest (memoised: meetings and deadlines read the same sentences)."""
     text = _future_passive(text)
     f = len(FUTURE_CUES.findall(text))
     p = len(PAST_CUES.findall(text))
@@ -305,6 +308,11 @@ def _month_num(word: str) -> int:
 
 def find_dates(text: str, ref: date, default_tense: str | None = None) -> list[DateRef]:
     """All date expressions in `text`, resolved against `ref`, in text order (overlaps removed)."""
+    return list(_find_dates(text, ref, default_tense))
+
+
+@lru_cache(maxsize=4096)  # meetings and deadlines read the same sentences of an item
+def _find_dates(text: str, ref: date, default_tense: str | None) -> tuple[DateRef, ...]:
     found: list[DateRef] = []
 
     def add(ref_: DateRef) -> None:
@@ -375,7 +383,7 @@ def find_dates(text: str, ref: date, default_tense: str | None = None) -> list[D
             continue
         add(DateRef(m.start(), m.end(), m.group(0), d, "month", "period", vague=True))
     found.sort(key=lambda r: r.start)
-    return _attach_instants(text, found)
+    return tuple(_attach_instants(text, found))
 
 
 def _dated(mon: int, day: int, year: str | None, ref: date) -> date | None:

@@ -243,20 +243,25 @@ def _sector_text(before: str, after: str) -> str:
     return before + " " + (m.group(0) if m else "")
 
 
+_DEADLINE_WORDS = re.compile(
+    r"\b(?:tariffs?|duties|duty|levy|levies|rates?|countermeasures?|package|deal|agreement|pause|suspension|truce|"
+    r"negotiat(?:e|es|ed|ing|ions?))\b",
+    re.I,
+)
+
+
 def _in_sentence(ctx: ItemContext, s: Sentence, setter: str | None, previous: str) -> list[_Found]:
     text = fold(s.text)
+    if not _DEADLINE_WORDS.search(text) and not (
+        CHANGE_WORDS.search(text) and APPLY.search(text) and TARIFF_WORDS.search(previous)
+    ):
+        return []  # the cheap test first: most sentences of an item name no tariff, deal or pause
     dates = [
         d
         for d in find_dates(text, ctx.ref, sentence_tense(text, s.headline))
         if d.precision == "day" and not d.vague
     ]
     if not dates:
-        return []
-    if not re.search(
-        r"\b(?:tariffs?|duties|duty|levy|levies|rates?|countermeasures?|package|deal|agreement|pause|suspension|truce|negotiat(?:e|es|ed|ing|ions?))\b",
-        text,
-        re.I,
-    ) and not (CHANGE_WORDS.search(text) and APPLY.search(text) and TARIFF_WORDS.search(previous)):
         return []
     out = []
     for d in dates:

@@ -98,6 +98,12 @@ class Gazetteer:
             found = self._found[text] = tuple(self._find_countries(text))
         return list(found)
 
+    def names_any(self, *texts: str) -> bool:
+        """Whether any country term occurs in the texts (whitespace as in sentences): a cheap pre-check that
+        lets most other news skip sentence splitting. Never False where find_countries would find one."""
+        unfolded = fold.__wrapped__  # not the memo: whole bodies would crowd out the sentences
+        return any(self._country_re.search(unfolded(" ".join(t.split()))) for t in texts if t)
+
     def _find_countries(self, text: str) -> list[CountryMention]:
         folded = fold(text)
         out = []

@@ -94,21 +94,28 @@ TRADE_VOCABULARY = re.compile(
 
 
 @cache
-def _regexes(extra_talk: tuple[str, ...], extra_off: tuple[str, ...]) -> tuple[tuple[re.Pattern, ...], ...]:
-    """One pattern per term: terms may overlap ("tariff talks" and "tariff" both count)."""
-    talk = tuple(re.compile(rf"\b{t}\b", re.I) for t in TALK_TERMS + [re.escape(t) for t in extra_talk])
-    off = tuple(re.compile(rf"\b{t}\b") for t in OFFTOPIC_TERMS + [re.escape(t) for t in extra_off])
-    return talk, off
+def _regexes(extra_talk: tuple[str, ...], extra_off: tuple[str, ...]) -> tuple:
+    """One pattern per term: terms may overlap ("tariff talks" and "tariff" both count). And one pattern for
+    any of them: most headlines have none, and one search says so (a term matches iff the union does)."""
+    talk_terms = TALK_TERMS + [re.escape(t) for t in extra_talk]
+    off_terms = OFFTOPIC_TERMS + [re.escape(t) for t in extra_off]
+    talk = tuple(re.compile(rf"\b{t}\b", re.I) for t in talk_terms)
+    off = tuple(re.compile(rf"\b{t}\b") for t in off_terms)
+    any_talk = re.compile(r"\b(?:" + "|".join(talk_terms) + r")\b", re.I)
+    any_off = re.compile(r"\b(?:" + "|".join(off_terms) + r")\b")
+    return talk, off, any_talk, any_off
 
 
 def _headline_terms(item: Item, config: ExtractConfig) -> tuple[list[str], list[str]]:
-    talk_rx, off_rx = _regexes(config.extra_talk_terms, config.extra_offtopic_terms)
+    talk_rx, off_rx, any_talk, any_off = _regexes(config.extra_talk_terms, config.extra_offtopic_terms)
     headline = item.title + " " + (item.summary or "")
     # one surface per term: "tariff" in the title and "tariffs" in the summary are one term
-    talk_head = sorted(
-        {next(iter(rx.finditer(headline))).group(0).lower() for rx in talk_rx if rx.search(headline)}
-    )
-    off_head = sorted({m.group(0) for rx in off_rx for m in rx.finditer(item.title)})
+    talk_head: list[str] = []
+    if any_talk.search(headline):
+        talk_head = sorted({m.group(0).lower() for rx in talk_rx if (m := rx.search(headline))})
+    off_head: list[str] = []
+    if any_off.search(item.title):
+        off_head = sorted({m.group(0) for rx in off_rx for m in rx.finditer(item.title)})
     return talk_head, off_head
 
 
