@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from tasks.extract.context import ItemContext
 from tasks.extract.dates import DateRef, find_dates, monday, sentence_tense, tense_before
 from tasks.extract.officials import OfficialMention
+from tasks.extract.precheck import lowered, may_contain
 from tasks.extract.sentences import Sentence, fold, name_key
 from tasks.models import MeetingMention, Official
 
@@ -27,6 +28,8 @@ CALL = re.compile(
     r"|\bcalls?\s+with\b|\bby phone\b|\b(?:phoned|telephoned)\b",
     re.I,
 )
+# every alternative of CALL contains one of these words (any case): a text without them has no call (precheck)
+CALL_NEEDLES = ("phone", "video", "spoke", "speak", "call")
 MEET = re.compile(
     r"\b(?:met|meet|meets|meeting|meetings|sat down|sit down|sits down|sees|seeing|received|receive|receives|"
     r"hosted|hosts|talks|negotiations|consultations|discussions|session|sessions|summit|round|visit|visited|"
@@ -35,6 +38,11 @@ MEET = re.compile(
     r"|\bsee\b(?!\s+(?:whether|if|how|what|why|when|where|that|it|this|more|some|no|any|signs?|progress|a|an|the)\b)",
     re.I,
 )
+# every alternative of MEET contains one of these words (any case; "meet" for "meeting", "sign" for "signed")
+MEET_NEEDLES = (
+    "met", "meet", "sat down", "sit down", "sits down", "see", "receiv", "host", "talks", "negotiations",
+    "consultations", "discussions", "session", "summit", "round", "visit", "2+2", "two", "face-to-face", "sign",
+)  # fmt: skip
 # words that name an encounter only together with a verb or a format marker ("the talks" alone is the process)
 WEAK = re.compile(
     r"\b(?:talks|negotiations|consultations|discussions|round|session|sessions|visit|signing|signatures|signed|signs)\b",
@@ -78,6 +86,7 @@ TWO_PLUS_TWO = re.compile(r"2\+2|two[- ]plus[- ]two", re.I)
 WORKING = re.compile(
     r"\b(?:technical|working[- ]level|working groups?|negotiating teams|technical teams|expert-level)\b", re.I
 )
+WORKING_NEEDLES = ("technical", "working", "negotiating teams", "expert-level")  # one in every WORKING match
 MULTILATERAL = re.compile(
     r"\b(?:APEC|Asia-Pacific Economic Cooperation|G7|G-7|G20|G-20|Group of Seven|Group of 20|OECD|WTO|ASEAN|IMF|"
     r"World Bank|NATO|BRICS|World Economic Forum|United Nations|U\.N\.|ministers' meeting|ministerial meeting|"
@@ -196,7 +205,13 @@ def _subject_head(ctx: ItemContext, first: str) -> str:
 
 
 def _triggers(seg: str) -> list[re.Match]:
-    return [*CALL.finditer(seg), *MEET.finditer(seg), *WORKING.finditer(seg)]
+    """The meeting words of a text; most sentences have none, and a substring test says so (precheck)."""
+    low = lowered(seg)
+    return [
+        *(CALL.finditer(seg) if may_contain(low, CALL_NEEDLES) else ()),
+        *(MEET.finditer(seg) if may_contain(low, MEET_NEEDLES) else ()),
+        *(WORKING.finditer(seg) if may_contain(low, WORKING_NEEDLES) else ()),
+    ]
 
 
 def _pieces_in_sentence(ctx: ItemContext, s: Sentence) -> list[Piece]:
