@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from tasks.extract.context import ItemContext
 from tasks.extract.dates import DateRef, find_dates, sentence_tense
+from tasks.extract.precheck import lowered, may_contain, search_if_needles
 from tasks.extract.sentences import Sentence, fold
 from tasks.models import DeadlineMention
 
@@ -42,9 +43,11 @@ RECIPROCAL = re.compile(
     r"\b(?:reciprocal|higher (?:country-specific )?(?:tariff )?rates|higher rates|country-specific tariffs|add-on)\b",
     re.I,
 )
+RECIPROCAL_NEEDLES = ("reciprocal", "higher", "country-specific", "add-on")  # one in every match (precheck)
 THREAT = re.compile(
     r"\b(?:threat\w*|warn\w*|ultimatum|avert\w*|avoid|would face|will face|faces|facing|face)\b", re.I
 )
+THREAT_NEEDLES = ("threat", "warn", "ultimatum", "avert", "avoid", "face", "facing")  # one in every match
 TARGET = re.compile(
     r"\b(?:target|targets|targeting|aim(?:s|ed|ing)? (?:to|for)|goal|wrap up|complete[d]?|finish|conclude|"
     r"package (?:deal )?to be completed|keep negotiating until|negotiate until|reach (?:a|an) (?:deal|agreement)|"
@@ -100,12 +103,15 @@ ADDITIONAL = re.compile(
     r"\b(?:additional|extra|further|secondary|penalty)\s+(?:[\w%.-]+\s+){0,3}?(?:tariffs?|dut(?:y|ies)|levy|levies)\b",
     re.I,
 )
+ADDITIONAL_NEEDLES = ("additional", "extra", "further", "secondary", "penalty")  # every match starts with one
 # "The changes take effect on Wednesday" after a sentence about tariff cuts
 CHANGE_WORDS = re.compile(r"\b(?:changes|cuts|reductions|measures|actions|new rates|lower rates)\b", re.I)
+CHANGE_NEEDLES = ("changes", "cuts", "reductions", "measures", "actions", "rates")  # one in every match
 AGREED_CUT = re.compile(
     r"\b(?:agree[sd]?|agreement|deal|accord)\b[^.;]{0,40}\b(?:cut|cuts|slash\w*|lower\w*|reduc\w*)\b", re.I
 )
 TARIFF_WORDS = re.compile(r"\b(?:tariffs?|duties|duty|levy|levies|rates?)\b", re.I)
+TARIFF_NEEDLES = ("tariff", "duties", "duty", "levy", "levies", "rate")  # one in every match (precheck)
 SOUGHT = re.compile(
     r"\b(?:seek\w*|sought|ask\w*|press\w*|push\w*|hop\w*|want\w*|urg\w*|lobb\w*)\s+(?:for\s+)?relief\b", re.I
 )
@@ -168,7 +174,9 @@ def tariff_setter(ctx: ItemContext) -> str | None:
     counts: dict[str, int] = {}
     for s in ctx.sentences:
         text = fold(s.text)
-        for m in re.finditer(r"\b(?:tariffs?|duties|duty|levy|levies|rates?)\b", text, re.I):
+        if not may_contain(lowered(text), TARIFF_NEEDLES):
+            continue  # no tariff word (most sentences): nothing to count
+        for m in TARIFF_WORDS.finditer(text):
             start = max(0, m.start() - 40)
             window = text[start : m.start()]
             # read with the tariff word, so "higher U.S. tariffs" is attributive; count only what precedes it
@@ -248,12 +256,19 @@ _DEADLINE_WORDS = re.compile(
     r"negotiat(?:e|es|ed|ing|ions?))\b",
     re.I,
 )
+_DEADLINE_NEEDLES = (  # one in every match of _DEADLINE_WORDS (precheck)
+    "tariff", "duties", "duty", "levy", "levies", "rate", "countermeasure", "package", "deal", "agreement",
+    "pause", "suspension", "truce", "negotiat",
+)  # fmt: skip
 
 
 def _in_sentence(ctx: ItemContext, s: Sentence, setter: str | None, previous: str) -> list[_Found]:
     text = fold(s.text)
-    if not _DEADLINE_WORDS.search(text) and not (
-        CHANGE_WORDS.search(text) and APPLY.search(text) and TARIFF_WORDS.search(previous)
+    low = lowered(text)
+    if not search_if_needles(_DEADLINE_WORDS, _DEADLINE_NEEDLES, text, low) and not (
+        search_if_needles(CHANGE_WORDS, CHANGE_NEEDLES, text, low)
+        and APPLY.search(text)
+        and TARIFF_WORDS.search(previous)
     ):
         return []  # the cheap test first: most sentences of an item name no tariff, deal or pause
     dates = [
@@ -368,9 +383,13 @@ def _reciprocal_item(ctx: ItemContext) -> bool:
     tariffs ... The 25 percent duty on Korean goods takes effect on April 9"): a partner's rate it dates is
     that partner's rate under the general deadline."""
     if ctx._reciprocal is None:
-        texts = [fold(s.text) for s in ctx.sentences]
-        ctx._reciprocal = any(RECIPROCAL.search(t) for t in texts) and not any(
-            THREAT.search(t) or ADDITIONAL.search(t) for t in texts
+        texts = [(text, lowered(text)) for text in (fold(s.text) for s in ctx.sentences)]
+        ctx._reciprocal = any(
+            search_if_needles(RECIPROCAL, RECIPROCAL_NEEDLES, t, low) for t, low in texts
+        ) and not any(
+            search_if_needles(THREAT, THREAT_NEEDLES, t, low)
+            or search_if_needles(ADDITIONAL, ADDITIONAL_NEEDLES, t, low)
+            for t, low in texts
         )
     return ctx._reciprocal
 
