@@ -27,6 +27,7 @@ from typing import Any
 
 import feedparser
 
+from tasks.fastfeed import read_entries
 from tasks.models import Item
 from tasks.text import canonical_url, html_to_text, strip_controls
 
@@ -62,19 +63,30 @@ def parse_feed(
     if base_url:
         headers["content-location"] = base_url
     try:
-        parsed = feedparser.parse(
-            io.BytesIO(body),  # never the bytes themselves: feedparser would open them as a path or URL
-            response_headers=headers,
-            sanitize_html=False,
-            resolve_relative_uris=False,
-        )
-        return _to_result(parsed, body, source_id=source_id, now=now, base_url=base_url)
+        # The common plain feeds are read by lxml and built exactly as feedparser would (tasks/fastfeed.py);
+        # anything it is not sure about comes back None and goes to feedparser.
+        entries = read_entries(body, headers["content-type"], base_url)
+        if entries is not None:
+            return _result_of_entries(entries, source_id=source_id, now=now, base_url=base_url)
+        return _parse_with_feedparser(body, headers, source_id=source_id, now=now, base_url=base_url)
     except MemoryError:
         return ParseResult((), "parse_memory", "out of memory while parsing")
     except RecursionError:
         return ParseResult((), "parse_failed", "nesting too deep")
     except Exception as e:  # a parser bug on hostile input is this feed's problem, not the run's
         return ParseResult((), "parse_failed", f"{type(e).__name__}: {e}"[:500])
+
+
+def _parse_with_feedparser(
+    body: bytes, headers: dict[str, str], *, source_id: str, now: datetime, base_url: str | None
+) -> ParseResult:
+    parsed = feedparser.parse(
+        io.BytesIO(body),  # never the bytes themselves: feedparser would open them as a path or URL
+        response_headers=headers,
+        sanitize_html=False,
+        resolve_relative_uris=False,
+    )
+    return _to_result(parsed, body, source_id=source_id, now=now, base_url=base_url)
 
 
 def _to_result(
@@ -93,14 +105,22 @@ def _to_result(
         if closed is not None and closed < len(entries):
             skipped += len(entries) - closed
             entries = entries[:closed]
+    result = _result_of_entries(entries, source_id=source_id, now=now, base_url=base_url)
+    return ParseResult(result.items, None, bozo_detail, skipped + result.skipped)
+
+
+def _result_of_entries(
+    entries: list[Any], *, source_id: str, now: datetime, base_url: str | None
+) -> ParseResult:
     items: dict[str, Item] = {}
+    skipped = 0
     for entry in entries:
         item = entry_to_item(entry, source_id=source_id, now=now, base_url=base_url)
         if item is None:
             skipped += 1
         else:
             items[item.item_id] = item  # duplicate identity within one feed: the last one wins
-    return ParseResult(tuple(items.values()), None, bozo_detail, skipped)
+    return ParseResult(tuple(items.values()), None, None, skipped)
 
 
 # ---------------------------------------------------------------------------------------------------------
