@@ -58,3 +58,19 @@ def search_if_needles(
 ) -> re.Match | None:
     """pattern.search(text), or None at once when `low` (lowered(text)) holds none of the pattern's needles."""
     return pattern.search(text) if may_contain(low, needles) else None
+
+
+def search_at_starts(pattern: re.Pattern, starts: tuple[str, ...], text: str) -> bool:
+    """Whether pattern.search(text) finds a match, trying the pattern only where one of `starts` occurs: exact
+    when every match of the (case-insensitive) pattern begins with one of these lower-case words. Offsets of an
+    ASCII text and its lower-cased form are the same; other texts are searched whole."""
+    if not text.isascii():
+        return pattern.search(text) is not None
+    low = text.lower()
+    for start in starts:
+        at = low.find(start)
+        while at >= 0:
+            if pattern.match(text, at):
+                return True
+            at = low.find(start, at + 1)
+    return False
