@@ -85,6 +85,8 @@ def name_key(name: str) -> str:
 
 
 _BOUNDARY = re.compile(r"([.!?])([\"”’')\]]*)\s+(?=[\"“'(\[]?[A-Z0-9])")
+_INITIALS = re.compile(r"(?:[a-z]\.){1,3}")
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 
 
 def split_sentences(paragraph: str) -> list[str]:
@@ -92,10 +94,12 @@ def split_sentences(paragraph: str) -> list[str]:
     start = 0
     for m in _BOUNDARY.finditer(paragraph):
         if m.group(1) == ".":
-            before = paragraph[start : m.start() + 1]
-            last = before.split()[-1].lower() if before.split() else ""
+            before = paragraph[start : m.start() + 1].rsplit(
+                None, 1
+            )  # its last word: the same as split()[-1]
+            last = before[-1].lower() if before else ""
             last = last.lstrip("\"“'(")
-            if last in _ABBREVIATIONS or re.fullmatch(r"(?:[a-z]\.){1,3}", last):
+            if last in _ABBREVIATIONS or _INITIALS.fullmatch(last):
                 continue
         out.append(paragraph[start : m.end()].strip())
         start = m.end()
@@ -113,7 +117,7 @@ def item_sentences(title: str, summary: str, body: str) -> list[Sentence]:
         parts.append((0, title, True))
     if summary and summary.strip() not in body:
         parts.append((1, summary, False))
-    for i, para in enumerate(p for p in re.split(r"\n\s*\n", body) if p.strip()):
+    for i, para in enumerate(p for p in _PARAGRAPH_BREAK.split(body) if p.strip()):
         parts.append((2 + i, strip_dateline(para) if i == 0 else para, False))
     for para_no, text, headline in parts:
         for s in split_sentences(" ".join(text.split())):
