@@ -25,7 +25,7 @@ from prefect import flow
 
 from bench.procmem import METHOD, TreeSampler
 
-STAGES = ("poll", "store_polled", "load_items", "extract_all", "resolve_all", "deliver", "publish")
+STAGES = ("poll", "store_polled", "extract_new", "load_items", "extract_all", "resolve_all", "deliver", "publish")
 
 
 @flow(name="bench-empty")

@@ -9,11 +9,13 @@ from __future__ import annotations
 import atexit
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import requests
 
 from tasks.adapters import read_body
@@ -23,6 +25,7 @@ from tasks.extract_pool import ExtractPool
 from tasks.fetch import FetchPolicy, fetch, make_session
 from tasks.models import Fetched, Findings, Item
 from tasks.parse_pool import ParserPool
+from tasks.stories import NUM_PERM
 from warehouse import db, events, store
 
 
@@ -36,6 +39,7 @@ class Polled:
     error: str | None = None  # fetch or parse error key
     error_detail: str | None = None
     truncated: int = 0  # items left for the next run (bounded work per run)
+    signatures: Mapping[str, np.ndarray] = field(default_factory=dict)  # item id → MinHash, from the parser
 
 
 @dataclass
@@ -121,8 +125,10 @@ def prepare(config: Config) -> dict[str, store.SourceState]:
         return store.sync_sources(con, [s for s in config.sources if s.enabled])
 
 
-def poll(source: SourceConfig, state: store.SourceState | None, config: Config, now: datetime) -> Polled:
-    """Fetch and parse one source. Never raises for anything the source does."""
+def poll(source: SourceConfig, state: store.SourceState | None, config: Config, now: datetime,
+         extractions: Extractions | None = None) -> Polled:
+    """Fetch and parse one source; with `extractions`, start extracting its new items right away. Never raises
+    for anything the source does."""
     fetched = fetch(source.id, source.url, etag=state.etag if state else None,
                     last_modified=state.last_modified if state else None,
                     session=session(), policy=fetch_policy(config))
@@ -131,12 +137,57 @@ def poll(source: SourceConfig, state: store.SourceState | None, config: Config, 
     if not fetched.modified:
         return Polled(source.id, fetched)
     pool = parser_pool(config.fetch.parse_timeout_s, config.fetch.parse_memory_mb)
+    signatures: dict[str, np.ndarray] = {}
+
+    def parse_feed(body: bytes, **kwargs) -> object:  # the pool's parse, keeping the signatures it computed
+        result, raw = pool.parse_signed(body, **kwargs)
+        if raw is not None:
+            rows = np.frombuffer(raw, dtype=np.uint32).reshape(-1, NUM_PERM).astype(np.uint64)
+            signatures.update(zip((it.item_id for it in result.items), rows, strict=True))
+        return result
+
     result = read_body(source.kind, fetched.body or b"", source_id=source.id, now=now,
-                       content_type=fetched.content_type, base_url=fetched.url, parse_feed=pool.parse)
+                       content_type=fetched.content_type, base_url=fetched.url, parse_feed=parse_feed)
     if result.error:
         return Polled(source.id, fetched, error=result.error, error_detail=result.error_detail)
+    if extractions is not None:
+        extractions.start(config, result.items)
     # the raw body is not needed past parsing: do not keep every feed in memory for the rest of the cycle
-    return Polled(source.id, replace(fetched, body=None), items=result.items)
+    return Polled(source.id, replace(fetched, body=None), items=result.items, signatures=signatures)
+
+
+class Extractions:
+    """Extraction of new items, started in the extract workers as each source is parsed: the workers run
+    while other sources are still being fetched and while the items are stored. Edited items are not
+    started here: they are extracted after storing, from the stored row (whose publication date is kept)."""
+
+    def __init__(self) -> None:
+        self._futures: list[Future] = []
+        self._lock = threading.Lock()
+
+    def start(self, config: Config, items: Sequence[Item]) -> None:
+        if not items:
+            return
+        with db.writer(config.warehouse_path) as con:  # cheap: run_monitor holds the database open
+            known = store.known_ids(con, [it.item_id for it in items])
+        new = [it for it in items if it.item_id not in known]
+        if new:
+            future = extract_pool().submit(new, config.extract or None)
+            with self._lock:
+                self._futures.append(future)
+
+    def results(self) -> dict[str, Findings]:
+        """Findings by item id, once every started extraction is done. A chunk whose worker failed is
+        simply absent: the caller extracts what is missing in-process (and sees the error there, if any)."""
+        with self._lock:
+            futures, self._futures = self._futures, []
+        out: dict[str, Findings] = {}
+        for future in futures:
+            try:
+                out.update((f.item_id, f) for f in future.result())
+            except Exception:  # noqa: BLE001, S112 - retried in-process by the caller
+                continue
+        return out
 
 
 def bound_work(con, polled: Polled, limit: int, now: datetime) -> Polled:
@@ -157,13 +208,15 @@ def bound_work(con, polled: Polled, limit: int, now: datetime) -> Polled:
     return replace(polled, fetched=fetched, items=tuple(pending[:limit]), truncated=len(pending) - limit)
 
 
-def store_polled(config: Config, polled: Sequence[Polled], now: datetime, summary: CycleSummary) -> list[str]:
+def store_polled(config: Config, polled: Sequence[Polled], now: datetime,
+                 summary: CycleSummary) -> tuple[list[str], list[str]]:
     """Store every source's items and record every source's outcome, in bulk and in one transaction (all or
-    nothing). Returns the ids of new and edited items, to extract."""
+    nothing). Returns the ids of new and of edited items, to extract."""
     with db.writer(config.warehouse_path) as con, db.transaction(con):
         polled = [bound_work(con, p, config.fetch.max_items_per_source, now) for p in polled]
         items = [it for p in polled for it in p.items]
-        result, _ = store.store_new_items(con, items, now=now)
+        signatures = {iid: sig for p in polled for iid, sig in p.signatures.items()}
+        result, _ = store.store_new_items(con, items, now=now, signatures=signatures)
         source_of = {it.item_id: it.source_id for it in items}
         new_per_source: dict[str, int] = {}
         for iid in result.new_ids:
@@ -183,7 +236,19 @@ def store_polled(config: Config, polled: Sequence[Polled], now: datetime, summar
             summary.sources_not_modified += p.fetched.status == 304
     summary.new_items += len(result.new_ids)
     summary.edited_items += len(result.edited_ids)
-    return list(result.new_ids) + list(result.edited_ids)
+    return list(result.new_ids), list(result.edited_ids)
+
+
+def publication_order(config: Config, item_ids: Sequence[str]) -> list[tuple[str, datetime | None]]:
+    """(item id, published_at) in the order findings are applied: publication order, as load_items."""
+    if not item_ids:
+        return []
+    with db.writer(config.warehouse_path) as con:
+        return con.execute(
+            "SELECT item_id, published_at FROM core.items WHERE item_id IN (SELECT unnest(?))"
+            " ORDER BY published_at NULLS LAST, first_seen_at, item_id",
+            [list(item_ids)],
+        ).fetchall()
 
 
 def load_items(config: Config, item_ids: Sequence[str] | None) -> list[Item]:
@@ -239,13 +304,30 @@ def extract_all(items: Sequence[Item], extract_config: dict, on_item=None) -> li
     return out
 
 
-def resolve_all(config: Config, items: Sequence[Item], findings: Sequence[Findings], now: datetime,
-                policy: events.AlertPolicy, *, reset: bool = False) -> events.EventCounts:
-    """Apply findings in publication order, in ONE transaction with the outbox writes.
+def extract_new(config: Config, new_ids: Sequence[str], edited_ids: Sequence[str],
+                extractions: Extractions | None) -> tuple[list[Findings], dict[str, datetime | None]]:
+    """Findings of the cycle's new and edited items in publication order, and their publication times. New
+    items were mostly extracted while they were being stored; the rest is loaded and extracted here."""
+    done = extractions.results() if extractions is not None else {}
+    ids = list(new_ids) + list(edited_ids)
+    order = publication_order(config, ids)
+    missing = [iid for iid in new_ids if iid not in done] + list(edited_ids)
+    if missing:
+        items = load_items(config, missing)
+        done.update((f.item_id, f) for f in extract_all(items, config.extract))
+    return [done[iid] for iid, _ in order], dict(order)
+
+
+def resolve_all(config: Config, published: Mapping[str, datetime | None] | Sequence[Item],
+                findings: Sequence[Findings], now: datetime, policy: events.AlertPolicy, *,
+                reset: bool = False) -> events.EventCounts:
+    """Apply findings in order, in ONE transaction with the outbox writes. `published`: each item's
+    publication time (a mapping, or the items themselves).
 
     With reset (reprocess), events are rebuilt from scratch and each item counts as seen when it was first
     stored, so first_seen_at and the deadline history keep their real times."""
-    published = {it.item_id: it.published_at for it in items}
+    if not isinstance(published, Mapping):
+        published = {it.item_id: it.published_at for it in published}
     with db.writer(config.warehouse_path) as con, db.transaction(con):
         seen = {}
         if reset:

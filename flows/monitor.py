@@ -31,12 +31,13 @@ THREADS_PER_TASK = 2  # ... each with this many requests in flight
 
 @task(name="poll-sources", cache_policy=NONE, retries=0, task_run_name="poll-{label}")
 def poll_sources(sources: list[tuple[SourceConfig, store.SourceState | None]], config: Config, now: datetime,
-                 label: str) -> list[cycle.Polled]:
-    """Fetch and parse these sources concurrently (threads for the HTTP, the parser pool for parsing)."""
+                 label: str, extractions: cycle.Extractions) -> list[cycle.Polled]:
+    """Fetch and parse these sources concurrently (threads for the HTTP, the parser pool for parsing), and
+    start extracting their new items in the extract workers."""
     if len(sources) == 1:
-        return [cycle.poll(sources[0][0], sources[0][1], config, now)]
+        return [cycle.poll(sources[0][0], sources[0][1], config, now, extractions)]
     with ThreadPoolExecutor(max_workers=min(THREADS_PER_TASK, len(sources))) as pool:
-        return list(pool.map(lambda pair: cycle.poll(pair[0], pair[1], config, now), sources))
+        return list(pool.map(lambda pair: cycle.poll(pair[0], pair[1], config, now, extractions), sources))
 
 
 def poll_batches(due: list, states: dict) -> list[list]:
@@ -52,17 +53,17 @@ def poll_batches(due: list, states: dict) -> list[list]:
 
 @task(name="store-items", cache_policy=NONE)
 def store_items(config: Config, polled: list[cycle.Polled], now: datetime,
-                summary: cycle.CycleSummary) -> list[str]:
+                summary: cycle.CycleSummary) -> tuple[list[str], list[str]]:
     return cycle.store_polled(config, polled, now, summary)
 
 
 @task(name="extract-and-resolve", cache_policy=NONE)
-def extract_and_resolve(config: Config, item_ids: list[str], now: datetime, alerts: bool,
-                        summary: cycle.CycleSummary) -> None:
-    items = cycle.load_items(config, item_ids)
-    findings = cycle.extract_all(items, config.extract)
+def extract_and_resolve(config: Config, stored: tuple[list[str], list[str]], now: datetime, alerts: bool,
+                        summary: cycle.CycleSummary, extractions: cycle.Extractions) -> None:
+    new_ids, edited_ids = stored
+    findings, published = cycle.extract_new(config, new_ids, edited_ids, extractions)
     summary.relevant_items = sum(f.relevant for f in findings)
-    summary.events = cycle.resolve_all(config, items, findings, now, cycle.alert_policy(config, alerts))
+    summary.events = cycle.resolve_all(config, published, findings, now, cycle.alert_policy(config, alerts))
 
 
 @task(name="deliver-alerts", cache_policy=NONE, retries=2, retry_delay_seconds=5)
@@ -84,12 +85,14 @@ def run_monitor(config: Config, now: datetime, alerts: bool = True) -> cycle.Cyc
             due = [s for s in config.sources if s.enabled and store.is_due(states.get(s.id), now)]
             summary.sources_skipped = sum(1 for s in config.sources if s.enabled) - len(due)
             batches = poll_batches(due, states)
-            futures = [poll_sources.submit(b, config, now, label=b[0][0].id if len(b) == 1 else f"{len(b)}-sources")
+            extractions = cycle.Extractions()  # new items are extracted while others are fetched and stored
+            futures = [poll_sources.submit(b, config, now, label=b[0][0].id if len(b) == 1 else f"{len(b)}-sources",
+                                           extractions=extractions)
                        for b in batches]
             polled = [p for f in futures for p in f.result()]
-            item_ids = store_items(config, quote(polled), now, summary)  # quote: Prefect must not walk 10k items
+            stored = store_items(config, quote(polled), now, summary)  # quote: Prefect must not walk 10k items
             del futures, polled  # the parsed items are in the warehouse now: do not hold them through extraction
-            extract_and_resolve(config, item_ids, now, alerts, summary)
+            extract_and_resolve(config, quote(stored), now, alerts, summary, extractions)
             if alerts:
                 summary.delivery = deliver_alerts(config, now)
         publish_snapshot(config)  # after the last connection closed: the file is checkpointed

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from tasks.models import Findings, Item
 
@@ -48,6 +49,7 @@ class ExtractPool:
         self._idle: queue.Queue[subprocess.Popen] = queue.Queue()
         self._all: list[subprocess.Popen] = []
         self._lock = threading.Lock()
+        self._feeders: ThreadPoolExecutor | None = None  # threads that wait on workers for `submit`
 
     def _spawn(self) -> subprocess.Popen:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
@@ -87,6 +89,15 @@ class ExtractPool:
             raise result
         return result
 
+    def submit(self, items: Sequence[Item], config: dict | None) -> Future[list[Findings]]:
+        """Extract these items in a worker without waiting: the future gives their findings, in order (or the
+        worker's exception). Jobs queue while every worker is busy."""
+        with self._lock:
+            if self._feeders is None:
+                self._feeders = ThreadPoolExecutor(max_workers=self.size, thread_name_prefix="extract-feeder")
+            feeders = self._feeders
+        return feeders.submit(self._run, list(items), config)
+
     def map(self, chunks: Sequence[list[Item]], config: dict | None) -> list[list[Findings]]:
         results: list[list[Findings] | None] = [None] * len(chunks)
         errors: list[BaseException] = []
@@ -111,6 +122,9 @@ class ExtractPool:
     def close(self) -> None:
         with self._lock:
             procs, self._all = self._all, []
+            feeders, self._feeders = self._feeders, None
+        if feeders is not None:
+            feeders.shutdown(wait=True, cancel_futures=True)
         for proc in procs:
             try:
                 proc.stdin.close()

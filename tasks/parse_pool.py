@@ -14,6 +14,7 @@ This module must not import tasks.parse at import time (tasks.parse re-exports i
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import os
@@ -32,7 +33,8 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 if TYPE_CHECKING:
     from tasks.parse import ParseResult
 
-_JOB = struct.Struct(">IQ")  # header length, body length
+_JOB = struct.Struct(">IQ")
+SIGNATURE_BYTES = 128 * 4  # tasks.stories.NUM_PERM values of 32 bits (checked in tests)  # header length, body length
 _REPLY = struct.Struct(">Q")
 _EXIT_MEMORY = 3
 _ROOT = str(Path(__file__).resolve().parents[1])
@@ -44,7 +46,7 @@ def _result(error: str, detail: str) -> ParseResult:
     return ParseResult((), error, detail)
 
 
-def _encode(result: ParseResult) -> bytes:
+def _encode(result: ParseResult, signatures: bytes | None = None) -> bytes:
     items = []
     for item in result.items:
         d = asdict(item)
@@ -56,10 +58,13 @@ def _encode(result: ParseResult) -> bytes:
         "error_detail": result.error_detail,
         "skipped": result.skipped,
     }
+    if signatures is not None:
+        reply["signatures"] = base64.b64encode(signatures).decode("ascii")
     return json.dumps(reply, ensure_ascii=False).encode("utf-8", "surrogatepass")
 
 
-def _decode(payload: bytes) -> ParseResult:
+def _decode(payload: bytes) -> tuple[ParseResult, bytes | None]:
+    """The result, and the items' MinHash signatures when asked for (raw uint32 rows, checked for size)."""
     from tasks.models import Item
     from tasks.parse import ParseResult
 
@@ -68,7 +73,12 @@ def _decode(payload: bytes) -> ParseResult:
     for d in reply["items"]:
         d["published_at"] = datetime.fromisoformat(d["published_at"]) if d["published_at"] else None
         items.append(Item(**d))
-    return ParseResult(tuple(items), reply["error"], reply["error_detail"], int(reply["skipped"]))
+    signatures = None
+    if reply.get("signatures") is not None:
+        signatures = base64.b64decode(reply["signatures"], validate=True)
+        if len(signatures) != len(items) * SIGNATURE_BYTES:
+            raise ValueError(f"{len(signatures)} signature bytes for {len(items)} items")
+    return ParseResult(tuple(items), reply["error"], reply["error_detail"], int(reply["skipped"])), signatures
 
 
 class _WorkerGone(Exception):
@@ -81,6 +91,8 @@ class _Worker:
     def __init__(self, memory_mb: int) -> None:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (_ROOT, env.get("PYTHONPATH")) if p)
+        # numpy (signatures) under RLIMIT_AS: one BLAS thread, not one per core with its own arena
+        env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "tasks.parse_pool", str(memory_mb)],
             stdin=subprocess.PIPE,
@@ -204,7 +216,11 @@ class ParserPool:
             if not self._closed:
                 self._idle.put(self._spawn_locked())
 
-    def parse(
+    def parse(self, body: bytes, **options: Any) -> ParseResult:
+        """The items of one feed document (options as parse_signed's: source_id, now, content_type, ...)."""
+        return self.parse_signed(body, **{**options, "signatures": False})[0]
+
+    def parse_signed(
         self,
         body: bytes,
         *,
@@ -213,7 +229,10 @@ class ParserPool:
         content_type: str | None = None,
         base_url: str | None = None,
         timeout_s: float | None = None,
-    ) -> ParseResult:
+        signatures: bool = True,
+    ) -> tuple[ParseResult, bytes | None]:
+        """parse, plus each item's MinHash signature (tasks.stories) computed in the worker too: raw uint32
+        rows, SIGNATURE_BYTES per item, in item order (None when not asked for or the parse failed)."""
         self.start()
         header = json.dumps(
             {
@@ -221,6 +240,7 @@ class ParserPool:
                 "now": now.isoformat(),
                 "content_type": content_type,
                 "base_url": base_url,
+                "signatures": signatures,
             }
         ).encode("utf-8", "surrogatepass")
         timeout = self.timeout_s if timeout_s is None else timeout_s
@@ -250,33 +270,33 @@ class ParserPool:
 
     def _run(
         self, worker: _Worker, header: bytes, body: bytes, timeout_s: float
-    ) -> tuple[ParseResult, bool, bool]:
+    ) -> tuple[tuple[ParseResult, bytes | None], bool, bool]:
         """(result, keep the worker, retry on a fresh one: it was gone before it got the job)."""
         try:
             if not worker.ready:
                 if worker.receive(self.start_timeout_s) != b"ready":
-                    return _result("parse_failed", "worker sent garbage at start"), False, False
+                    return (_result("parse_failed", "worker sent garbage at start"), None), False, False
                 worker.ready = True
             if worker.proc.poll() is not None:
-                return _result("parse_failed", "worker died while idle"), False, True
+                return (_result("parse_failed", "worker died while idle"), None), False, True
             try:
                 worker.send(header, body)
             except _WorkerGone as gone:
-                return _result("parse_failed", str(gone)), False, True
+                return (_result("parse_failed", str(gone)), None), False, True
             payload = worker.receive(timeout_s)
         except TimeoutError:
             if worker.ready:
-                return _result("parse_timeout", f"parse took longer than {timeout_s:g} s"), False, False
-            return _result("parse_failed", "worker did not start in time"), False, False
+                return (_result("parse_timeout", f"parse took longer than {timeout_s:g} s"), None), False, False
+            return (_result("parse_failed", "worker did not start in time"), None), False, False
         except _WorkerGone as gone:
             if gone.exit_code == _EXIT_MEMORY:
-                return _result("parse_memory", f"worker ran out of its {self.memory_mb} MB"), False, False
-            return _result("parse_failed", f"{gone} (exit code {gone.exit_code})"), False, False
+                return (_result("parse_memory", f"worker ran out of its {self.memory_mb} MB"), None), False, False
+            return (_result("parse_failed", f"{gone} (exit code {gone.exit_code})"), None), False, False
         try:
-            result = _decode(payload)
+            result, signatures = _decode(payload)
         except (ValueError, KeyError, TypeError) as e:
-            return _result("parse_failed", f"unreadable reply from worker: {e}"), False, False
-        return result, result.error != "parse_memory", False
+            return (_result("parse_failed", f"unreadable reply from worker: {e}"), None), False, False
+        return (result, signatures), result.error != "parse_memory", False
 
 
 def parse_feed_bounded(
@@ -305,6 +325,16 @@ def _read_exact_or_eof(stream: BinaryIO, n: int) -> bytes | None:
     if len(data) != n:
         raise EOFError("truncated job")
     return data
+
+
+def _signatures(result: ParseResult) -> bytes:
+    """The items' MinHash signatures as raw uint32 rows (the values are < 2^32 by construction)."""
+    import numpy as np
+
+    from tasks import stories
+
+    matrix = stories.signatures([stories.story_text(it.title, it.body) for it in result.items])
+    return matrix.astype(np.uint32).tobytes()
 
 
 def _worker_main(memory_mb: int) -> None:
@@ -340,11 +370,13 @@ def _worker_main(memory_mb: int) -> None:
                 base_url=job["base_url"],
             )
             del body
+            signatures = _signatures(result) if job.get("signatures") and not result.error else None
         except MemoryError:
             result = ParseResult((), "parse_memory", f"out of memory (limit {memory_mb} MB)")
+            signatures = None
         retire = result.error == "parse_memory"
         try:
-            reply(_encode(result))
+            reply(_encode(result, signatures))
         except MemoryError:
             os._exit(_EXIT_MEMORY)
         if retire:

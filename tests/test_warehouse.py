@@ -208,3 +208,82 @@ def test_the_story_index_rebuilds_from_the_warehouse(tmp_path):
     after = dict(con.execute("SELECT item_id, story_id FROM core.items").fetchall())
     assert after == before and after["id-nikkei-2"] == after["id-kyodo-1"] != after["id-other-3"]
     assert con.execute("SELECT count(*) FROM core.story_bands").fetchone()[0] == 3 * 32
+
+
+def _reference_stories(ids, matrix, stored):
+    """The plain per-item, per-band procedure the vectorised one must agree with: stored near-duplicates first,
+    then earlier items of the batch band by band; the first strictly better similarity wins."""
+    from tasks import stories
+
+    keys = stories.band_keys_matrix(matrix).tolist()
+    assigned, index = {}, {}
+    for k, iid in enumerate(ids):
+        best, best_sim = iid, 0.0
+        for story, sig in stored.get(iid, []):
+            sim = stories.similarity(matrix[k], sig)
+            if sim >= stories.SAME_STORY_JACCARD and sim > best_sim:
+                best, best_sim = story, sim
+        for band, key in enumerate(keys[k]):
+            for other in index.get((band, key), []):
+                sim = stories.similarity(matrix[k], matrix[other])
+                if sim >= stories.SAME_STORY_JACCARD and sim > best_sim:
+                    best, best_sim = assigned[ids[other]], sim
+            index.setdefault((band, key), []).append(k)
+        assigned[iid] = best
+    return assigned
+
+
+def test_story_choice_in_a_batch_agrees_with_the_plain_procedure(tmp_path):
+    """Copies of copies (three or more items in one bucket), partial copies and unrelated news in one batch,
+    on top of stored items: the sorted-key collision search picks exactly what a dictionary probe would."""
+    import random
+
+    from tasks import stories
+
+    rng = random.Random(4)
+    words = [f"w{n}" for n in range(3000)]
+    originals = [" ".join(rng.choice(words) for _ in range(120)) for _ in range(12)]
+    texts = []
+    for n in range(160):
+        base = rng.choice(originals)
+        if n % 4 == 0:
+            texts.append(" ".join(rng.choice(words) for _ in range(120)))  # unrelated
+        elif n % 4 == 1:
+            texts.append(base)  # verbatim: the same bucket in every band, with every other verbatim copy
+        else:  # a copy with a few words changed: near-duplicates of each other, at varying similarity
+            toks = base.split()
+            for _ in range(rng.randint(0, 40)):
+                toks[rng.randrange(len(toks))] = rng.choice(words)
+            texts.append(" ".join(toks))
+    items = [make_item(n, source="wire", body=t) for n, t in enumerate(texts)]
+    con = db.connect(tmp_path / "w.duckdb")
+    with db.transaction(con):
+        first = store.assign_stories(con, items[:40], now=NOW)
+    with db.transaction(con):
+        second = store.assign_stories(con, items[40:], now=NOW + timedelta(hours=1))
+    matrix = stories.signatures([stories.story_text(it.title, it.body) for it in items])
+    assert first == _reference_stories([it.item_id for it in items[:40]], matrix[:40], {})
+    stored = {}  # what the band index offers each later item: stored items sharing a bucket
+    keys = stories.band_keys_matrix(matrix)
+    for k in range(40, 160):
+        for j in range(40):
+            if (keys[k] == keys[j]).any():
+                stored.setdefault(items[k].item_id, []).append((first[items[j].item_id], matrix[j]))
+    assert second == _reference_stories([it.item_id for it in items[40:]], matrix[40:], stored)
+    shared = [s for s in second.values() if list(second.values()).count(s) >= 3]
+    assert shared, "the batch must contain stories of three or more items (runs longer than a pair)"
+    assert len(set(second.values())) < len(second)
+
+
+def test_given_signatures_are_used_and_missing_ones_computed(tmp_path):
+    from tasks import stories
+
+    items = [make_item(n) for n in range(6)]
+    matrix = stories.signatures([stories.story_text(it.title, it.body) for it in items])
+    given = {it.item_id: matrix[k] for k, it in enumerate(items) if k % 2}
+    con = db.connect(tmp_path / "w.duckdb")
+    with db.transaction(con):
+        store.assign_stories(con, items, now=NOW, signatures=given)
+    stored = dict(con.execute("SELECT item_id, signature FROM core.item_signatures").fetchall())
+    for k, it in enumerate(items):
+        assert stored[it.item_id] == matrix[k].tolist()

@@ -227,11 +227,8 @@ _ITEM_SCHEMA = pa.schema([
 
 
 def _items_table(items: Sequence[Item], story_ids: Mapping[str, str]) -> pa.Table:
-    cols = {name: [] for name in _ITEM_SCHEMA.names}
-    for it in items:
-        for name in _ITEM_SCHEMA.names[:-1]:
-            cols[name].append(getattr(it, name))
-        cols["story_id"].append(story_ids.get(it.item_id))
+    cols = {name: [getattr(it, name) for it in items] for name in _ITEM_SCHEMA.names[:-1]}
+    cols["story_id"] = [story_ids.get(it.item_id) for it in items]
     return pa.Table.from_pydict(cols, schema=_ITEM_SCHEMA)
 
 
@@ -239,6 +236,13 @@ def _items_table(items: Sequence[Item], story_ids: Mapping[str, str]) -> pa.Tabl
 class StoreResult:
     new_ids: tuple[str, ...]
     edited_ids: tuple[str, ...]
+
+
+def known_ids(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> set[str]:
+    """Which of these item ids are stored already."""
+    return {r[0] for r in con.execute(
+        "SELECT item_id FROM core.items WHERE item_id IN (SELECT unnest(?))", [list(ids)]
+    ).fetchall()}
 
 
 def _known_hashes(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[str, str]:
@@ -269,12 +273,14 @@ def store_items(con: duckdb.DuckDBPyConnection, items: Sequence[Item], *, now: d
     return StoreResult(tuple(new_ids), tuple(edited))
 
 
-def store_new_items(con: duckdb.DuckDBPyConnection, items: Sequence[Item], *,
-                    now: datetime) -> tuple[StoreResult, dict[str, str]]:
-    """Store a batch of items and give the new ones a story, writing each story id with its item."""
+def store_new_items(con: duckdb.DuckDBPyConnection, items: Sequence[Item], *, now: datetime,
+                    signatures: Mapping[str, np.ndarray] | None = None) -> tuple[StoreResult, dict[str, str]]:
+    """Store a batch of items and give the new ones a story, writing each story id with its item.
+    `signatures`: MinHash signatures computed already (by the parser workers); the rest are computed here."""
     latest = list({it.item_id: it for it in items}.values())
     known = _known_hashes(con, [it.item_id for it in latest]) if latest else {}
-    story_ids = assign_stories(con, [it for it in latest if it.item_id not in known], now=now, write_items=False)
+    story_ids = assign_stories(con, [it for it in latest if it.item_id not in known], now=now, write_items=False,
+                               signatures=signatures)
     return store_items(con, latest, now=now, story_ids=story_ids, known=known), story_ids
 
 
@@ -319,7 +325,7 @@ def _update_chunk(con, items: Sequence[Item], now: datetime) -> list[str]:
 
 
 def assign_stories(con: duckdb.DuckDBPyConnection, items: Sequence[Item], *, now: datetime,
-                   write_items: bool = True) -> dict[str, str]:
+                   write_items: bool = True, signatures: Mapping[str, np.ndarray] | None = None) -> dict[str, str]:
     """Give each new item a story: the story of its closest near-duplicate in the recent window, else its own.
 
     Candidates come from LSH band collisions in core.story_bands (recent window only), confirmed by the
@@ -327,12 +333,12 @@ def assign_stories(con: duckdb.DuckDBPyConnection, items: Sequence[Item], *, now
     itself (store_new_items does, at insert: an UPDATE of core.items costs a scan of every stored item)."""
     if not items:
         return {}
-    matrix = stories.signatures([stories.story_text(it.title, it.body) for it in items])
-    sigs = {it.item_id: sig for it, sig in zip(items, matrix, strict=True)}
+    matrix = _signature_matrix(items, signatures or {})
     buckets = stories.band_keys_matrix(matrix)  # (items, bands), vectorised
-    keys = {it.item_id: row for it, row in zip(items, buckets.tolist(), strict=True)}
+    ids = pa.array([it.item_id for it in items], pa.string())
+    per_band = np.repeat(np.arange(len(items), dtype=np.int32), stories.BANDS)  # band rows → item
     probe = pa.table({
-        "item_id": [it.item_id for it in items for _ in range(stories.BANDS)],
+        "item_id": pa.DictionaryArray.from_arrays(per_band, ids),  # each id once, not once per band
         "band": pa.array(np.tile(np.arange(stories.BANDS, dtype=np.int16), len(items))),
         "bucket": pa.array(buckets.ravel()),
     })
@@ -349,45 +355,26 @@ def assign_stories(con: duckdb.DuckDBPyConnection, items: Sequence[Item], *, now
         ).fetchall()
     finally:
         con.unregister("probe_bands")
-    candidates: dict[str, list[tuple[str, str]]] = {}
-    for new_id, old_id, story_id in hits:
-        candidates.setdefault(new_id, []).append((old_id, story_id))
-    old_ids = sorted({old for cands in candidates.values() for old, _ in cands})
+    old_ids = sorted({old for _, old, _ in hits})
     old_sigs: dict[str, np.ndarray] = {}
     if old_ids:
         for iid, sig in con.execute(
             "SELECT item_id, signature FROM core.item_signatures WHERE item_id IN (SELECT unnest(?))", [old_ids]
         ).fetchall():
             old_sigs[iid] = np.array(sig, dtype=np.uint64)
-
-    assigned: dict[str, str] = {}
-    batch_index: dict[tuple[int, int], list[str]] = {}
-    for it in items:
-        sig = sigs[it.item_id]
-        best, best_sim = it.item_id, 0.0
-        for old_id, story_id in candidates.get(it.item_id, []):
-            if old_id in old_sigs:
-                sim = stories.similarity(sig, old_sigs[old_id])
-                if sim >= stories.SAME_STORY_JACCARD and sim > best_sim:
-                    best, best_sim = story_id, sim
-        for b, k in enumerate(keys[it.item_id]):  # near-duplicates inside this batch
-            for other in batch_index.get((b, k), []):
-                sim = stories.similarity(sig, sigs[other])
-                if sim >= stories.SAME_STORY_JACCARD and sim > best_sim:
-                    best, best_sim = assigned[other], sim
-            batch_index.setdefault((b, k), []).append(it.item_id)
-        assigned[it.item_id] = best
+    assigned = _choose_stories(ids.to_pylist(), matrix, buckets, sorted(hits), old_sigs)
+    story_ids = pa.array(list(assigned.values()), pa.string())
 
     con.register("new_sigs", pa.table({
-        "item_id": list(sigs), "signature": pa.ListArray.from_arrays(
-            np.arange(0, (len(sigs) + 1) * stories.NUM_PERM, stories.NUM_PERM, dtype=np.int32),
-            pa.array(np.concatenate(list(sigs.values())) if sigs else np.empty(0, np.uint64))),
+        "item_id": ids, "signature": pa.ListArray.from_arrays(
+            np.arange(0, (len(items) + 1) * stories.NUM_PERM, stories.NUM_PERM, dtype=np.int32),
+            pa.array(matrix.ravel())),
     }))
     con.register("new_bands", pa.table({
         "band": probe.column("band"), "bucket": probe.column("bucket"), "item_id": probe.column("item_id"),
-        "story_id": [assigned[iid] for iid, ks in keys.items() for _ in ks],
+        "story_id": pa.DictionaryArray.from_arrays(per_band, story_ids),
     }))
-    con.register("new_stories", pa.table({"item_id": list(assigned), "story_id": list(assigned.values())}))
+    con.register("new_stories", pa.table({"item_id": ids, "story_id": story_ids}))
     try:
         con.execute("INSERT INTO core.item_signatures SELECT item_id, signature FROM new_sigs ON CONFLICT DO NOTHING")
         con.execute("INSERT INTO core.story_bands SELECT band, bucket, item_id, story_id, ? FROM new_bands", [now])
@@ -397,6 +384,80 @@ def assign_stories(con: duckdb.DuckDBPyConnection, items: Sequence[Item], *, now
         for name in ("new_sigs", "new_bands", "new_stories"):
             con.unregister(name)
     return assigned
+
+
+def _choose_stories(ids: Sequence[str], matrix: np.ndarray, buckets: np.ndarray,
+                    hits: Sequence[tuple[str, str, str]], old_sigs: Mapping[str, np.ndarray]) -> dict[str, str]:
+    """Each new item's story: that of its most similar near-duplicate (estimated Jaccard at least
+    SAME_STORY_JACCARD), stored ones first, then earlier items of this batch (band by band); else its own.
+
+    `hits` are (new id, stored id, stored story) band collisions with the stored window. Collisions inside the
+    batch are found by sorting the (band, bucket) keys, not by a dictionary probe per item and band: most
+    items collide with nothing, and only those that do are looked at one by one."""
+    position = {iid: k for k, iid in enumerate(ids)}
+    candidates: dict[int, list[tuple[float, str | int]]] = {}  # item → (similarity, story id | earlier item)
+    for new_id, old_id, story_id in hits:
+        if old_id in old_sigs:
+            k = position[new_id]
+            candidates.setdefault(k, []).append((stories.similarity(matrix[k], old_sigs[old_id]), story_id))
+    for earlier, later, sim in _batch_collisions(matrix, buckets):
+        candidates.setdefault(later, []).append((sim, earlier))
+    assigned = list(ids)
+    for k in sorted(candidates):  # in batch order: an earlier item's story is final when a later one needs it
+        best_sim = 0.0
+        for sim, story in candidates[k]:
+            if sim >= stories.SAME_STORY_JACCARD and sim > best_sim:
+                best_sim = sim
+                assigned[k] = assigned[story] if isinstance(story, int) else story
+    return dict(zip(ids, assigned, strict=True))
+
+
+def _batch_collisions(matrix: np.ndarray, buckets: np.ndarray) -> list[tuple[int, int, float]]:
+    """(earlier item, later item, similarity) for pairs of the batch that share an LSH bucket, ordered for
+    each later item by the first band they share, then by the earlier item's position. Vectorised: the
+    (band, bucket, item) keys are sorted, and equal neighbours are the collisions."""
+    n, bands = buckets.shape
+    band = np.tile(np.arange(bands), n)
+    item = np.repeat(np.arange(n), bands)
+    key = buckets.ravel()
+    order = np.lexsort((item, key, band))  # by band, then bucket, then batch position
+    band, key, item = band[order], key[order], item[order]
+    same = (band[1:] == band[:-1]) & (key[1:] == key[:-1])  # same[i]: rows i and i + 1 share a bucket
+    if not same.any():
+        return []
+    edges = np.diff(np.concatenate(([0], same.astype(np.int8), [0])))
+    starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) + 1  # runs of rows [start, stop)
+    pairs = [np.stack([item[starts], item[starts + 1], band[starts]])]  # the first two of each run
+    for start, stop in zip(starts.tolist(), stops.tolist(), strict=True):
+        if stop - start > 2:  # rare: three or more items in one bucket; the first pair is in already
+            members = item[start:stop].tolist()
+            extra = [(a, b) for i, a in enumerate(members) for b in members[i + 1 :]][1:]
+            pairs.append(np.array([[a for a, _ in extra], [b for _, b in extra], [band[start]] * len(extra)]))
+    earlier, later, first = np.concatenate(pairs, axis=1)
+    pair_key = earlier * n + later
+    by_pair = np.lexsort((first, pair_key))  # each pair once, at the first band it shares
+    keep = by_pair[np.concatenate(([True], pair_key[by_pair][1:] != pair_key[by_pair][:-1]))]
+    earlier, later, first = earlier[keep], later[keep], first[keep]
+    ranked = np.lexsort((earlier, first, later))
+    earlier, later = earlier[ranked], later[ranked]
+    sims = np.count_nonzero(matrix[earlier] == matrix[later], axis=1) / matrix.shape[1]
+    return list(zip(earlier.tolist(), later.tolist(), sims.tolist(), strict=True))
+
+
+def _signature_matrix(items: Sequence[Item], known: Mapping[str, np.ndarray]) -> np.ndarray:
+    """(items, NUM_PERM) signatures: the ones given, the others computed now (one batch)."""
+    todo = [i for i, it in enumerate(items) if it.item_id not in known]
+    if not todo:
+        return np.stack([known[it.item_id] for it in items])
+    computed = stories.signatures([stories.story_text(items[i].title, items[i].body) for i in todo])
+    if len(todo) == len(items):
+        return computed
+    matrix = np.empty((len(items), stories.NUM_PERM), dtype=np.uint64)
+    for i, it in enumerate(items):
+        if it.item_id in known:
+            matrix[i] = known[it.item_id]
+    matrix[todo] = computed
+    return matrix
 
 
 def rebuild_story_index(con: duckdb.DuckDBPyConnection, batch: int = 2_000) -> int:

@@ -1,0 +1,80 @@
+"""Work done early, off the main process: signatures in the parser workers, extraction started per source while
+other sources are still polled. Both must give exactly what the in-process path gives."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+import numpy as np
+import pytest
+
+from flows import cycle
+from flows.demo import load_timeline
+from flows.feedserver import TimelineServer, render_rss, write_config
+from tasks import stories
+from tasks.config import load_config
+from tasks.extract import extract
+from tasks.parse import ParserPool, parse_feed
+from tasks.parse_pool import SIGNATURE_BYTES
+from warehouse import db
+
+
+def test_signature_rows_have_the_size_the_protocol_checks():
+    assert SIGNATURE_BYTES == stories.NUM_PERM * 4
+
+
+def test_the_parser_workers_give_the_same_items_and_signatures_as_in_process():
+    timeline = load_timeline()
+    source = timeline[0].source
+    body = render_rss(source, [t for t in timeline if t.source == source])
+    now = max(t.published for t in timeline) + timedelta(hours=1)
+    with ParserPool(1) as pool:
+        result, raw = pool.parse_signed(body, source_id=source, now=now)
+        plain = pool.parse(body, source_id=source, now=now)
+        broken, none = pool.parse_signed(b"<html><body>not a feed</body></html>", source_id=source, now=now)
+    local = parse_feed(body, source_id=source, now=now)
+    assert result == plain == local
+    rows = np.frombuffer(raw, dtype=np.uint32).reshape(-1, stories.NUM_PERM).astype(np.uint64)
+    expected = stories.signatures([stories.story_text(it.title, it.body) for it in local.items])
+    assert len(local.items) >= 2 and np.array_equal(rows, expected)
+    assert broken.error == "not_a_feed" and none is None
+
+
+@pytest.fixture()
+def demo_setup(tmp_path):
+    timeline = load_timeline()
+    server = TimelineServer(timeline)
+    server.now = max(t.published for t in timeline)
+    with server:
+        config_path = tmp_path / "tradewatch.toml"
+        write_config(config_path, server, str(tmp_path / "w.duckdb"))
+        yield load_config(str(config_path)), server
+
+
+def test_started_extractions_equal_in_process_extraction_and_edits_use_the_stored_row(demo_setup):
+    config, server = demo_setup
+    now = server.now + timedelta(minutes=5)
+    with db.hold(config.warehouse_path):
+        states = cycle.prepare(config)
+        extractions = cycle.Extractions()
+        polled = [cycle.poll(s, states.get(s.id), config, now, extractions) for s in config.sources]
+        items = {it.item_id: it for p in polled for it in p.items}
+        assert all(p.signatures.keys() == {it.item_id for it in p.items} for p in polled)
+        new_ids, edited_ids = cycle.store_polled(config, polled, now, cycle.CycleSummary(as_of=now))
+        assert len(new_ids) == len(items) >= 20 and not edited_ids
+        findings, published = cycle.extract_new(config, new_ids, edited_ids, extractions)
+        assert [f.item_id for f in findings] == [iid for iid, _ in cycle.publication_order(config, new_ids)]
+        assert findings == [extract(items[f.item_id]) for f in findings]
+        assert sum(f.relevant for f in findings) >= 5
+
+        # an edit: extracted after storing, from the stored row (whose first publication date is kept)
+        edited = next(it for it in items.values() if it.published_at is not None)
+        changed = replace(edited, body=edited.body + " Officials said talks would resume next week.",
+                          content_hash="edited", published_at=edited.published_at + timedelta(days=3))
+        again = cycle.Polled(edited.source_id, polled[0].fetched, items=(changed,))
+        new_ids, edited_ids = cycle.store_polled(config, [again], now, cycle.CycleSummary(as_of=now))
+        assert (new_ids, edited_ids) == ([], [edited.item_id])
+        findings, published = cycle.extract_new(config, new_ids, edited_ids, cycle.Extractions())
+        stored = replace(changed, published_at=edited.published_at)
+        assert findings == [extract(stored)] and published == {edited.item_id: edited.published_at}
