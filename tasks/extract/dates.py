@@ -13,6 +13,8 @@ from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from tasks.extract.precheck import lowered, may_contain
+
 MONTHS = {
     "january": 1,
     "jan": 1,
@@ -306,6 +308,19 @@ def _month_num(word: str) -> int:
     return MONTHS[word.rstrip(".").lower()]
 
 
+# Pre-checks (exact: a text without these words cannot match the patterns they stand for, so most sentences
+# skip most of the 17 patterns below). The month and weekday patterns are case-sensitive: every month name
+# (_MON) begins with one of these, every weekday name (_WD) ends in "day".
+_MONTH_STARTS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# every _RELATIVE pattern and _IN_N (case-insensitive) has one of these words in each of its alternatives
+_RELATIVE_NEEDLES = ("day", "evening", "morning", "afternoon", "tonight", "tomorrow", "week", "month")
+_TIME_NEEDLES = ("am", "pm", "a.m.", "p.m.")  # _TIME (case-sensitive) needs one of these
+
+
+def _names_month(text: str) -> bool:
+    return any(start in text for start in _MONTH_STARTS)
+
+
 def find_dates(text: str, ref: date, default_tense: str | None = None) -> list[DateRef]:
     """All date expressions in `text`, resolved against `ref`, in text order (overlaps removed)."""
     return list(_find_dates(text, ref, default_tense))
@@ -321,20 +336,23 @@ def _find_dates(text: str, ref: date, default_tense: str | None) -> tuple[DateRe
                 return
         found.append(ref_)
 
-    for m in _ABS_MD.finditer(text):
+    month = _names_month(text)
+    weekday = "day" in text
+    relative = may_contain(lowered(text), _RELATIVE_NEEDLES)
+    for m in _ABS_MD.finditer(text) if month else ():
         mon, day = _month_num(m.group("mon")), int(m.group("day"))
         if day > 31:
             continue
         d = _dated(mon, day, m.group("year"), ref)
         if d:
             add(DateRef(m.start(), m.end(), m.group(0), d, "day", "absolute"))
-    for m in _ABS_DM.finditer(text):
+    for m in _ABS_DM.finditer(text) if month else ():
         mon, day = _month_num(m.group("mon")), int(m.group("day"))
         d = _dated(mon, day, m.group("year"), ref)
         if d:
             add(DateRef(m.start(), m.end(), m.group(0), d, "day", "absolute"))
-    alt_days = [(m.start(), m.end()) for m in _ALT_ZONE_DAY.finditer(text)]
-    for m in _WEEKDAY.finditer(text):
+    alt_days = [(m.start(), m.end()) for m in _ALT_ZONE_DAY.finditer(text)] if weekday else []
+    for m in _WEEKDAY.finditer(text) if weekday else ():
         if any(a <= m.start() < b for a, b in alt_days):
             continue
         # "Wednesday, July 9": the explicit date wins
@@ -353,7 +371,7 @@ def _find_dates(text: str, ref: date, default_tense: str | None) -> tuple[DateRe
             direction = "future"  # "tariffs fall from Wednesday": the start of something, not a past day
         d = resolve_weekday(ref, WEEKDAYS[m.group("wd").lower()], direction, mod)
         add(DateRef(m.start(), m.end(), m.group(0), d, "day", "weekday"))
-    for rx, delta, precision in _RELATIVE:
+    for rx, delta, precision in _RELATIVE if relative else ():
         for m in rx.finditer(text):
             if precision == "day":
                 d = ref + timedelta(days=delta)
@@ -362,7 +380,7 @@ def _find_dates(text: str, ref: date, default_tense: str | None) -> tuple[DateRe
             else:
                 d = add_months(ref, delta)
             add(DateRef(m.start(), m.end(), m.group(0), d, precision, "relative"))
-    for m in _IN_N.finditer(text):
+    for m in _IN_N.finditer(text) if relative else ():
         word = m.group("n").lower()
         n = int(word) if word.isdigit() else _COUNT.get(word, 0)
         if not n:
@@ -375,7 +393,7 @@ def _find_dates(text: str, ref: date, default_tense: str | None) -> tuple[DateRe
                     m.start(), m.end(), m.group(0), ref + timedelta(days=n), "day", "relative", vague=True
                 )
             )
-    for m in _VAGUE_MONTH.finditer(text):
+    for m in _VAGUE_MONTH.finditer(text) if month else ():
         word = m.group("mon") or m.group("mon2") or m.group("mon3")
         mon = _month_num(word)
         d = closest_year(mon, 1, ref)
@@ -398,6 +416,8 @@ def _dated(mon: int, day: int, year: str | None, ref: date) -> date | None:
 def _attach_instants(text: str, refs: list[DateRef]) -> list[DateRef]:
     """Give the day-precise date closest to a time with a zone ("12:01 a.m. EDT on July 9") its instant."""
     out = list(refs)
+    if not any(needle in text for needle in _TIME_NEEDLES):
+        return out
     for m in _TIME.finditer(text):
         if not m.group("zone"):
             continue
