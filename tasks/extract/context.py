@@ -47,6 +47,7 @@ class ItemContext:
     country_counts: Counter
     undated_meetings: int = 0  # encounters told without a date (no mention, but evidence of trade talks)
     _officials: dict | None = None  # memo of officials_in by text
+    _named: dict | None = None  # memo of named_officials by text
     _reciprocal: bool | None = None  # memo (deadlines): about the general "reciprocal" rates, no threat
 
     def countries_in(self, text: str) -> list[CountryMention]:
@@ -65,9 +66,18 @@ class ItemContext:
 
     def _officials_in(self, text: str) -> list[OfficialMention]:
         out = []
-        for m in find_officials(text, self.gaz, self.registry):
+        for m in self.named_officials(text):
             out.append(m if m.official.country else _fill_country(m, self))
         return out
+
+    def named_officials(self, text: str) -> tuple[OfficialMention, ...]:
+        """find_officials with the item's (complete) registry; memo: build_context reads every sentence, the
+        extractors read many of them again."""
+        if self._named is None:
+            self._named = {}
+        if text not in self._named:
+            self._named[text] = tuple(find_officials(text, self.gaz, self.registry))
+        return self._named[text]
 
     def main_countries(self, k: int = 2) -> list[str]:
         return [c for c, _ in self.country_counts.most_common(k)]
@@ -135,7 +145,7 @@ def build_context(item: Item, gaz: Gazetteer, config: ExtractConfig) -> ItemCont
     counts = country_counts(item, gaz, sentences)
     ctx = ItemContext(item, gaz, config, sentences, ref, registry, dl.place if dl else None, counts)
     for s in sentences:
-        for m in find_officials(s.text, gaz, registry):
+        for m in ctx.named_officials(s.text):
             if m.official.country and not m.background:
                 counts[m.official.country] += 1
     return ctx

@@ -228,31 +228,34 @@ def _surname_regex(surnames: tuple[str, ...]) -> re.Pattern:
 
 @dataclass(frozen=True)
 class _Surnames:
-    """The surnames find_officials looks for (folded surname → (official, leader)) and their pattern."""
+    """The surnames find_officials looks for: folded surname → (official, leader), and the order the surname
+    pattern tries them in (longest first)."""
 
     people: dict[str, tuple[Official, bool]]
-    pattern: re.Pattern
-    bare_starts: re.Pattern  # the gazetteer's bare surnames without look-arounds (made once per gazetteer)
-    others: tuple[str, ...]  # the registry's other surnames
+    ordered: tuple[str, ...]
+    bare: re.Pattern  # the gazetteer's bare surnames, no look-arounds: one fast search says "none here"
+    others: tuple[str, ...]  # the other surnames (the registry's)
 
-    def first_start(self, folded: str) -> int | None:
-        """The leftmost place a surname occurs: the pattern's first match cannot start before it (precheck)."""
-        bare = self.bare_starts.search(folded)
-        starts = [bare.start()] if bare else []
-        starts += [i for sur in self.others if (i := folded.find(sur)) >= 0]
-        return min(starts) if starts else None
+    def pattern_for(self, folded: str) -> re.Pattern | None:
+        """The surname pattern for one text, of the surnames that occur in it (in the same order): one that
+        does not occur cannot match, so this finds what the pattern of all of them finds. A pattern of the
+        few names a sentence holds is compiled (and memoised) fast; one of ~40 costs ~280 us, and a
+        registry with new people needed a new one."""
+        if not self.bare.search(folded) and not any(sur in folded for sur in self.others):
+            return None  # most sentences
+        present = tuple(sur for sur in self.ordered if sur in folded)
+        return _surname_regex(present) if present else None
 
 
 @cache
-def _bare_surname_starts(gaz: Gazetteer) -> re.Pattern:
+def _bare_surname_pattern(gaz: Gazetteer) -> re.Pattern:
     return re.compile(trie_pattern({sur for sur, _ in _bare_surnames(gaz)}))
 
 
 def _make_surnames(gaz: Gazetteer, people: dict[str, tuple[Official, bool]]) -> _Surnames:
     bare = {sur for sur, _ in _bare_surnames(gaz)}
     others = tuple(sur for sur in people if sur not in bare)
-    ordered = tuple(sorted(people, key=len, reverse=True))
-    return _Surnames(people, _surname_regex(ordered), _bare_surname_starts(gaz), others)
+    return _Surnames(people, tuple(sorted(people, key=len, reverse=True)), _bare_surname_pattern(gaz), others)
 
 
 @cache
@@ -394,6 +397,10 @@ def find_officials(
     """Officials named in one sentence, in text order."""
     folded = fold(text)
     scan = _scan(folded, gaz)
+    surnames = _surnames_for(gaz, registry)
+    surname_pattern = surnames.pattern_for(folded)
+    if not (scan.known or scan.titled or scan.appositive or surname_pattern):
+        return []  # no name, title or surname in it (most sentences)
     out: list[OfficialMention] = []
     taken: list[tuple[int, int]] = []
 
@@ -454,10 +461,8 @@ def find_officials(
         country = pre[-1].code if pre else default
         emit(Official(name, _role(text[t_start:t_end]), country), s, e, leader)
     # 4. surnames of people already named (gazetteer `bare` people anywhere)
-    surnames = _surnames_for(gaz, registry)
-    start = surnames.first_start(folded) if surnames.people else None
-    if start is not None:
-        for m in surnames.pattern.finditer(folded, start):
+    if surname_pattern is not None:
+        for m in surname_pattern.finditer(folded):
             if free(m.start(), m.end()):
                 o, lead = surnames.people[m.group(1)]
                 emit(o, m.start(), m.end(), lead)
