@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from tasks.extract.precheck import lowered, may_contain
+from tasks.extract.precheck import count_matches, lower_finditer, lower_search, lowered, may_contain
 
 MONTHS = {
     "january": 1,
@@ -178,10 +178,10 @@ def tense_before(text: str, pos: int, default: str | None) -> str | None:
     window = re.split(
         r"[;:]|,\s+(?:and|but|while|as|when|which|who)\b|\b(?:after|before|while|when)\b", window
     )[-1]
-    if DEPART_FOR.search(text[max(0, pos - 220) : pos]):
+    if lower_search(DEPART_FOR, text[max(0, pos - 220) : pos]):
         return "future"  # "left for Washington on Tuesday for talks with Bessent on Thursday"
-    last_f = [m.end() for m in FUTURE_CUES.finditer(window)]
-    last_p = [m.end() for m in PAST_CUES.finditer(window)]
+    last_f = [m.end() for m in lower_finditer(FUTURE_CUES, window)]
+    last_p = [m.end() for m in lower_finditer(PAST_CUES, window)]
     if last_f and (not last_p or last_f[-1] > last_p[-1]):
         return "future"
     if last_p:
@@ -193,8 +193,8 @@ def tense_before(text: str, pos: int, default: str | None) -> str | None:
 def sentence_tense(text: str, headline: bool = False) -> str | None:
     """The tense a sentence's cue words suggest (memoised: meetings and deadlines read the same sentences)."""
     text = _future_passive(text)
-    f = len(FUTURE_CUES.findall(text))
-    p = len(PAST_CUES.findall(text))
+    f = count_matches(FUTURE_CUES, text)
+    p = count_matches(PAST_CUES, text)
     if headline:
         if re.search(r"\b(to|will|set|eyes?|plans?|heads?)\b", text, re.I):
             return "future" if f else "past"

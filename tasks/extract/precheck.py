@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import cache
 
 _ASCII_LOOKALIKES = ("\u0130", "\u0131", "\u017f", "\u212a")
 
@@ -74,3 +75,39 @@ def search_at_starts(pattern: re.Pattern, starts: tuple[str, ...], text: str) ->
                 return True
             at = low.find(start, at + 1)
     return False
+
+
+@cache  # a handful of module-level patterns
+def _lower_twin(pattern: re.Pattern) -> re.Pattern | None:
+    """The same pattern without re.I, if it is written in lower case (no capital letter, so no \\S \\W \\B
+    either) and sets no flags inline: on lower-cased ASCII text it matches exactly where the original matches
+    the text, and ~2.5x faster (re.I reads every character through its lower case)."""
+    source = pattern.pattern
+    inline_flags = re.search(r"\(\?[a-z-]", source)  # (?i), (?-i:...) and the like
+    if not pattern.flags & re.I or source != source.lower() or inline_flags:
+        return None
+    return re.compile(source, pattern.flags & ~re.I)
+
+
+def lower_finditer(pattern: re.Pattern, text: str) -> Iterator[re.Match]:
+    """pattern.finditer(text) for the positions of the matches (their text is lower-cased on the fast path)."""
+    twin = _lower_twin(pattern)
+    if twin is not None and text.isascii():
+        return twin.finditer(text.lower())
+    return pattern.finditer(text)
+
+
+def lower_search(pattern: re.Pattern, text: str) -> re.Match | None:
+    """pattern.search(text) for whether and where it matches (its text is lower-cased on the fast path)."""
+    twin = _lower_twin(pattern)
+    if twin is not None and text.isascii():
+        return twin.search(text.lower())
+    return pattern.search(text)
+
+
+def count_matches(pattern: re.Pattern, text: str) -> int:
+    """len(pattern.findall(text)), on the fast path where it applies (see _lower_twin)."""
+    twin = _lower_twin(pattern)
+    if twin is not None and text.isascii():
+        return len(twin.findall(text.lower()))
+    return len(pattern.findall(text))
