@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from tasks.extract.context import ItemContext
 from tasks.extract.dates import DateRef, find_dates, monday, sentence_tense, tense_before
 from tasks.extract.officials import OfficialMention
-from tasks.extract.precheck import lowered, may_contain
+from tasks.extract.precheck import lower_finditer, lower_search, lowered, may_contain
 from tasks.extract.sentences import Sentence, fold, name_key
 from tasks.models import MeetingMention, Official
 
@@ -180,8 +180,8 @@ def _segments(text: str) -> list[tuple[int, str, str]]:
         )
     out = []
     last, conn = 0, ""
-    for m in SPLIT.finditer(text):
-        if "to meet" in m.group(0).lower() and not CALL.search(text[last : m.start()]):
+    for m in lower_finditer(SPLIT, text):  # (only the connector's lower case is read)
+        if "to meet" in m.group(0).lower() and not lower_search(CALL, text[last : m.start()]):
             continue
         out.append((last, text[last : m.start()], conn))
         conn = m.group(0).strip(" ,").lower()
@@ -262,7 +262,7 @@ def _pieces_in_sentence(ctx: ItemContext, s: Sentence) -> list[Piece]:
                         part_dates,
                         [],
                         default_tense,
-                        bool(CALL.search(part_text)),
+                        bool(lower_search(CALL, part_text)),
                         _triggers(part_text),
                         shifted=True,
                         seg_len=len(part_text),
@@ -272,12 +272,12 @@ def _pieces_in_sentence(ctx: ItemContext, s: Sentence) -> list[Piece]:
                         out.append(piece)
                 prev = (off, seg, [d for d in dates if off <= d.start < off + len(seg)])
                 continue
-        is_call = bool(CALL.search(seg_for_piece))
+        is_call = bool(lower_search(CALL, seg_for_piece))
         triggers = _triggers(seg_for_piece)
-        if not triggers or NEGATED.search(seg_for_piece):
+        if not triggers or lower_search(NEGATED, seg_for_piece):
             prev = (off, seg, seg_dates)
             continue
-        if GENERIC.search(seg) and not seg_dates:
+        if lower_search(GENERIC, seg) and not seg_dates:
             prev = (off, seg, seg_dates)
             continue
         inherited = []
@@ -468,7 +468,8 @@ def _piece(
     all_dates=None,
 ) -> Piece | None:
     multilateral = MULTILATERAL.search(seg)
-    if multilateral and not BILATERAL.search(seg):
+    bilateral = lower_search(BILATERAL, seg)
+    if multilateral and not bilateral:
         return None
     all_officials = ctx.officials_in(seg)
     officials = _participants(all_officials, triggers, is_call, seg)
@@ -496,8 +497,8 @@ def _piece(
     strong_words = [t for t in triggers if not WEAK.fullmatch(t.group(0))]
     if (
         not strong_words
-        and not STRONG_CONTEXT.search(seg)
-        and not BILATERAL.search(seg)
+        and not lower_search(STRONG_CONTEXT, seg)
+        and not bilateral
         and len(official_countries) < 2
         and not destination
     ):
@@ -505,24 +506,24 @@ def _piece(
     fmt: str | None = None
     if is_call:
         fmt = "call"
-    elif TWO_PLUS_TWO.search(seg) and not (
-        WORKING.search(seg) and WORKING.search(seg).start() < TWO_PLUS_TWO.search(seg).start()
+    elif (two_plus_two := lower_search(TWO_PLUS_TWO, seg)) and not (
+        (working := lower_search(WORKING, seg)) and working.start() < two_plus_two.start()
     ):
         fmt = "2+2"
-    elif WORKING.search(seg):
+    elif lower_search(WORKING, seg):
         fmt = "working-level"
     elif (
         (any(m.leader for m in officials) and len(official_countries) >= 2)
         # "his meeting with Xi": a leader's meeting (not "Trump says officials will meet")
         or (officials and all(m.leader and not SPEAKER.match(seg, m.end) for m in officials))
-        or (re.search(r"\bsummit\b", seg, re.I) and BILATERAL.search(seg) and not officials)
+        or (re.search(r"\bsummit\b", seg, re.I) and bilateral and not officials)
     ):
         fmt = "summit"
-    elif SEPARATE.search(seg) and len(officials) >= 2:
+    elif lower_search(SEPARATE, seg) and len(officials) >= 2:
         fmt = "bilateral"
     elif officials:
         fmt = "ministerial"
-    strong = fmt in ("call", "2+2", "working-level") or bool(BILATERAL.search(seg)) or bool(destination)
+    strong = fmt in ("call", "2+2", "working-level") or bool(bilateral) or bool(destination)
     if len(officials) >= 2 and len(official_countries) == 1 and len(text_countries - official_countries) == 0:
         return None  # people of one government among themselves
     if len(parties) < 2:
@@ -551,7 +552,7 @@ def _piece(
             fmt = "ministerial" if officials else None
     if re.search(r"\b(?:readout|briefed|briefing|debrief)\b", seg, re.I):
         d = None
-    sep = bool(SEPARATE.search(seg))
+    sep = bool(lower_search(SEPARATE, seg))
     status = _status(s, seg, d, ctx.ref, default_tense)
     if d is not None and travel:
         status = "scheduled"

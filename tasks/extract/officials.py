@@ -215,6 +215,16 @@ def _title_texts(gaz: Gazetteer) -> tuple[str, ...]:
 
 
 @cache
+def _title_starts(gaz: Gazetteer) -> re.Pattern | None:
+    """The titles in lower case, without look-arounds. None (see _first_title) if a title is not ASCII, or
+    holds none of _TITLE_WORDS (the title-word filter would skip its sentences: keep doing so)."""
+    titles = {fold(t).lower() for t in _title_texts(gaz)}
+    if all(t.isascii() and any(w in t for w in _TITLE_WORDS) for t in titles):
+        return re.compile(trie_pattern(titles))
+    return None
+
+
+@cache
 def _bare_surnames(gaz: Gazetteer) -> tuple[tuple[str, tuple[Official, bool]], ...]:
     return tuple(
         (fold(o.surname), (Official(o.name, o.role, o.country), o.leader)) for o in gaz.officials if o.bare
@@ -363,15 +373,17 @@ def _scan(folded: str, gaz: Gazetteer) -> _Scan:
     )
     titled: tuple = ()
     appositive: tuple = ()
-    if _has_title_word(folded):  # no title word, no titled name (most segments of most sentences)
+    first_title = _first_title(folded, gaz)
+    if first_title is not None:  # no title, no titled name (most segments of most sentences)
         titled = tuple(
             (m.start("title"), m.end("title"), m.start("name"), m.group("name"))
-            for m in _title_regex(id(gaz), titles).finditer(folded)
+            for m in _title_regex(id(gaz), titles).finditer(folded, first_title)
         )
-        appositive = tuple(
-            (m.start("name"), m.group("name"), m.group("pre"), m.start("title"), m.end("title"))
-            for m in _appositive_regex(id(gaz), titles).finditer(folded)
-        )
+        if "," in folded:  # "Name, title": no comma, no appositive
+            appositive = tuple(
+                (m.start("name"), m.group("name"), m.group("pre"), m.start("title"), m.end("title"))
+                for m in _appositive_regex(id(gaz), titles).finditer(folded)
+            )
     return _Scan(known, titled, appositive)
 
 
@@ -389,6 +401,17 @@ def _has_title_word(folded: str) -> bool:
     """_ANY_TITLE_WORD.search(folded), as substring tests (exact: the pattern is these words, any case)."""
     low = lowered(folded)
     return bool(_ANY_TITLE_WORD.search(folded)) if low is None else may_contain(low, _TITLE_WORDS)
+
+
+def _first_title(folded: str, gaz: Gazetteer) -> int | None:
+    """Where the text's first title begins (any case), or None: it has none. A titled name begins with a title,
+    an appositive holds one. Found in the lower-cased ASCII text (same offsets); other texts: 0 if they have
+    a title word."""
+    starts = _title_starts(gaz)
+    if starts is None or not folded.isascii():
+        return 0 if _has_title_word(folded) else None
+    first = starts.search(folded.lower())
+    return first.start() if first else None
 
 
 def find_officials(
