@@ -317,6 +317,10 @@ _RELATIVE_NEEDLES = ("day", "evening", "morning", "afternoon", "tonight", "tomor
 _TIME_NEEDLES = ("am", "pm", "a.m.", "p.m.")  # _TIME (case-sensitive) needs one of these
 
 
+_DATE_FOLLOWS = re.compile(rf",?\s+{_MON}\s+\d")  # after a weekday: "Wednesday, July 9"
+_STARTING_BEFORE = re.compile(r"\b(?:from|starting|effective|as of|beginning|until|till)\s+$", re.I)
+
+
 def _names_month(text: str) -> bool:
     return any(start in text for start in _MONTH_STARTS)
 
@@ -357,17 +361,13 @@ def _find_dates(text: str, ref: date, default_tense: str | None) -> tuple[DateRe
             continue
         # "Wednesday, July 9": the explicit date wins
         follow = text[m.end() : m.end() + 20]
-        if re.match(rf",?\s+{_MON}\s+\d", follow):
+        if _DATE_FOLLOWS.match(follow):
             continue
         mod = (m.group("mod") or "").lower()
         if mod in ("on", "late", "early"):
             mod = ""
         direction = tense_before(text, m.start(), default_tense)
-        if re.search(
-            r"\b(?:from|starting|effective|as of|beginning|until|till)\s+$",
-            text[max(0, m.start() - 14) : m.start()],
-            re.I,
-        ):
+        if _STARTING_BEFORE.search(text[max(0, m.start() - 14) : m.start()]):
             direction = "future"  # "tariffs fall from Wednesday": the start of something, not a past day
         d = resolve_weekday(ref, WEEKDAYS[m.group("wd").lower()], direction, mod)
         add(DateRef(m.start(), m.end(), m.group(0), d, "day", "weekday"))

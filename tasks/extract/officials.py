@@ -326,24 +326,25 @@ def _country_before(gaz: Gazetteer, text: str, pos: int) -> str | None:
     return None
 
 
+# "Trump's tariffs" is background; "Carney's meeting with Trump" names a participant
+_POSSESSIVE_BACKGROUND = re.compile(
+    r"(?:'s|’s)\s+(?!office|team|delegation|side|cabinet|envoy|negotiator|meeting|talks|call|visit|trip|summit|"
+    r"phone|video|first|second|third)"
+)
+_ADMINISTRATION_AFTER = re.compile(r"\s+administration")
+_BACKGROUND_BEFORE = re.compile(
+    r"(?:administration|government|letter|order|policies|policy|threat) (?:of|to|from|by)\s+(?:[A-Z][\w.]*\s+){0,3}$"
+)
+
+
 def _is_background(text: str, start: int, end: int) -> bool:
     after = text[end : end + 16]
     before = text[max(0, start - 30) : start]
-    # "Trump's tariffs" is background; "Carney's meeting with Trump" names a participant
-    if re.match(
-        r"(?:'s|’s)\s+(?!office|team|delegation|side|cabinet|envoy|negotiator|meeting|talks|call|visit|trip|summit|"
-        r"phone|video|first|second|third)",
-        after,
-    ):
+    if _POSSESSIVE_BACKGROUND.match(after):
         return True
-    if re.match(r"\s+administration", after):
+    if _ADMINISTRATION_AFTER.match(after):
         return True
-    return bool(
-        re.search(
-            r"(?:administration|government|letter|order|policies|policy|threat) (?:of|to|from|by)\s+(?:[A-Z][\w.]*\s+){0,3}$",
-            before,
-        )
-    )
+    return bool(_BACKGROUND_BEFORE.search(before))
 
 
 def collect_registry(sentences: list[str], gaz: Gazetteer) -> Registry:
