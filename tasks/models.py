@@ -97,6 +97,7 @@ class Findings:
     item_id: str
     relevant: bool
     relevance_reason: str  # why: matched terms / countries, or what was missing
+    # watched countries the item names; () for other news the quick verdict stopped (never read in full)
     countries: tuple[str, ...] = ()
     meetings: tuple[MeetingMention, ...] = field(default_factory=tuple)
     deadlines: tuple[DeadlineMention, ...] = field(default_factory=tuple)

@@ -8,7 +8,7 @@ findings = extract(item, ExtractConfig.from_dict(toml["extract"]))
 from __future__ import annotations
 
 from tasks.extract.config import ExtractConfig
-from tasks.extract.context import build_context, country_counts
+from tasks.extract.context import build_context
 from tasks.extract.deadlines import extract_deadlines
 from tasks.extract.gazetteer import load_gazetteer
 from tasks.extract.meetings import extract_meetings
@@ -20,13 +20,10 @@ __all__ = ["ExtractConfig", "extract"]
 
 def extract(item: Item, config: ExtractConfig | None = None) -> Findings:
     config = config or ExtractConfig()
-    gaz = load_gazetteer(config.gazetteer_path)
     early = quick_verdict(item, config)
-    if early is not None:  # other news: no extraction needed (keeps the common case well under a millisecond)
-        counts = country_counts(item, gaz)
-        countries = tuple(sorted(c for c in counts if config.watches(c)))
-        return Findings(item.item_id, False, early.reason, countries)
-    ctx = build_context(item, gaz, config)
+    if early is not None:  # other news: not read any further (the common case: well under a millisecond)
+        return Findings(item.item_id, False, early.reason)
+    ctx = build_context(item, load_gazetteer(config.gazetteer_path), config)
     meetings = extract_meetings(ctx)
     deadlines = extract_deadlines(ctx)
     for code in {c for m in meetings for c in m.parties} | {c for d in deadlines for c in d.countries}:

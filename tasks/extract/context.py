@@ -117,12 +117,9 @@ def party_countries(gaz: Gazetteer, text: str) -> list[CountryMention]:
     return out
 
 
-def country_counts(item: Item, gaz: Gazetteer, sentences: list[Sentence] | None = None) -> Counter:
+def country_counts(item: Item, gaz: Gazetteer, sentences: list[Sentence]) -> Counter:
     """How often each government is named (sentences) plus the dateline's country."""
     counts: Counter = Counter()
-    if sentences is None:  # most other news names no country at all: no need to split it into sentences
-        named = gaz.names_any(item.title, item.summary, item.body)
-        sentences = item_sentences(item.title, item.summary, item.body) if named else []
     for s in sentences:
         for c in party_countries(gaz, s.text):
             counts[c.code] += 1

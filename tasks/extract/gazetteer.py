@@ -70,12 +70,6 @@ class Gazetteer:
         self._country_re = re.compile(r"(?<![A-Za-z0-9.])(" + trie_pattern(terms) + r")(?![A-Za-z0-9])")
         # the terms without look-arounds: where a match of _country_re can start (found fast, see precheck.py)
         self._term_starts = re.compile(trie_pattern(terms))
-        # names_any reads whole texts as they come: a space of a term stands for any run of whitespace there
-        self._raw_term_starts = re.compile(trie_pattern(terms).replace("\\ ", r"\s+"))
-        self._raw_country_re = re.compile(
-            r"(?<![A-Za-z0-9.])(" + self._raw_term_starts.pattern + r")(?![A-Za-z0-9])"
-        )
-        self._terms_spaced_once = all(t == " ".join(t.split()) for t in terms)  # what makes the above exact
         self.officials: tuple[KnownOfficial, ...] = tuple(
             KnownOfficial(
                 name=o["name"],
@@ -106,29 +100,6 @@ class Gazetteer:
                 self._found.clear()
             found = self._found[text] = tuple(self._find_countries(text))
         return list(found)
-
-    def names_any(self, *texts: str) -> bool:
-        """Whether any country term occurs in the texts (whitespace as in sentences): a cheap pre-check that
-        lets most other news skip sentence splitting. Never False where find_countries would find one."""
-        unfolded = fold.__wrapped__  # not the memo: whole bodies would crowd out the sentences
-        if not self._terms_spaced_once:
-            return any(self._country_re.search(unfolded(" ".join(t.split()))) for t in texts if t)
-        return any(self._names_raw(unfolded(t)) for t in texts if t)
-
-    def _names_raw(self, folded: str) -> bool:
-        """_country_re.search(" ".join(folded.split())), without building that text (~30 us for 4 KB). Same
-        answer: in _raw_country_re a term's spaces match any whitespace run (one space once the text is
-        joined); the characters before and after a term are whitespace in both texts or the same character;
-        the joined text only drops the whitespace at the ends, which no term begins or ends with. (names_any
-        folds before joining now: fold keeps whitespace whitespace, and where it makes a space of something
-        else, e.g. "¨", this can only say True more often, which a pre-check may.) The pattern is tried only
-        where a term begins: every match begins with a match of _raw_term_starts."""
-        pos = 0
-        while first := self._raw_term_starts.search(folded, pos):
-            if self._raw_country_re.match(folded, first.start()):
-                return True
-            pos = first.start() + 1
-        return False
 
     def _find_countries(self, text: str) -> list[CountryMention]:
         folded = fold(text)
