@@ -27,7 +27,7 @@ _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 
 # The writer's memory: DuckDB otherwise keeps what a big batch freed for as long as the database is open (the
 # whole cycle), up to 80% of RAM; above the limit it spills to a temp directory beside the file.
-WRITER_CONFIG = {"memory_limit": "256MB"}
+WRITER_CONFIG = {"memory_limit": "128MB"}
 
 
 class WarehouseError(RuntimeError):
