@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bench import floors, report, warehouse_bench
@@ -271,6 +271,11 @@ def run_all(scale: Scale, *, out: Path | None = RESULTS, api_url: str | None = N
             "apart and is not counted.",
         ),
     ]
+    roles = "; ".join(
+        f"{name} ({r['processes']}): {r['cpu_s']:.1f} s CPU, peak {r['peak_rss_mb']:.0f} MB"
+        for name, r in sorted(changed.get("by_role", {}).items())
+    )
+    figures[1] = replace(figures[1], note=figures[1].note + f" Where the CPU went: {roles}.")
     notes = [
         f"Synthetic corpus: {n_items:,} items ({corpus.trade_items} about trade talks, {corpus.copies} wire copies), "
         f"~4 KB bodies, seeded; served from loopback with ETag/304 over HTTP/1.1.",

@@ -11,13 +11,17 @@ cycle (flows/cycle.py) is timed by wrapping its function, so the result also say
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import signal
 import statistics
+import subprocess
 import sys
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -95,6 +99,43 @@ def warehouse_counts(warehouse: str) -> dict[str, int]:
         con.close()
 
 
+@contextlib.contextmanager
+def sampling_profiler() -> Iterator[None]:
+    """With BENCH_PYSPY=/path/to/py-spy in the environment, profile the changed poll (this process and its
+    workers) into bench/changed-poll.raw (collapsed stacks: flamegraph.pl or speedscope read them)."""
+    pyspy = os.environ.get("BENCH_PYSPY")
+    if not pyspy:
+        yield
+        return
+    out = Path(__file__).resolve().parent / "changed-poll.raw"
+    spy = subprocess.Popen([pyspy, "record", "--pid", str(os.getpid()), "--subprocesses", "--rate", "200",
+                            "--format", "raw", "--output", str(out)])  # fmt: skip
+    time.sleep(2)  # py-spy attaches
+    try:
+        yield
+    finally:
+        spy.send_signal(signal.SIGINT)
+        spy.wait()
+
+
+def role(command: str) -> str:
+    for module, name in (("tasks.parse_pool", "parser workers"), ("tasks.extract_pool", "extract workers")):
+        if module in command:
+            return name
+    return "pipeline process"
+
+
+def by_role(mem: TreeSampler) -> dict[str, dict[str, float]]:
+    """CPU seconds used during the changed poll and peak RSS (MB, each process's own), per kind of process."""
+    out: dict[str, dict[str, float]] = {}
+    for pid, command in mem.processes.items():
+        r = out.setdefault(role(command), {"processes": 0, "cpu_s": 0.0, "peak_rss_mb": 0.0})
+        r["processes"] += 1
+        r["cpu_s"] += mem.cpu_s.get(pid, 0.0)
+        r["peak_rss_mb"] += mem.hwm.get(pid, 0) / 2**20
+    return out
+
+
 def run(spec: dict) -> dict:
     from flows.monitor import monitor_flow
 
@@ -109,7 +150,7 @@ def run(spec: dict) -> dict:
     monitor_flow(spec["warmup_config"], as_of=as_of.isoformat(), alerts=False)
     timer.reset()
 
-    with TreeSampler() as mem:
+    with sampling_profiler(), TreeSampler() as mem:
         changed_s, summary = _timed(monitor_flow, spec["config"], as_of=as_of.isoformat(), alerts=False)
     out["changed"] = {
         "wall_s": changed_s,
@@ -120,6 +161,7 @@ def run(spec: dict) -> dict:
         "hwm_sum_bytes": mem.hwm_sum,
         "samples": mem.samples,
         "processes": {str(p): c[:120] for p, c in mem.processes.items()},
+        "by_role": by_role(mem),
     }
     out["changed"]["warehouse"] = warehouse_counts(spec["warehouse"])
 

@@ -72,6 +72,15 @@ def hwm_bytes(pid: int) -> int:
     return _status_kb(pid, "VmHWM") * 1024
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far (Linux /proc/<pid>/stat)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
 def cmdline(pid: int) -> str:
     try:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
@@ -89,6 +98,9 @@ class TreeSampler:
         self.samples = 0
         self.processes: dict[int, str] = {}
         self.hwm_sum = 0
+        self.hwm: dict[int, int] = {}  # each process's own peak
+        self.cpu_s: dict[int, float] = {}  # CPU each process used inside the block (alive at its end)
+        self._cpu_start: dict[int, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True, name="bench-rss")
 
@@ -108,6 +120,7 @@ class TreeSampler:
             self._stop.wait(self.interval_s)
 
     def __enter__(self) -> TreeSampler:
+        self._cpu_start = {p: cpu_seconds(p) for p in tree(self.pid)}
         self._thread.start()
         return self
 
@@ -115,4 +128,7 @@ class TreeSampler:
         self._stop.set()
         self._thread.join()
         self.sample()
-        self.hwm_sum = sum(hwm_bytes(p) for p in tree(self.pid))
+        pids = tree(self.pid)
+        self.hwm = {p: hwm_bytes(p) for p in pids}
+        self.hwm_sum = sum(self.hwm.values())
+        self.cpu_s = {p: cpu_seconds(p) - self._cpu_start.get(p, 0.0) for p in pids}

@@ -21,6 +21,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from tasks.models import Findings, Item
 
 _HEADER = struct.Struct("!Q")
+WORKER_NICENESS = 10
 
 
 def _send(stream, obj) -> None:
@@ -134,6 +135,9 @@ class ExtractPool:
 
 
 def _worker_main() -> None:
+    # Lower priority than the pipeline process: extraction is a backlog that may run at any time before
+    # resolving, while the pipeline's own work (fetching, parsing, storing) is what everything else waits for.
+    os.nice(WORKER_NICENESS)
     from tasks.extract import ExtractConfig, extract
 
     inp, out = sys.stdin.buffer, sys.stdout.buffer
