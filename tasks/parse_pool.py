@@ -25,10 +25,11 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
+
+import orjson
 
 if TYPE_CHECKING:
     from tasks.parse import ParseResult
@@ -46,21 +47,36 @@ def _result(error: str, detail: str) -> ParseResult:
     return ParseResult((), error, detail)
 
 
+_ITEM_FIELDS = ("item_id", "source_id", "guid", "url", "title", "summary", "body", "published_at",
+                "published_offset_min", "date_suspect", "content_hash")  # Item's fields, in order (tested)
+_PUBLISHED_AT = _ITEM_FIELDS.index("published_at")
+
+
+def _dumps(reply: dict) -> bytes:
+    """orjson: ~8x faster than json for these replies (4 KB bodies); json for what orjson refuses (a lone
+    surrogate in an error message)."""
+    try:
+        return orjson.dumps(reply)
+    except TypeError:
+        return json.dumps(reply, ensure_ascii=False).encode("utf-8", "surrogatepass")
+
+
 def _encode(result: ParseResult, signatures: bytes | None = None) -> bytes:
-    items = []
+    """The reply: items as rows (a row is Item's fields in order; cheaper to write and read than objects)."""
+    rows = []
     for item in result.items:
-        d = asdict(item)
-        d["published_at"] = item.published_at.isoformat() if item.published_at else None
-        items.append(d)
+        row = [getattr(item, name) for name in _ITEM_FIELDS]
+        row[_PUBLISHED_AT] = item.published_at.isoformat() if item.published_at else None
+        rows.append(row)
     reply = {
-        "items": items,
+        "items": rows,
         "error": result.error,
         "error_detail": result.error_detail,
         "skipped": result.skipped,
     }
     if signatures is not None:
         reply["signatures"] = base64.b64encode(signatures).decode("ascii")
-    return json.dumps(reply, ensure_ascii=False).encode("utf-8", "surrogatepass")
+    return _dumps(reply)
 
 
 def _decode(payload: bytes) -> tuple[ParseResult, bytes | None]:
@@ -68,11 +84,17 @@ def _decode(payload: bytes) -> tuple[ParseResult, bytes | None]:
     from tasks.models import Item
     from tasks.parse import ParseResult
 
-    reply = json.loads(payload)
+    try:
+        reply = orjson.loads(payload)
+    except orjson.JSONDecodeError:  # what _dumps wrote with json: lone surrogates, passed through
+        reply = json.loads(payload)
     items = []
-    for d in reply["items"]:
-        d["published_at"] = datetime.fromisoformat(d["published_at"]) if d["published_at"] else None
-        items.append(Item(**d))
+    for row in reply["items"]:
+        if not isinstance(row, list) or len(row) != len(_ITEM_FIELDS):
+            raise ValueError("an item row of the wrong shape")
+        published = row[_PUBLISHED_AT]
+        row[_PUBLISHED_AT] = datetime.fromisoformat(published) if published else None
+        items.append(Item(*row))
     signatures = None
     if reply.get("signatures") is not None:
         signatures = base64.b64decode(reply["signatures"], validate=True)

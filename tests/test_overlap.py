@@ -78,3 +78,25 @@ def test_started_extractions_equal_in_process_extraction_and_edits_use_the_store
         findings, published = cycle.extract_new(config, new_ids, edited_ids, cycle.Extractions())
         stored = replace(changed, published_at=edited.published_at)
         assert findings == [extract(stored)] and published == {edited.item_id: edited.published_at}
+
+
+def test_item_rows_carry_every_field_of_an_item_in_order():
+    from dataclasses import fields
+
+    from tasks import parse_pool
+    from tasks.models import Item
+
+    assert parse_pool._ITEM_FIELDS == tuple(f.name for f in fields(Item))
+
+
+def test_a_reply_orjson_refuses_still_round_trips():
+    from tasks import parse_pool
+    from tasks.parse import ParseResult
+
+    timeline = load_timeline()
+    local = parse_feed(render_rss(timeline[0].source, timeline[:3]), source_id="s", now=timeline[2].published)
+    odd = ParseResult(local.items, None, "malformed near \udcff", 1)  # a lone surrogate in the detail
+    assert parse_pool._decode(parse_pool._encode(odd)) == (odd, None)
+    assert parse_pool._decode(parse_pool._encode(local, b"\0" * SIGNATURE_BYTES * len(local.items)))[0] == local
+    with pytest.raises(ValueError, match="signature bytes"):
+        parse_pool._decode(parse_pool._encode(local, b"\0" * 7))

@@ -16,14 +16,14 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from tasks import stories
+from tasks.config import SourceConfig
+from tasks.models import Fetched, Item
+
 # The Arrow tables built here are transient copies on their way into DuckDB. With the system allocator their
 # memory goes back to the OS when they are dropped; mimalloc (pyarrow's default) keeps it: ~30 MB more peak RSS
 # for a batch of 10,000 items (bench/memory_profile.py).
 pa.set_memory_pool(pa.system_memory_pool())
-
-from tasks import stories
-from tasks.config import SourceConfig
-from tasks.models import Fetched, Item
 
 BACKOFF_BASE_S = 60.0
 BACKOFF_CAP_S = 6 * 3600.0
