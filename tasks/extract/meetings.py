@@ -206,17 +206,24 @@ def _subject_head(ctx: ItemContext, first: str) -> str:
 
 def _triggers(seg: str) -> list[re.Match]:
     """The meeting words of a text; most sentences have none, and a substring test says so (precheck)."""
+    return _encounter_words(seg)[1]
+
+
+def _encounter_words(seg: str) -> tuple[bool, list[re.Match]]:
+    """(whether `seg` tells a call, its meeting words): the same as (bool(CALL.search(seg)), _triggers(seg))
+    from one pass of the three patterns. The words are read on the lower-cased text where that is exact
+    (lower_finditer): their users read positions and test the words with case-insensitive patterns only."""
     low = lowered(seg)
-    return [
-        *(CALL.finditer(seg) if may_contain(low, CALL_NEEDLES) else ()),
-        *(MEET.finditer(seg) if may_contain(low, MEET_NEEDLES) else ()),
-        *(WORKING.finditer(seg) if may_contain(low, WORKING_NEEDLES) else ()),
-    ]
+    calls = list(lower_finditer(CALL, seg)) if may_contain(low, CALL_NEEDLES) else []
+    meets = lower_finditer(MEET, seg) if may_contain(low, MEET_NEEDLES) else ()
+    working = lower_finditer(WORKING, seg) if may_contain(low, WORKING_NEEDLES) else ()
+    return bool(calls), [*calls, *meets, *working]
 
 
 def _pieces_in_sentence(ctx: ItemContext, s: Sentence) -> list[Piece]:
     text = fold(s.text)
-    if not _triggers(text):
+    sentence_words = _encounter_words(text)
+    if not sentence_words[1]:
         return []
     default_tense = sentence_tense(text, s.headline)
     dates = find_dates(text, ctx.ref, None if s.headline else default_tense)
@@ -262,8 +269,7 @@ def _pieces_in_sentence(ctx: ItemContext, s: Sentence) -> list[Piece]:
                         part_dates,
                         [],
                         default_tense,
-                        bool(lower_search(CALL, part_text)),
-                        _triggers(part_text),
+                        *_encounter_words(part_text),
                         shifted=True,
                         seg_len=len(part_text),
                         all_dates=dates,
@@ -272,8 +278,8 @@ def _pieces_in_sentence(ctx: ItemContext, s: Sentence) -> list[Piece]:
                         out.append(piece)
                 prev = (off, seg, [d for d in dates if off <= d.start < off + len(seg)])
                 continue
-        is_call = bool(lower_search(CALL, seg_for_piece))
-        triggers = _triggers(seg_for_piece)
+        # most sentences are one segment: their words are the sentence's
+        is_call, triggers = sentence_words if seg_for_piece == text else _encounter_words(seg_for_piece)
         if not triggers or lower_search(NEGATED, seg_for_piece):
             prev = (off, seg, seg_dates)
             continue
