@@ -314,6 +314,9 @@ def _month_num(word: str) -> int:
 _MONTH_STARTS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 # every _RELATIVE pattern and _IN_N (case-insensitive) has one of these words in each of its alternatives
 _RELATIVE_NEEDLES = ("day", "evening", "morning", "afternoon", "tonight", "tomorrow", "week", "month")
+# and by the precision a _RELATIVE pattern gives: the "day" ones need one of the first six, "week" ones "week"
+# ("weekend" holds it), "month" ones "month"
+_PRECISION_NEEDLES = {"day": _RELATIVE_NEEDLES[:6], "week": ("week",), "month": ("month",)}
 _TIME_NEEDLES = ("am", "pm", "a.m.", "p.m.")  # _TIME (case-sensitive) needs one of these
 
 
@@ -342,7 +345,8 @@ def _find_dates(text: str, ref: date, default_tense: str | None) -> tuple[DateRe
 
     month = _names_month(text)
     weekday = "day" in text
-    relative = may_contain(lowered(text), _RELATIVE_NEEDLES)
+    low = lowered(text)
+    relative = may_contain(low, _RELATIVE_NEEDLES)
     for m in _ABS_MD.finditer(text) if month else ():
         mon, day = _month_num(m.group("mon")), int(m.group("day"))
         if day > 31:
@@ -372,6 +376,8 @@ def _find_dates(text: str, ref: date, default_tense: str | None) -> tuple[DateRe
         d = resolve_weekday(ref, WEEKDAYS[m.group("wd").lower()], direction, mod)
         add(DateRef(m.start(), m.end(), m.group(0), d, "day", "weekday"))
     for rx, delta, precision in _RELATIVE if relative else ():
+        if not may_contain(low, _PRECISION_NEEDLES[precision]):
+            continue
         for m in rx.finditer(text):
             if precision == "day":
                 d = ref + timedelta(days=delta)
