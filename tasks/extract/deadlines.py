@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from tasks.extract.context import ItemContext
 from tasks.extract.dates import DateRef, find_dates, sentence_tense
-from tasks.extract.precheck import lowered, may_contain, search_if_needles
+from tasks.extract.precheck import TextTests, lower_search, lowered, may_contain, search_if_needles
 from tasks.extract.sentences import Sentence, fold
 from tasks.models import DeadlineMention
 
@@ -289,7 +289,11 @@ def _in_sentence(ctx: ItemContext, s: Sentence, setter: str | None, previous: st
             re.I,
         ):
             continue
-        if MEETING_AFTER.match(after) or EVENT_DATE_BEFORE.search(before) or EVENT_VERB_AFTER.match(after):
+        if (
+            lower_search(MEETING_AFTER, after)  # (the same as .match: the pattern begins with ^)
+            or lower_search(EVENT_DATE_BEFORE, before)
+            or EVENT_VERB_AFTER.match(after)
+        ):
             continue
         meeting_before = re.search(
             r"\b(?:meet|met|meeting|talks|call|spoke|speak|talk|sit down)\s+((?:[\w.'-]+\s+){0,12})(?:on\s+)?$",
@@ -394,60 +398,55 @@ def _reciprocal_item(ctx: ItemContext) -> bool:
     return ctx._reciprocal
 
 
+# words of _classify, beside the module's patterns
+RELIEF = re.compile(r"\b(?:relief|refunds?|treatment|reaches back)\b", re.I)
+TALKS_WORDS = re.compile(r"\b(?:package|deal|agreement|negotiat\w*|talks)\b", re.I)
+RATE_WORDS = re.compile(r"\b(?:tariff|rate|duty|duties)\b", re.I)
+IN_FORCE = re.compile(
+    r"\b(?:went into force|entered into force|took effect|kicked in|came into effect)\b", re.I
+)
+
+
 def _classify(window: str, wide: str, sector_text: str, reciprocal_item: bool = False) -> list[str]:
     subjects: list[str] = []
-    if (
-        re.search(r"\b(?:relief|refunds?|treatment|reaches back)\b", window, re.I)
-        and not SOUGHT.search(window)
-        and APPLY.search(window)
-    ):
+    # whether a pattern occurs in the clause, and in the text around it
+    near, far = TextTests(window).has, TextTests(wide).has
+    if near(RELIEF) and not near(SOUGHT) and near(APPLY):
         return ["deal-rate-applies"]
     sector = next((name for name, rx in SECTORS if rx.search(sector_text)), None)
-    if (COUNTER.search(window) or (COUNTER.search(wide) and PAUSE.search(window))) and (
-        PAUSE.search(window) or END.search(window)
-    ):
+    if (near(COUNTER) or (far(COUNTER) and near(PAUSE))) and (near(PAUSE) or near(END)):
         return ["countermeasures-suspension-ends"]
     if (
-        TARGET.search(window)
-        and re.search(r"\b(?:package|deal|agreement|negotiat\w*|talks)\b", wide, re.I)
-        and not (sector and APPLY.search(window))
+        near(TARGET)
+        and far(TALKS_WORDS)
+        and not (sector and near(APPLY))
         # "talks aimed to head off the threatened tariff, due to take effect on Nov. 1": the threat's date
-        and not (THREAT.search(window) and TARIFF_WORDS.search(window) and EFFECT.search(window))
+        and not (near(THREAT) and near(TARIFF_WORDS) and near(EFFECT))
     ):
         subjects.append("negotiation-target")
     reciprocal_near = (
-        RECIPROCAL.search(window)
-        or (RECIPROCAL.search(wide) and not THREAT.search(window))
-        or (reciprocal_item and not sector and not CUT.search(window))
+        near(RECIPROCAL)
+        or (far(RECIPROCAL) and not near(THREAT))
+        or (reciprocal_item and not sector and not near(CUT))
     )
     deal = _deal(window)
-    if (
-        (PAUSE.search(window) and END.search(window))
-        or (reciprocal_near and APPLY.search(window) and not deal)
-    ) and (not sector or sector == "mfn-only"):
+    if ((near(PAUSE) and near(END)) or (reciprocal_near and near(APPLY) and not deal)) and (
+        not sector or sector == "mfn-only"
+    ):
         subjects.append("reciprocal-tariffs-apply")
         return subjects
-    if sector and APPLY.search(window):
+    if sector and near(APPLY):
         subjects.append(f"{sector}-tariff-change" if sector != "mfn-only" else "mfn-only-tariff-change")
         return subjects
-    if deal and APPLY.search(window) and re.search(r"\b(?:tariff|rate|duty|duties)\b", wide, re.I):
+    if deal and near(APPLY) and far(RATE_WORDS):
         subjects.append("deal-rate-applies")
         return subjects
-    if (
-        not TARIFF_WORDS.search(window)
-        and CHANGE_WORDS.search(window)
-        and APPLY.search(window)
-        and TARIFF_WORDS.search(wide)
-    ):
+    if not near(TARIFF_WORDS) and near(CHANGE_WORDS) and near(APPLY) and far(TARIFF_WORDS):
         return ["deal-rate-applies"]
-    if TARIFF_WORDS.search(window) and (THREAT.search(wide) or APPLY.search(window)):
-        in_force = re.search(
-            r"\b(?:went into force|entered into force|took effect|kicked in|came into effect)\b", window, re.I
+    if not subjects and near(TARIFF_WORDS) and (far(THREAT) or near(APPLY)):
+        subjects.append(
+            "reciprocal-tariffs-apply" if near(IN_FORCE) and not near(THREAT) else "tariff-threat"
         )
-        if not subjects:
-            subjects.append(
-                "reciprocal-tariffs-apply" if in_force and not THREAT.search(window) else "tariff-threat"
-            )
     return subjects
 
 

@@ -129,3 +129,27 @@ def count_matches(pattern: re.Pattern, text: str) -> int:
     if twin is not None and text.isascii():
         return len(twin.findall(text.lower()))
     return len(pattern.findall(text))
+
+
+class TextTests:
+    """Whether patterns occur in one text, each searched at most once (a clause is tested against the same
+    dozen patterns several times over), on the lower-cased text where that is exact (see _lower_twin)."""
+
+    __slots__ = ("text", "_low", "_found")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._low = text.lower() if text.isascii() else None
+        self._found: dict[int, bool] = {}  # by id(pattern): module-level patterns, alive all along
+
+    def has(self, pattern: re.Pattern) -> bool:
+        """bool(pattern.search(self.text))"""
+        found = self._found.get(id(pattern))
+        if found is None:
+            twin = _lower_twin(pattern)
+            if twin is not None and self._low is not None:
+                found = twin.search(self._low) is not None
+            else:
+                found = pattern.search(self.text) is not None
+            self._found[id(pattern)] = found
+        return found
