@@ -31,7 +31,7 @@ from pathlib import Path
 from bench.procmem import rss_bytes, tree
 
 REPO = Path(__file__).resolve().parents[1]
-STAGES = ("prepare", "poll", "store_polled", "extract_new", "load_items", "extract_all", "resolve_all", "publish")
+STAGES = ("prepare", "poll", "store_polled", "compact", "extract_new", "load_items", "extract_all", "resolve_all", "publish")
 SUBSTAGES = ("store_items", "assign_stories", "record_fetches")  # of warehouse.store, inside store_polled
 MB = 2**20
 

@@ -29,7 +29,7 @@ from prefect import flow
 
 from bench.procmem import METHOD, TreeSampler
 
-STAGES = ("poll", "store_polled", "extract_new", "load_items", "extract_all", "resolve_all", "deliver", "publish")
+STAGES = ("poll", "store_polled", "compact", "extract_new", "load_items", "extract_all", "resolve_all", "deliver", "publish")
 
 
 @flow(name="bench-empty")

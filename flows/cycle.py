@@ -304,6 +304,14 @@ def extract_all(items: Sequence[Item], extract_config: dict, on_item=None) -> li
     return out
 
 
+def compact(config: Config) -> None:
+    """Fold what the store stage wrote into the database file now (CHECKPOINT), while the extract workers are
+    busy: otherwise DuckDB does it in the resolve stage's commit (its log is past the threshold by then), when
+    nothing else runs. Cheap after a small batch."""
+    with db.writer(config.warehouse_path) as con:
+        con.execute("CHECKPOINT")
+
+
 def extract_new(config: Config, new_ids: Sequence[str], edited_ids: Sequence[str],
                 extractions: Extractions | None) -> tuple[list[Findings], dict[str, datetime | None]]:
     """Findings of the cycle's new and edited items in publication order, and their publication times. New

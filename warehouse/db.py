@@ -164,8 +164,10 @@ def _views_hash() -> str:
 def is_current(con: duckdb.DuckDBPyConnection) -> bool:
     """Every migration applied and the views of this release in place."""
     try:
-        version = con.execute("SELECT max(version) FROM core.schema_migrations").fetchone()[0]
-        views = con.execute("SELECT views_hash FROM core.views_applied").fetchone()
+        # fetchall, not fetchone: a result left open keeps its transaction open, and an old open transaction
+        # (the connection db.hold keeps for a whole cycle) stops CHECKPOINT once others have written
+        version = con.execute("SELECT max(version) FROM core.schema_migrations").fetchall()[0][0]
+        views = next(iter(con.execute("SELECT views_hash FROM core.views_applied").fetchall()), None)
     except duckdb.CatalogException:
         return False
     return version == len(migrations()) and views is not None and views[0] == _views_hash()
