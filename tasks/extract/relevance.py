@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from tasks.extract.config import ExtractConfig
 from tasks.extract.context import ItemContext
@@ -127,8 +127,19 @@ def _regexes(extra_talk: tuple[str, ...], extra_off: tuple[str, ...]) -> tuple:
 
 
 def _headline_terms(item: Item, config: ExtractConfig) -> tuple[list[str], list[str]]:
-    talk_rx, off_rx, any_talk, any_off = _regexes(config.extra_talk_terms, config.extra_offtopic_terms)
-    headline = item.title + " " + (item.summary or "")
+    """The talk and off-topic terms of an item's title and summary (quick_verdict, then judge, ask)."""
+    talk_head, off_head = _terms_in_headline(
+        item.title, item.summary, config.extra_talk_terms, config.extra_offtopic_terms
+    )
+    return list(talk_head), list(off_head)
+
+
+@lru_cache(maxsize=256)  # small: judge asks again for the item quick_verdict has just read
+def _terms_in_headline(
+    title: str, summary: str | None, extra_talk: tuple[str, ...], extra_off: tuple[str, ...]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    talk_rx, off_rx, any_talk, any_off = _regexes(extra_talk, extra_off)
+    headline = title + " " + (summary or "")
     # one surface per term: "tariff" in the title and "tariffs" in the summary are one term
     # a term is searched only if its needle occurs (talk terms: in any case; a lowered text of None: always)
     talk_head: list[str] = []
@@ -142,8 +153,7 @@ def _headline_terms(item: Item, config: ExtractConfig) -> tuple[list[str], list[
             }
         )
     off_head: list[str] = []
-    if any_off.search(item.title):
-        title = item.title
+    if any_off.search(title):
         off_head = sorted(
             {
                 m.group(0)
@@ -152,7 +162,7 @@ def _headline_terms(item: Item, config: ExtractConfig) -> tuple[list[str], list[
                 for m in rx.finditer(title)
             }
         )
-    return talk_head, off_head
+    return tuple(talk_head), tuple(off_head)
 
 
 def _other_news(talk_head: list[str], off_head: list[str]) -> bool:
