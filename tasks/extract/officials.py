@@ -243,15 +243,14 @@ class _Surnames:
 
     people: dict[str, tuple[Official, bool]]
     ordered: tuple[str, ...]
-    bare: re.Pattern  # the gazetteer's bare surnames, no look-arounds: one fast search says "none here"
-    others: tuple[str, ...]  # the other surnames (the registry's)
+    others: tuple[str, ...]  # the surnames that are not the gazetteer's bare ones (the registry's)
 
-    def pattern_for(self, folded: str) -> re.Pattern | None:
+    def pattern_for(self, folded: str, bare_found: bool) -> re.Pattern | None:
         """The surname pattern for one text, of the surnames that occur in it (in the same order): one that
         does not occur cannot match, so this finds what the pattern of all of them finds. A pattern of the
         few names a sentence holds is compiled (and memoised) fast; one of ~40 costs ~280 us, and a
-        registry with new people needed a new one."""
-        if not self.bare.search(folded) and not any(sur in folded for sur in self.others):
+        registry with new people needed a new one. `bare_found`: _Scan.bare_surname of the text."""
+        if not bare_found and not any(sur in folded for sur in self.others):
             return None  # most sentences
         present = tuple(sur for sur in self.ordered if sur in folded)
         return _surname_regex(present) if present else None
@@ -265,7 +264,7 @@ def _bare_surname_pattern(gaz: Gazetteer) -> re.Pattern:
 def _make_surnames(gaz: Gazetteer, people: dict[str, tuple[Official, bool]]) -> _Surnames:
     bare = {sur for sur, _ in _bare_surnames(gaz)}
     others = tuple(sur for sur in people if sur not in bare)
-    return _Surnames(people, tuple(sorted(people, key=len, reverse=True)), _bare_surname_pattern(gaz), others)
+    return _Surnames(people, tuple(sorted(people, key=len, reverse=True)), others)
 
 
 @cache
@@ -362,6 +361,9 @@ class _Scan:
     known: tuple[tuple[int, int, str], ...]  # (start, end, name)
     titled: tuple[tuple[int, int, int, str], ...]  # (title start, title end, name start, raw name)
     appositive: tuple[tuple[int, str, str, int, int], ...]  # (name start, raw name, pre, title start, end)
+    # whether a gazetteer `bare` surname occurs (no look-arounds: one fast search says "none here"); searched
+    # here, once per text, rather than in each registry pass
+    bare_surname: bool
 
 
 @lru_cache(maxsize=16384)
@@ -385,7 +387,8 @@ def _scan(folded: str, gaz: Gazetteer) -> _Scan:
                 (m.start("name"), m.group("name"), m.group("pre"), m.start("title"), m.end("title"))
                 for m in _appositive_regex(id(gaz), titles).finditer(folded)
             )
-    return _Scan(known, titled, appositive)
+    bare_surname = _bare_surname_pattern(gaz).search(folded) is not None
+    return _Scan(known, titled, appositive, bare_surname)
 
 
 # every title of the gazetteer contains one of these (any case): a cheap pre-filter. No test checks this; a new
@@ -422,7 +425,7 @@ def find_officials(
     folded = fold(text)
     scan = _scan(folded, gaz)
     surnames = _surnames_for(gaz, registry)
-    surname_pattern = surnames.pattern_for(folded)
+    surname_pattern = surnames.pattern_for(folded, scan.bare_surname)
     if not (scan.known or scan.titled or scan.appositive or surname_pattern):
         return []  # no name, title or surname in it (most sentences)
     out: list[OfficialMention] = []
