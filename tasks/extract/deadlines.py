@@ -167,6 +167,10 @@ SETTER_AFTER = re.compile(
     r"(?:'s\s|\s+(?:has\s+|had\s+|have\s+|will\s+|would\s+)?(?:impos|set|slap|announc|threaten|rais|hik|levi|order|sign|unveil)\w*)",
     re.I,
 )
+# one in every match of SETTER_AFTER (any case; precheck)
+SETTER_NEEDLES = (
+    "'s", "impos", "set", "slap", "announc", "threaten", "rais", "hik", "levi", "order", "sign", "unveil",
+)  # fmt: skip
 
 
 def tariff_setter(ctx: ItemContext) -> str | None:
@@ -193,6 +197,8 @@ def tariff_setter(ctx: ItemContext) -> str | None:
                 ):
                     continue  # "Vietnam had faced a 46% rate": the partner, not the setter
                 counts[c.code] = counts.get(c.code, 0) + 1
+            if not may_contain(lowered(window), SETTER_NEEDLES):
+                continue  # no setter's verb (or "'s") in the window: no official in it sets the tariff
             for o in ctx.officials_in(window):
                 if o.official.country and o.leader and SETTER_AFTER.match(window, o.end):
                     counts[o.official.country] = counts.get(o.official.country, 0) + 1
