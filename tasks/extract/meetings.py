@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from tasks.extract.context import ItemContext
 from tasks.extract.dates import DateRef, find_dates, monday, sentence_tense, tense_before
 from tasks.extract.officials import OfficialMention
-from tasks.extract.precheck import lower_finditer, lower_search, lowered, may_contain
+from tasks.extract.precheck import TextTests, lower_finditer, lower_search, lowered, may_contain
 from tasks.extract.sentences import Sentence, fold, name_key
 from tasks.models import MeetingMention, Official
 
@@ -329,46 +329,46 @@ EFFECT_BEFORE = re.compile(
 FUTURE_SIGNING = re.compile(r"\b(?:will|would|to|shall)\s+be\s+(?:formally\s+)?signed\s+(?:on\s+)?$", re.I)
 
 
+# what _usable reads before a date (patterns ending in $) and after it (patterns beginning with ^: only there)
+BOUND_BEFORE = re.compile(
+    r"\b(?:since|until|till|through|from|by|before|to|than|ahead of)\s+(?:the\s+)?(?:\w+day,?\s+)?$", re.I
+)
+TRIP_BEFORE = re.compile(r"\b(?:visit|trip)\b[^.;]{0,40}$", re.I)
+UNTIL_AFTER = re.compile(r"^\s*(?:to|through|until|till)\s+", re.I)
+TALKS_RIGHT_BEFORE = re.compile(r"\b(?:talks|meet|meets|meeting|call|summit)\b[^.;,]{0,40}$", re.I)
+WHEN_AFTER = re.compile(r"^\s*,\s*when\b", re.I)
+OTHER_EVENT_AFTER = re.compile(
+    r"^(?:\s*(?:,\s*)?(?:when|the day|the last day|\(?tariff\)?\s+deadline|deadline|election|vote|inauguration|national day)"
+    r"|\s+(?:tariffs?|duties|duty|levy|rates?|deadline)\b)",
+    re.I,
+)
+TARIFF_DATE_BEFORE = re.compile(r"\b(?:deadline|pause|tariffs?|duties|levy|rates?)\b[^.;,]{0,45}$", re.I)
+MEETING_NEAR_BEFORE = re.compile(r"\b(?:talks|meeting|call)\b[^.;,]{0,25}$", re.I)
+ENCOUNTER_NEAR_BEFORE = re.compile(r"\b(?:meet|met|talks|see|call|session|sat)\b[^.;]{0,30}$", re.I)
+
+
 def _usable(d: DateRef, text: str) -> str | None:
     """'ok', 'travel' (the date of a trip, so only the week is known) or None (not the meeting's date)."""
-    before = text[max(0, d.start - 60) : d.start]
-    after = text[d.end : d.end + 40]
-    if re.search(
-        r"\b(?:since|until|till|through|from|by|before|to|than|ahead of)\s+(?:the\s+)?(?:\w+day,?\s+)?$",
-        before,
-        re.I,
-    ) and not STARTS_FROM.search(before):
+    before = TextTests(text[max(0, d.start - 60) : d.start]).has
+    after = TextTests(text[d.end : d.end + 40]).has
+    if before(BOUND_BEFORE) and not before(STARTS_FROM):
         return None
-    if (
-        STARTS_FROM.search(before)
-        and re.search(r"\b(?:visit|trip)\b[^.;]{0,40}$", before, re.I)
-        and re.match(r"\s*(?:to|through|until|till)\s+", after, re.I)
-    ):
+    if before(STARTS_FROM) and before(TRIP_BEFORE) and after(UNTIL_AFTER):
         return (
             "travel"  # "will visit Spain from Friday to Wednesday and hold talks": the talks' day is unknown
         )
     # "hold talks with Modi on Monday, when trade will top the agenda": the date of the talks themselves
-    talks_right_before = re.search(r"\b(?:talks|meet|meets|meeting|call|summit)\b[^.;,]{0,40}$", before, re.I)
-    if re.match(r"\s*,\s*when\b", after, re.I) and talks_right_before:
+    if after(WHEN_AFTER) and before(TALKS_RIGHT_BEFORE):
         pass
-    elif re.match(
-        r"\s*(?:,\s*)?(?:when|the day|the last day|\(?tariff\)?\s+deadline|deadline|election|vote|inauguration|national day)"
-        r"|\s+(?:tariffs?|duties|duty|levy|rates?|deadline)\b",
-        after,
-        re.I,
-    ):
+    elif after(OTHER_EVENT_AFTER):
         return None
-    if re.search(
-        r"\b(?:deadline|pause|tariffs?|duties|levy|rates?)\b[^.;,]{0,45}$", before, re.I
-    ) and not re.search(r"\b(?:talks|meeting|call)\b[^.;,]{0,25}$", before, re.I):
+    if before(TARIFF_DATE_BEFORE) and not before(MEETING_NEAR_BEFORE):
         return None
-    if REPORTING.search(before) and not FUTURE_SIGNING.search(before):
+    if before(REPORTING) and not before(FUTURE_SIGNING):
         return None
-    if EFFECT_BEFORE.search(before):
+    if before(EFFECT_BEFORE):
         return None  # "the 25% tariff set to take effect Aug. 1", "as of November 1st"
-    if TRAVEL.search(before) and not re.search(
-        r"\b(?:meet|met|talks|see|call|session|sat)\b[^.;]{0,30}$", before, re.I
-    ):
+    if before(TRAVEL) and not before(ENCOUNTER_NEAR_BEFORE):
         return "travel"
     return "ok"
 
@@ -398,12 +398,12 @@ def _pick_date(
 
 
 def _location(ctx: ItemContext, seg: str) -> str | None:
-    m = PLACES_PHRASE.search(seg)
+    m = PLACES_PHRASE.search(seg) if "capital" in seg else None  # (every match ends in "capital")
     if m:
         code = ctx.gaz.find_countries(m.group(1))
         if code:
             return ctx.gaz.capital(code[0].code)
-    if re.search(r"\bWhite House\b|\bOval Office\b", seg):
+    if ("White House" in seg or "Oval Office" in seg) and re.search(r"\bWhite House\b|\bOval Office\b", seg):
         return "Washington"
     for c in ctx.gaz.find_countries(seg):
         before = seg[max(0, c.start - 25) : c.start]
@@ -522,7 +522,7 @@ def _piece(
         (any(m.leader for m in officials) and len(official_countries) >= 2)
         # "his meeting with Xi": a leader's meeting (not "Trump says officials will meet")
         or (officials and all(m.leader and not SPEAKER.match(seg, m.end) for m in officials))
-        or (re.search(r"\bsummit\b", seg, re.I) and bilateral and not officials)
+        or (bilateral and not officials and re.search(r"\bsummit\b", seg, re.I))
     ):
         fmt = "summit"
     elif lower_search(SEPARATE, seg) and len(officials) >= 2:
@@ -556,7 +556,7 @@ def _piece(
         nearest = min(strong_triggers, key=lambda t: abs(off + t.start() - d.start))
         if not CALL.fullmatch(nearest.group(0)) and not CALL.search(nearest.group(0)):
             fmt = "ministerial" if officials else None
-    if re.search(r"\b(?:readout|briefed|briefing|debrief)\b", seg, re.I):
+    if lower_search(READOUT, seg):
         d = None
     sep = bool(lower_search(SEPARATE, seg))
     status = _status(s, seg, d, ctx.ref, default_tense)
@@ -589,7 +589,7 @@ def _piece(
     sides = len(official_countries & parties)
     if d is None and sides < 2 and not sep and not (date_value and fmt == "working-level"):
         return None
-    plural_calls = bool(re.search(r"\b(?:calls|conversations)\b", seg, re.I)) and fmt == "call"
+    plural_calls = fmt == "call" and bool(re.search(r"\b(?:calls|conversations)\b", seg, re.I))
     return Piece(
         parties=frozenset(parties),
         date=date_value,
@@ -608,6 +608,8 @@ def _piece(
     )
 
 
+# a report of the encounter ("a readout of the call"): its date is not the encounter's
+READOUT = re.compile(r"\b(?:readout|briefed|briefing|debrief)\b", re.I)
 ENDED_BEFORE = re.compile(r"\b(?:ended|ending|ends|wrapped up|closed)\s+$", re.I)
 DURATION = re.compile(
     r"\b(?:(?P<n>two|three|four|five|six|[2-6])[- ]day|(?P<week>week-long|weeklong))\s+(?:[\w-]+\s+){0,2}?"
@@ -728,40 +730,40 @@ def _fan_out(ctx: ItemContext, s: Sentence, seg: str):
 
 
 PAST_TRIGGER = re.compile(r"met|held|hosted|received|visited|signed|sat down|talked|spoke", re.I)
+ENCOUNTER_CANCELLED = re.compile(
+    r"\b(?:meeting|talks|visit|trip|call|summit)\b[^.;,]{0,30}\b(?:cancel(?:l)?ed|called off|scrapped)\b"
+    r"|\b(?:cancel(?:l)?ed|called off|scrapped)\s+(?:the\s+|a\s+|an\s+|his\s+|her\s+|their\s+|its\s+)?(?:[\w-]+\s+){0,2}(?:meeting|talks|visit|trip|call|summit)\b",
+    re.I,
+)
+CANCELLED_NEEDLES = ("cancel", "called off", "scrapped")  # one in every match of ENCOUNTER_CANCELLED
+ENCOUNTER_POSTPONED = re.compile(
+    r"\b(?:meeting|talks|visit|trip|summit)\b\s+(?:was|were|has been|have been|had been)?\s*(?:postponed|put off|delayed|pushed back|rescheduled)",
+    re.I,
+)
+FUTURE_AFTER_TRIGGER = re.compile(
+    r"\b(?:will|to be held|is set|are set|is due|are due|scheduled|expected|planned|plans|is to|are to)\b",
+    re.I,
+)
+WAS_DUE = re.compile(r"\b(?:had been|was|were) (?:due|scheduled|set|planned|expected)\b", re.I)
 
 
 def _status(s: Sentence, seg: str, d: DateRef | None, ref: date, default_tense: str | None) -> str:
-    if re.search(
-        r"\b(?:meeting|talks|visit|trip|call|summit)\b[^.;,]{0,30}\b(?:cancel(?:l)?ed|called off|scrapped)\b"
-        r"|\b(?:cancel(?:l)?ed|called off|scrapped)\s+(?:the\s+|a\s+|an\s+|his\s+|her\s+|their\s+|its\s+)?(?:[\w-]+\s+){0,2}(?:meeting|talks|visit|trip|call|summit)\b",
-        seg,
-        re.I,
-    ):
+    if may_contain(lowered(seg), CANCELLED_NEEDLES) and lower_search(ENCOUNTER_CANCELLED, seg):
         return "cancelled"
-    if POSTPONED.search(seg) and re.search(
-        r"\b(?:meeting|talks|visit|trip|summit)\b\s+(?:was|were|has been|have been|had been)?\s*(?:postponed|put off|delayed|pushed back|rescheduled)",
-        seg,
-        re.I,
-    ):
+    if lower_search(POSTPONED, seg) and lower_search(ENCOUNTER_POSTPONED, seg):
         return "postponed"
     if s.headline:
         tense = "future" if HEADLINE_FUTURE.search(seg) else "past"
     else:
-        trig = MEET.search(seg) or CALL.search(seg)
-        tense = tense_before(seg, trig.start() if trig else len(seg), None) or default_tense
-        if (
-            trig
-            and PAST_TRIGGER.fullmatch(trig.group(0))
-            and tense_before(seg, trig.start(), None) != "future"
-        ):
+        # (the first meeting word, else the first call word: where it is and, case aside, what it says)
+        trig = lower_search(MEET, seg) or lower_search(CALL, seg)
+        tense_at_trigger = tense_before(seg, trig.start() if trig else len(seg), None)
+        tense = tense_at_trigger or default_tense
+        if trig and PAST_TRIGGER.fullmatch(trig.group(0)) and tense_at_trigger != "future":
             tense = "past"  # "X met Y on Monday to discuss the tariff due to take effect on Friday"
-        if trig and re.search(
-            r"\b(?:will|to be held|is set|are set|is due|are due|scheduled|expected|planned|plans|is to|are to)\b",
-            seg[trig.start() : trig.start() + 80],
-            re.I,
-        ):
+        if trig and lower_search(FUTURE_AFTER_TRIGGER, seg[trig.start() : trig.start() + 80]):
             tense = "future"
-        if re.search(r"\b(?:had been|was|were) (?:due|scheduled|set|planned|expected)\b", seg, re.I):
+        if lower_search(WAS_DUE, seg):
             tense = "past" if d is None or (d.date is not None and d.date <= ref) else "future"
     if d is not None and d.date is not None and d.precision == "day":
         if d.date > ref:
