@@ -172,12 +172,13 @@ def _future_passive(text: str) -> str:
     return _FUTURE_PASSIVE.sub(lambda m: "will" + " " * (len(m.group(0)) - 4), text)
 
 
+_CLAUSE_BREAK = re.compile(r"[;:]|,\s+(?:and|but|while|as|when|which|who)\b|\b(?:after|before|while|when)\b")
+
+
 def tense_before(text: str, pos: int, default: str | None) -> str | None:
     """'future' or 'past' from the cue words closest before `pos` in the same clause."""
     window = _future_passive(text[max(0, pos - 90) : pos])
-    window = re.split(
-        r"[;:]|,\s+(?:and|but|while|as|when|which|who)\b|\b(?:after|before|while|when)\b", window
-    )[-1]
+    window = _CLAUSE_BREAK.split(window)[-1]
     if lower_search(DEPART_FOR, text[max(0, pos - 220) : pos]):
         return "future"  # "left for Washington on Tuesday for talks with Bessent on Thursday"
     last_f = [m.end() for m in lower_finditer(FUTURE_CUES, window)]

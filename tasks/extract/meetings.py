@@ -171,7 +171,7 @@ def _segments(text: str) -> list[tuple[int, str, str]]:
 
     "Cheong, who met Greer on Tuesday, called ..." gives "Cheong ... met Greer on Tuesday" on its own."""
     extra = []
-    for m in _RELATIVE.finditer(text):
+    for m in _RELATIVE.finditer(text) if "who" in text else ():  # (case-sensitive: every match holds "who")
         extra.append(
             (0, text[: m.end("who")] + " " * (m.start("clause") - m.end("who")) + m.group("clause"), "")
         )

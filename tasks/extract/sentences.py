@@ -79,9 +79,14 @@ def fold(text: str) -> str:
     return "".join(out).replace("’", "'").replace("‘", "'")
 
 
+_SPACES = re.compile(r"\s+")
+
+
+# a few dozen names an item, asked for again and again (registry, mentions, clusters)
+@lru_cache(maxsize=4096)
 def name_key(name: str) -> str:
     """A comparison key for person names: folded, lower case, single spaces, no dots."""
-    return re.sub(r"\s+", " ", fold(name).replace(".", "")).strip().lower()
+    return _SPACES.sub(" ", fold(name).replace(".", "")).strip().lower()
 
 
 _BOUNDARY = re.compile(r"([.!?])([\"”’')\]]*)\s+(?=[\"“'(\[]?[A-Z0-9])")
