@@ -116,6 +116,12 @@ def closest_year(month: int, day: int, ref: date) -> date | None:
     return best
 
 
+# ZoneInfo keeps only the last 8 zones it loaded alive; the feeds' datelines name a dozen and more
+@lru_cache(maxsize=64)
+def _zone_info(key: str) -> ZoneInfo:
+    return ZoneInfo(key)
+
+
 def reference_date(
     published_at: datetime | None,
     offset_min: int | None,
@@ -126,7 +132,7 @@ def reference_date(
     if published_at is None:
         return None
     if zone:
-        local = published_at.astimezone(ZoneInfo(zone)).date()
+        local = published_at.astimezone(_zone_info(zone)).date()
     elif offset_min is not None:
         local = published_at.astimezone(timezone(timedelta(minutes=offset_min))).date()
     else:
