@@ -226,6 +226,7 @@ def store_polled(config: Config, polled: Sequence[Polled], now: datetime,
         for change in store.record_fetches(con, outcomes, now=now):
             store.enqueue_alert(con, kind=change.kind, event_kind="source", event_id=change.source_id,
                                 key_parts=(now.isoformat(),), text=change.text, payload=change.payload, now=now)
+    crash_point("after_store")
     for p in polled:
         summary.sources_polled += 1
         summary.items_deferred += p.truncated
@@ -312,14 +313,30 @@ def compact(config: Config) -> None:
         con.execute("CHECKPOINT")
 
 
+LEFTOVERS_PER_RUN = 5_000
+
+
+def unextracted(config: Config, exclude: set[str]) -> list[str]:
+    """Items an earlier run stored but never resolved (it stopped between the two commits): picked up by the
+    next run, a bounded number at a time, so nothing stored is left unread."""
+    with db.writer(config.warehouse_path) as con:
+        rows = con.execute(
+            "SELECT item_id FROM core.items WHERE extracted_at IS NULL AND item_id NOT IN (SELECT unnest(?))"
+            " ORDER BY first_seen_at, item_id LIMIT ?",
+            [sorted(exclude), LEFTOVERS_PER_RUN],
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
 def extract_new(config: Config, new_ids: Sequence[str], edited_ids: Sequence[str],
                 extractions: Extractions | None) -> tuple[list[Findings], dict[str, datetime | None]]:
     """Findings of the cycle's new and edited items in publication order, and their publication times. New
     items were mostly extracted while they were being stored; the rest is loaded and extracted here."""
     done = extractions.results() if extractions is not None else {}
-    ids = list(new_ids) + list(edited_ids)
+    leftovers = unextracted(config, exclude=set(new_ids) | set(edited_ids))
+    ids = list(new_ids) + list(edited_ids) + leftovers
     order = publication_order(config, ids)
-    missing = [iid for iid in new_ids if iid not in done] + list(edited_ids)
+    missing = [iid for iid in new_ids if iid not in done] + list(edited_ids) + leftovers
     if missing:
         items = load_items(config, missing)
         done.update((f.item_id, f) for f in extract_all(items, config.extract))

@@ -208,3 +208,23 @@ def test_readers_and_runs_never_block_each_other(config, server, capsys):
     finally:
         reader.kill()
     assert errors == 0 and queries > 0
+
+
+def test_items_stored_by_a_run_that_stopped_before_resolving_are_read_by_the_next(config, server, capsys,
+                                                                                   monkeypatch):
+    server.now = APRIL_25
+    monkeypatch.setenv("TRADEWATCH_CRASH_AT", "after_store")
+    with pytest.raises(SystemExit, match="crash injected"):
+        main(["run", "--config", str(config), "--as-of", APRIL_25.isoformat()])
+    capsys.readouterr()
+    monkeypatch.delenv("TRADEWATCH_CRASH_AT")
+    with db.writer(config.parent / "tw.duckdb") as con:
+        stored, unread = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE extracted_at IS NULL) FROM core.items").fetchone()
+        assert stored > 0 and unread == stored and con.execute("SELECT count(*) FROM core.meetings").fetchone()[0] == 0
+    later = (APRIL_25 + timedelta(minutes=10)).isoformat()  # the feeds answer 304 now: nothing new to store
+    code, out, _ = run_cli("run", "--config", str(config), "--as-of", later, capsys=capsys)
+    assert code == 0 and "0 new" in out
+    db.publish_snapshot(config.parent / "tw.duckdb")
+    assert count(config, "SELECT count(*) FROM items WHERE relevant IS NULL") == 0
+    assert count(config, "SELECT count(*) FROM meetings") > 0

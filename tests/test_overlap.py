@@ -67,6 +67,7 @@ def test_started_extractions_equal_in_process_extraction_and_edits_use_the_store
         assert [f.item_id for f in findings] == [iid for iid, _ in cycle.publication_order(config, new_ids)]
         assert findings == [extract(items[f.item_id]) for f in findings]
         assert sum(f.relevant for f in findings) >= 5
+        cycle.resolve_all(config, published, findings, now, cycle.alert_policy(config, False))
 
         # an edit: extracted after storing, from the stored row (whose first publication date is kept)
         edited = next(it for it in items.values() if it.published_at is not None)
