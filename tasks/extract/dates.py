@@ -13,7 +13,14 @@ from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from tasks.extract.precheck import count_matches, lower_finditer, lower_search, lowered, may_contain
+from tasks.extract.precheck import (
+    count_matches,
+    finditer_from_first,
+    lower_finditer,
+    lower_search,
+    lowered,
+    may_contain,
+)
 
 MONTHS = {
     "january": 1,
@@ -236,6 +243,7 @@ def resolve_weekday(ref: date, weekday: int, direction: str | None, modifier: st
 _ABS_MD = re.compile(
     rf"\b(?P<mon>{_MON})\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?(?!\d|%| percent| billion| million)(?:\s*(?:-|–|and|to)\s*\d{{1,2}}(?!\d))?(?:,?\s+(?P<year>20\d\d))?"
 )
+_MONTH_NAME = re.compile(_MON)  # where a match of _ABS_MD can begin (precheck.finditer_from_first)
 _ABS_DM = re.compile(
     rf"\b(?:the\s+)?(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon>{_MON})(?:,?\s+(?P<year>20\d\d))?"
 )
@@ -354,7 +362,7 @@ def _find_dates(text: str, ref: date, default_tense: str | None) -> tuple[DateRe
     weekday = "day" in text
     low = lowered(text)
     relative = may_contain(low, _RELATIVE_NEEDLES)
-    for m in _ABS_MD.finditer(text) if month else ():
+    for m in finditer_from_first(_ABS_MD, _MONTH_NAME, text) if month else ():
         mon, day = _month_num(m.group("mon")), int(m.group("day"))
         if day > 31:
             continue

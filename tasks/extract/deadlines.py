@@ -419,7 +419,8 @@ def _classify(window: str, wide: str, sector_text: str, reciprocal_item: bool = 
     near, far = TextTests(window).has, TextTests(wide).has
     if near(RELIEF) and not near(SOUGHT) and near(APPLY):
         return ["deal-rate-applies"]
-    sector = next((name for name, rx in SECTORS if rx.search(sector_text)), None)
+    in_sector_text = TextTests(sector_text).has
+    sector = next((name for name, rx in SECTORS if in_sector_text(rx)), None)
     if (near(COUNTER) or (far(COUNTER) and near(PAUSE))) and (near(PAUSE) or near(END)):
         return ["countermeasures-suspension-ends"]
     if (
