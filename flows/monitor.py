@@ -77,8 +77,11 @@ def publish_snapshot(config: Config) -> str:
     return str(cycle.publish(config))
 
 
-def run_monitor(config: Config, now: datetime, alerts: bool = True) -> cycle.CycleSummary:
-    """The cycle, top to bottom. Must run inside a flow (it submits tasks)."""
+def run_monitor(config: Config, now: datetime, alerts: bool = True, *,
+                keep_parsers: bool = False) -> cycle.CycleSummary:
+    """The cycle, top to bottom. Must run inside a flow (it submits tasks). The parser workers are stopped
+    once every source is parsed (their memory is not needed through storing and resolving) unless
+    keep_parsers: a replay keeps them for its next tick."""
     summary = cycle.CycleSummary(as_of=now)
     with db.run_lock(config.warehouse_path):
         with db.hold(config.warehouse_path):  # one open instance for the whole cycle: cheap stage connections
@@ -91,6 +94,8 @@ def run_monitor(config: Config, now: datetime, alerts: bool = True) -> cycle.Cyc
                                            extractions=extractions)
                        for b in batches]
             polled = [p for f in futures for p in f.result()]
+            if not keep_parsers:
+                cycle.close_parser_pool()
             stored = store_items(config, quote(polled), now, summary)  # quote: Prefect must not walk 10k items
             del futures, polled  # the parsed items are in the warehouse now: do not hold them through extraction
             extract_and_resolve(config, quote(stored), now, alerts, summary, extractions)
@@ -121,5 +126,5 @@ def replay_flow(config_path: str, ticks: list[str], alerts: bool = True, on_tick
         now = parse_as_of(tick)
         if on_tick is not None:
             on_tick(now)
-        out.append(run_monitor(config, now, alerts))
+        out.append(run_monitor(config, now, alerts, keep_parsers=True))
     return out
