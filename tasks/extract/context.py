@@ -11,6 +11,7 @@ from tasks.extract.config import ExtractConfig
 from tasks.extract.dates import reference_date
 from tasks.extract.gazetteer import CountryMention, Gazetteer
 from tasks.extract.officials import OfficialMention, Registry, collect_registry, find_officials
+from tasks.extract.precheck import NeedleIndex, lowered
 from tasks.extract.sentences import Sentence, fold, item_sentences, read_dateline
 from tasks.models import Item, Official
 
@@ -49,6 +50,14 @@ class ItemContext:
     _officials: dict | None = None  # memo of officials_in by text
     _named: dict | None = None  # memo of named_officials by text
     _reciprocal: bool | None = None  # memo (deadlines): about the general "reciprocal" rates, no threat
+    _needles: NeedleIndex | None = None  # memo of sentences_holding: the sentences' lowered texts, joined
+
+    def sentences_holding(self, needles: tuple[str, ...]) -> frozenset[int]:
+        """Indices of the sentences whose folded text may hold one of `needles` (lower case): every sentence
+        where may_contain(lowered(fold(s.text)), needles) is true is among them (precheck.NeedleIndex)."""
+        if self._needles is None:
+            self._needles = NeedleIndex([lowered(fold(s.text)) for s in self.sentences])
+        return self._needles.holders(needles)
 
     def countries_in(self, text: str) -> list[CountryMention]:
         return self.gaz.find_countries(text)

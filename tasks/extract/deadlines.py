@@ -176,10 +176,11 @@ SETTER_NEEDLES = (
 def tariff_setter(ctx: ItemContext) -> str | None:
     """The country whose tariffs the item is about: most often named right before tariff words."""
     counts: dict[str, int] = {}
+    may_name_tariffs = ctx.sentences_holding(TARIFF_NEEDLES)
     for s in ctx.sentences:
-        text = fold(s.text)
-        if not may_contain(lowered(text), TARIFF_NEEDLES):
+        if s.index not in may_name_tariffs:
             continue  # no tariff word (most sentences): nothing to count
+        text = fold(s.text)
         for m in TARIFF_WORDS.finditer(text):
             start = max(0, m.start() - 40)
             window = text[start : m.start()]
@@ -209,8 +210,10 @@ def extract_deadlines(ctx: ItemContext) -> list[DeadlineMention]:
     found: list[_Found] = []
     setter = tariff_setter(ctx)
     previous = ""
+    may_date = ctx.sentences_holding(_DEADLINE_NEEDLES + CHANGE_NEEDLES)
     for s in ctx.sentences:
-        found.extend(_in_sentence(ctx, s, setter, previous))
+        if s.index in may_date:  # (the others name no tariff, deal, pause or change: _in_sentence skips them)
+            found.extend(_in_sentence(ctx, s, setter, previous))
         previous = fold(s.text) if s.paragraph >= 1 else ""
     # one value per deadline per item: the news (title and lead first), not the background
     best: dict[tuple[str, tuple[str, ...]], _Found] = {}
@@ -393,15 +396,19 @@ def _reciprocal_item(ctx: ItemContext) -> bool:
     tariffs ... The 25 percent duty on Korean goods takes effect on April 9"): a partner's rate it dates is
     that partner's rate under the general deadline."""
     if ctx._reciprocal is None:
-        texts = [(text, lowered(text)) for text in (fold(s.text) for s in ctx.sentences)]
-        ctx._reciprocal = any(
-            search_if_needles(RECIPROCAL, RECIPROCAL_NEEDLES, t, low) for t, low in texts
-        ) and not any(
-            search_if_needles(THREAT, THREAT_NEEDLES, t, low)
-            or search_if_needles(ADDITIONAL, ADDITIONAL_NEEDLES, t, low)
-            for t, low in texts
+        ctx._reciprocal = _any_sentence(ctx, RECIPROCAL, RECIPROCAL_NEEDLES) and not (
+            _any_sentence(ctx, THREAT, THREAT_NEEDLES) or _any_sentence(ctx, ADDITIONAL, ADDITIONAL_NEEDLES)
         )
     return ctx._reciprocal
+
+
+def _any_sentence(ctx: ItemContext, pattern: re.Pattern, needles: tuple[str, ...]) -> bool:
+    """Whether `pattern` occurs in a sentence of the item; tried only in those that may hold its needles."""
+    holders = ctx.sentences_holding(needles)
+    return any(
+        search_if_needles(pattern, needles, text, lowered(text))
+        for text in (fold(s.text) for s in ctx.sentences if s.index in holders)
+    )
 
 
 # words of _classify, beside the module's patterns

@@ -87,6 +87,7 @@ WORKING = re.compile(
     r"\b(?:technical|working[- ]level|working groups?|negotiating teams|technical teams|expert-level)\b", re.I
 )
 WORKING_NEEDLES = ("technical", "working", "negotiating teams", "expert-level")  # one in every WORKING match
+ENCOUNTER_NEEDLES = CALL_NEEDLES + MEET_NEEDLES + WORKING_NEEDLES  # a text without them has no _triggers
 MULTILATERAL = re.compile(
     r"\b(?:APEC|Asia-Pacific Economic Cooperation|G7|G-7|G20|G-20|Group of Seven|Group of 20|OECD|WTO|ASEAN|IMF|"
     r"World Bank|NATO|BRICS|World Economic Forum|United Nations|U\.N\.|ministers' meeting|ministerial meeting|"
@@ -156,8 +157,10 @@ class Piece:
 
 def extract_meetings(ctx: ItemContext) -> list[MeetingMention]:
     pieces: list[Piece] = []
+    may_meet = ctx.sentences_holding(ENCOUNTER_NEEDLES)
     for s in ctx.sentences:
-        pieces.extend(_pieces_in_sentence(ctx, s))
+        if s.index in may_meet:  # (the others have no meeting word: no piece)
+            pieces.extend(_pieces_in_sentence(ctx, s))
     clusters = _cluster(pieces)
     ctx.undated_meetings = sum(1 for p in pieces if p.date is None and p.sides >= 2)
     return [_to_mention(c) for c in clusters]
