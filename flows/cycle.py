@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import requests
 
@@ -161,15 +162,24 @@ class Extractions:
     while other sources are still being fetched and while the items are stored. Edited items are not
     started here: they are extracted after storing, from the stored row (whose publication date is kept)."""
 
-    def __init__(self) -> None:
+    def __init__(self, held: duckdb.DuckDBPyConnection | None = None) -> None:
+        self._held = held  # the connection run_monitor holds: a cursor of it skips connect's schema check
         self._futures: list[Future] = []
         self._lock = threading.Lock()
 
     def start(self, config: Config, items: Sequence[Item]) -> None:
         if not items:
             return
-        with db.writer(config.warehouse_path) as con:  # cheap: run_monitor holds the database open
-            known = store.known_ids(con, [it.item_id for it in items])
+        ids = [it.item_id for it in items]
+        if self._held is not None:
+            cursor = self._held.cursor()
+            try:
+                known = store.known_ids(cursor, ids)
+            finally:
+                cursor.close()
+        else:
+            with db.writer(config.warehouse_path) as con:
+                known = store.known_ids(con, ids)
         new = [it for it in items if it.item_id not in known]
         if new:
             future = extract_pool().submit(new, config.extract or None)

@@ -84,12 +84,12 @@ def run_monitor(config: Config, now: datetime, alerts: bool = True, *,
     keep_parsers: a replay keeps them for its next tick."""
     summary = cycle.CycleSummary(as_of=now)
     with db.run_lock(config.warehouse_path):
-        with db.hold(config.warehouse_path):  # one open instance for the whole cycle: cheap stage connections
+        with db.hold(config.warehouse_path) as held:  # one open instance for the cycle: cheap stage connections
             states = cycle.prepare(config)
             due = [s for s in config.sources if s.enabled and store.is_due(states.get(s.id), now)]
             summary.sources_skipped = sum(1 for s in config.sources if s.enabled) - len(due)
             batches = poll_batches(due, states)
-            extractions = cycle.Extractions()  # new items are extracted while others are fetched and stored
+            extractions = cycle.Extractions(held)  # new items are extracted while others are fetched and stored
             futures = [poll_sources.submit(b, config, now, label=b[0][0].id if len(b) == 1 else f"{len(b)}-sources",
                                            extractions=extractions)
                        for b in batches]
