@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
+import pyarrow as pa
 import requests
 
 from tasks.adapters import read_body
@@ -41,6 +42,7 @@ class Polled:
     error_detail: str | None = None
     truncated: int = 0  # items left for the next run (bounded work per run)
     signatures: Mapping[str, np.ndarray] = field(default_factory=dict)  # item id → MinHash, from the parser
+    table: pa.Table | None = None  # the items in the warehouse's columnar form (store.items_table), in order
 
 
 @dataclass
@@ -154,7 +156,8 @@ def poll(source: SourceConfig, state: store.SourceState | None, config: Config, 
     if extractions is not None:
         extractions.start(config, result.items)
     # the raw body is not needed past parsing: do not keep every feed in memory for the rest of the cycle
-    return Polled(source.id, replace(fetched, body=None), items=result.items, signatures=signatures)
+    return Polled(source.id, replace(fetched, body=None), items=result.items, signatures=signatures,
+                  table=store.items_table(result.items))
 
 
 class Extractions:
@@ -212,10 +215,11 @@ def bound_work(con, polled: Polled, limit: int, now: datetime) -> Polled:
     ).fetchall())
     pending = [it for it in polled.items if known.get(it.item_id) != it.content_hash]
     if len(pending) <= limit:
-        return replace(polled, items=tuple(pending))
+        return replace(polled, items=tuple(pending), table=None)
     pending.sort(key=lambda it: it.published_at or now, reverse=True)
     fetched = replace(polled.fetched, etag=None, last_modified=None)
-    return replace(polled, fetched=fetched, items=tuple(pending[:limit]), truncated=len(pending) - limit)
+    return replace(polled, fetched=fetched, items=tuple(pending[:limit]), truncated=len(pending) - limit,
+                   table=None)
 
 
 def store_polled(config: Config, polled: Sequence[Polled], now: datetime,
@@ -226,7 +230,9 @@ def store_polled(config: Config, polled: Sequence[Polled], now: datetime,
         polled = [bound_work(con, p, config.fetch.max_items_per_source, now) for p in polled]
         items = [it for p in polled for it in p.items]
         signatures = {iid: sig for p in polled for iid, sig in p.signatures.items()}
-        result, _ = store.store_new_items(con, items, now=now, signatures=signatures)
+        tables = [p.table if p.table is not None else store.items_table(p.items) for p in polled if p.items]
+        table = pa.concat_tables(tables) if tables else None
+        result, _ = store.store_new_items(con, items, now=now, signatures=signatures, table=table)
         source_of = {it.item_id: it.source_id for it in items}
         new_per_source: dict[str, int] = {}
         for iid in result.new_ids:

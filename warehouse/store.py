@@ -231,10 +231,18 @@ _ITEM_SCHEMA = pa.schema([
 ])
 
 
-def _items_table(items: Sequence[Item], story_ids: Mapping[str, str]) -> pa.Table:
-    cols = {name: [getattr(it, name) for it in items] for name in _ITEM_SCHEMA.names[:-1]}
-    cols["story_id"] = [story_ids.get(it.item_id) for it in items]
-    return pa.Table.from_pydict(cols, schema=_ITEM_SCHEMA)
+_TEXT_SCHEMA = pa.schema(list(_ITEM_SCHEMA)[:-1])  # an item's own fields (its story comes at storing)
+
+
+def items_table(items: Sequence[Item]) -> pa.Table:
+    """Items in the warehouse's columnar form, in order: built by each poll thread as its source arrives, so
+    the store stage only filters and inserts (the conversion of the text is most of an insert's cost)."""
+    return pa.Table.from_pydict({name: [getattr(it, name) for it in items] for name in _TEXT_SCHEMA.names},
+                                schema=_TEXT_SCHEMA)
+
+
+def _with_stories(table: pa.Table, ids: Sequence[str], story_ids: Mapping[str, str]) -> pa.Table:
+    return table.append_column("story_id", pa.array([story_ids.get(iid) for iid in ids], pa.string()))
 
 
 @dataclass(frozen=True)
@@ -257,43 +265,55 @@ def _known_hashes(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[st
 
 
 def store_items(con: duckdb.DuckDBPyConnection, items: Sequence[Item], *, now: datetime,
-                story_ids: Mapping[str, str] | None = None, known: Mapping[str, str] | None = None) -> StoreResult:
+                story_ids: Mapping[str, str] | None = None, known: Mapping[str, str] | None = None,
+                table: pa.Table | None = None) -> StoreResult:
     """Insert new items; update the text of edited ones (same identity, new content hash). Idempotent.
 
     One lookup says which items are new or edited; new ones are inserted (with their story id when given) and
-    only edited ones are updated, so the cost follows the batch, not the number of items stored."""
+    only edited ones are updated, so the cost follows the batch, not the number of items stored. `table`:
+    items_table(items), when the caller built it already."""
     if not items:
         return StoreResult((), ())
     latest = list({it.item_id: it for it in items}.values())  # the last duplicate in a batch wins
     if known is None:
         known = _known_hashes(con, [it.item_id for it in latest])
-    fresh = [it for it in latest if it.item_id not in known]
+    is_fresh = [it.item_id not in known for it in latest]
+    fresh = [it for it, new in zip(latest, is_fresh, strict=True) if new]
     changed = [it for it in latest if it.item_id in known and known[it.item_id] != it.content_hash]
+    if table is None or len(latest) != len(items) or table.num_rows != len(items):
+        table = items_table(fresh)  # (a batch with duplicates: the rows no longer line up with the items)
+    elif len(fresh) != len(latest):
+        table = table.filter(pa.array(is_fresh))
+    table = _with_stories(table, [it.item_id for it in fresh], story_ids or {})
     new_ids: list[str] = []
     edited: list[str] = []
-    for start in range(0, len(fresh), STORE_CHUNK):  # bounded Arrow copies
-        new_ids += _insert_chunk(con, fresh[start : start + STORE_CHUNK], now, story_ids or {})
+    for start in range(0, len(fresh), STORE_CHUNK):  # bounded copies into DuckDB
+        new_ids += _insert_chunk(con, table.slice(start, STORE_CHUNK), now)
     for start in range(0, len(changed), STORE_CHUNK):
         edited += _update_chunk(con, changed[start : start + STORE_CHUNK], now)
     return StoreResult(tuple(new_ids), tuple(edited))
 
 
 def store_new_items(con: duckdb.DuckDBPyConnection, items: Sequence[Item], *, now: datetime,
-                    signatures: Mapping[str, np.ndarray] | None = None) -> tuple[StoreResult, dict[str, str]]:
+                    signatures: Mapping[str, np.ndarray] | None = None,
+                    table: pa.Table | None = None) -> tuple[StoreResult, dict[str, str]]:
     """Store a batch of items and give the new ones a story, writing each story id with its item.
-    `signatures`: MinHash signatures computed already (by the parser workers); the rest are computed here."""
+    `signatures`: MinHash signatures computed already (by the parser workers); the rest are computed here.
+    `table`: items_table(items), when built already."""
     latest = list({it.item_id: it for it in items}.values())
     known = _known_hashes(con, [it.item_id for it in latest]) if latest else {}
     story_ids = assign_stories(con, [it for it in latest if it.item_id not in known], now=now, write_items=False,
                                signatures=signatures)
-    return store_items(con, latest, now=now, story_ids=story_ids, known=known), story_ids
+    if len(latest) != len(items):
+        table = None
+    return store_items(con, latest, now=now, story_ids=story_ids, known=known, table=table), story_ids
 
 
 STORE_CHUNK = 1000
 
 
-def _insert_chunk(con, items: Sequence[Item], now: datetime, story_ids: Mapping[str, str]) -> list[str]:
-    con.register("incoming_items", _items_table(items, story_ids))
+def _insert_chunk(con, table: pa.Table, now: datetime) -> list[str]:
+    con.register("incoming_items", table)
     try:
         return [r[0] for r in con.execute(
             """
@@ -313,7 +333,7 @@ def _insert_chunk(con, items: Sequence[Item], now: datetime, story_ids: Mapping[
 
 
 def _update_chunk(con, items: Sequence[Item], now: datetime) -> list[str]:
-    con.register("edited_items", _items_table(items, {}))
+    con.register("edited_items", items_table(items))
     try:
         return [r[0] for r in con.execute(
             """
