@@ -99,8 +99,10 @@ class TreeSampler:
         self.processes: dict[int, str] = {}
         self.hwm_sum = 0
         self.hwm: dict[int, int] = {}  # each process's own peak
-        self.cpu_s: dict[int, float] = {}  # CPU each process used inside the block (alive at its end)
+        self.cpu_s: dict[int, float] = {}  # CPU each process used inside the block (as last sampled)
         self._cpu_start: dict[int, float] = {}
+        self._cpu_last: dict[int, float] = {}
+        self._hwm_last: dict[int, int] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True, name="bench-rss")
 
@@ -109,6 +111,8 @@ class TreeSampler:
         for p in pids:
             if p not in self.processes:
                 self.processes[p] = cmdline(p)
+            self._cpu_last[p] = cpu_seconds(p)  # kept for processes that exit before the end
+            self._hwm_last[p] = max(self._hwm_last.get(p, 0), hwm_bytes(p))
         total = sum(rss_bytes(p) for p in pids)
         self.peak = max(self.peak, total)
         self.samples += 1
@@ -128,7 +132,6 @@ class TreeSampler:
         self._stop.set()
         self._thread.join()
         self.sample()
-        pids = tree(self.pid)
-        self.hwm = {p: hwm_bytes(p) for p in pids}
+        self.hwm = dict(self._hwm_last)  # every process seen, including those that exited meanwhile
         self.hwm_sum = sum(self.hwm.values())
-        self.cpu_s = {p: cpu_seconds(p) - self._cpu_start.get(p, 0.0) for p in pids}
+        self.cpu_s = {p: cpu - self._cpu_start.get(p, 0.0) for p, cpu in self._cpu_last.items()}

@@ -75,7 +75,7 @@ def shingle_hashes(text: str) -> np.ndarray:
     words = text.lower().encode("utf-8", "replace").translate(_SPACE_OUT).split()
     if not words:
         return np.empty(0, dtype=np.uint32)
-    w = np.array([zlib.crc32(word) for word in words], dtype=np.uint64)
+    w = np.fromiter(map(zlib.crc32, words), dtype=np.uint64, count=len(words))
     if len(w) < 3:
         w = np.concatenate([w, np.full(3 - len(w), _NO_WORD, dtype=np.uint64)])
     x = w[:-2] * _K1 + w[1:-1] * _K2 + w[2:] * _K3  # wraps mod 2^64, as intended
