@@ -213,13 +213,16 @@ def bound_work(con, polled: Polled, limit: int, now: datetime) -> Polled:
         "SELECT item_id, content_hash FROM core.items WHERE item_id IN (SELECT unnest(?))",
         [[it.item_id for it in polled.items]],
     ).fetchall())
-    pending = [it for it in polled.items if known.get(it.item_id) != it.content_hash]
-    if len(pending) <= limit:
-        return replace(polled, items=tuple(pending), table=None)
-    pending.sort(key=lambda it: it.published_at or now, reverse=True)
-    fetched = replace(polled.fetched, etag=None, last_modified=None)
-    return replace(polled, fetched=fetched, items=tuple(pending[:limit]), truncated=len(pending) - limit,
-                   table=None)
+    pending = [i for i, it in enumerate(polled.items) if known.get(it.item_id) != it.content_hash]
+    truncated = max(len(pending) - limit, 0)
+    fetched = polled.fetched
+    if truncated:
+        pending.sort(key=lambda i: polled.items[i].published_at or now, reverse=True)
+        pending = pending[:limit]
+        fetched = replace(fetched, etag=None, last_modified=None)
+    table = polled.table.take(pa.array(pending, pa.int64())) if polled.table is not None else None
+    return replace(polled, fetched=fetched, items=tuple(polled.items[i] for i in pending), table=table,
+                   truncated=truncated)
 
 
 def store_polled(config: Config, polled: Sequence[Polled], now: datetime,

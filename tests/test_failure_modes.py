@@ -156,6 +156,11 @@ def test_a_huge_feed_is_worked_off_in_bounded_runs(tmp_path, server, capsys):
     assert run(config) == 0
     assert "1200 deferred to the next run" in capsys.readouterr().out
     assert query(config, "SELECT count(*) FROM items")[0][0] == 800
+    # the newest 800, each row with its own text (the deferred rows were left out of the batch's table too)
+    with db.writer(tmp_path / "tw.duckdb") as con:
+        assert con.execute("SELECT max(CAST(substr(guid, 2) AS INT)) FROM core.items").fetchone()[0] == 799
+        assert con.execute("SELECT count(*) FROM core.items WHERE body <> 'Shares moved in session '"
+                           " || substr(guid, 2) || '.' OR title <> 'Market report ' || substr(guid, 2)").fetchone()[0] == 0
     assert run(config, NOW + timedelta(minutes=10)) == 0
     assert run(config, NOW + timedelta(minutes=20)) == 0
     assert query(config, "SELECT count(*), count(DISTINCT item_id) FROM items")[0] == (2_000, 2_000)

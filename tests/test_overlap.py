@@ -59,9 +59,13 @@ def test_started_extractions_equal_in_process_extraction_and_edits_use_the_store
         states = cycle.prepare(config)
         extractions = cycle.Extractions()
         polled = [cycle.poll(s, states.get(s.id), config, now, extractions) for s in config.sources]
-        items = {it.item_id: it for p in polled for it in p.items}
         assert all(p.signatures.keys() == {it.item_id for it in p.items} for p in polled)
+        assert all(p.table.num_rows == len(p.items) for p in polled)
         new_ids, edited_ids = cycle.store_polled(config, polled, now, cycle.CycleSummary(as_of=now))
+        items = {it.item_id: it for it in cycle.load_items(config, new_ids)}  # as parsed: text from the table
+        parsed = {it.item_id: it for p in polled for it in parse_feed(
+            server.document(p.source_id)[0], source_id=p.source_id, now=now).items}
+        assert items == parsed
         assert len(new_ids) == len(items) >= 20 and not edited_ids
         findings, published = cycle.extract_new(config, new_ids, edited_ids, extractions)
         assert [f.item_id for f in findings] == [iid for iid, _ in cycle.publication_order(config, new_ids)]

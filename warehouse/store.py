@@ -270,28 +270,37 @@ def store_items(con: duckdb.DuckDBPyConnection, items: Sequence[Item], *, now: d
     """Insert new items; update the text of edited ones (same identity, new content hash). Idempotent.
 
     One lookup says which items are new or edited; new ones are inserted (with their story id when given) and
-    only edited ones are updated, so the cost follows the batch, not the number of items stored. `table`:
-    items_table(items), when the caller built it already."""
+    only edited ones are updated, so the cost follows the batch, not the number of items stored.
+    `table`: items_table(items), row for row, when the caller built it already; then only the items' ids,
+    hashes and dates are read (their text may have been dropped: the table holds it)."""
     if not items:
         return StoreResult((), ())
-    latest = list({it.item_id: it for it in items}.values())  # the last duplicate in a batch wins
+    if table is None:
+        table = items_table(items)
+    elif table.num_rows != len(items):
+        raise ValueError(f"{table.num_rows} table rows for {len(items)} items")
+    last = {it.item_id: i for i, it in enumerate(items)}  # the last duplicate in a batch wins
     if known is None:
-        known = _known_hashes(con, [it.item_id for it in latest])
-    is_fresh = [it.item_id not in known for it in latest]
-    fresh = [it for it, new in zip(latest, is_fresh, strict=True) if new]
-    changed = [it for it in latest if it.item_id in known and known[it.item_id] != it.content_hash]
-    if table is None or len(latest) != len(items) or table.num_rows != len(items):
-        table = items_table(fresh)  # (a batch with duplicates: the rows no longer line up with the items)
-    elif len(fresh) != len(latest):
-        table = table.filter(pa.array(is_fresh))
-    table = _with_stories(table, [it.item_id for it in fresh], story_ids or {})
+        known = _known_hashes(con, list(last))
+    fresh = [i for i in last.values() if items[i].item_id not in known]
+    changed = [i for i in last.values()
+               if items[i].item_id in known and known[items[i].item_id] != items[i].content_hash]
+    inserts = _with_stories(_rows(table, fresh), [items[i].item_id for i in fresh], story_ids or {})
+    updates = _rows(table, changed)
     new_ids: list[str] = []
     edited: list[str] = []
     for start in range(0, len(fresh), STORE_CHUNK):  # bounded copies into DuckDB
-        new_ids += _insert_chunk(con, table.slice(start, STORE_CHUNK), now)
+        new_ids += _insert_chunk(con, inserts.slice(start, STORE_CHUNK), now)
     for start in range(0, len(changed), STORE_CHUNK):
-        edited += _update_chunk(con, changed[start : start + STORE_CHUNK], now)
+        edited += _update_chunk(con, updates.slice(start, STORE_CHUNK), now)
     return StoreResult(tuple(new_ids), tuple(edited))
+
+
+def _rows(table: pa.Table, indices: Sequence[int]) -> pa.Table:
+    """These rows of the table; the table itself (no copy of its text) when that is all of it, in order."""
+    if len(indices) == table.num_rows and all(i == k for k, i in enumerate(indices)):
+        return table
+    return table.take(pa.array(indices, pa.int64()))
 
 
 def store_new_items(con: duckdb.DuckDBPyConnection, items: Sequence[Item], *, now: datetime,
@@ -304,9 +313,7 @@ def store_new_items(con: duckdb.DuckDBPyConnection, items: Sequence[Item], *, no
     known = _known_hashes(con, [it.item_id for it in latest]) if latest else {}
     story_ids = assign_stories(con, [it for it in latest if it.item_id not in known], now=now, write_items=False,
                                signatures=signatures)
-    if len(latest) != len(items):
-        table = None
-    return store_items(con, latest, now=now, story_ids=story_ids, known=known, table=table), story_ids
+    return store_items(con, items, now=now, story_ids=story_ids, known=known, table=table), story_ids
 
 
 STORE_CHUNK = 1000
@@ -332,8 +339,8 @@ def _insert_chunk(con, table: pa.Table, now: datetime) -> list[str]:
         con.unregister("incoming_items")
 
 
-def _update_chunk(con, items: Sequence[Item], now: datetime) -> list[str]:
-    con.register("edited_items", items_table(items))
+def _update_chunk(con, table: pa.Table, now: datetime) -> list[str]:
+    con.register("edited_items", table)
     try:
         return [r[0] for r in con.execute(
             """
