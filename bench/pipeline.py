@@ -27,7 +27,7 @@ from pathlib import Path
 
 from prefect import flow
 
-from bench.procmem import METHOD, TreeSampler
+from bench.procmem import METHOD, TreeSampler, rss_bytes, tree
 
 STAGES = ("poll", "store_polled", "compact", "extract_new", "load_items", "extract_all", "resolve_all", "deliver", "publish")
 
@@ -153,6 +153,7 @@ def run(spec: dict) -> dict:
     runs = []
     for n, target in enumerate(spec["changed"]):  # each on a fresh warehouse: every item is new
         profile = sampling_profiler() if n == 0 else contextlib.nullcontext()
+        rss_before = {pid: rss_bytes(pid) / 2**20 for pid in tree(os.getpid())}
         with profile, TreeSampler() as mem:
             changed_s, summary = _timed(monitor_flow, target["config"], as_of=as_of.isoformat(), alerts=False)
         runs.append({
@@ -165,12 +166,15 @@ def run(spec: dict) -> dict:
             "samples": mem.samples,
             "processes": {str(p): c[:120] for p, c in mem.processes.items()},
             "by_role": by_role(mem),
+            "rss_before_mb": rss_before,
             "warehouse": warehouse_counts(target["warehouse"]),
         })
     # the median run for time (a flow run's end waits up to 1 s for Prefect's heartbeat thread, so single runs
     # scatter by about that much); the highest peak of all runs for memory
     median = sorted(runs, key=lambda r: r["wall_s"])[len(runs) // 2]
     out["changed"] = {**median, "walls_s": [r["wall_s"] for r in runs],
+                      "peaks_mb": [r["peak_rss_bytes"] / 2**20 for r in runs],
+                      "runs": [{k: r[k] for k in ("wall_s", "by_role", "rss_before_mb")} for r in runs],
                       "peak_rss_bytes": max(r["peak_rss_bytes"] for r in runs),
                       "hwm_sum_bytes": max(r["hwm_sum_bytes"] for r in runs)}
 

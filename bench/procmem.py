@@ -102,12 +102,13 @@ class TreeSampler:
         self.cpu_s: dict[int, float] = {}  # CPU each process used inside the block (as last sampled)
         self._cpu_start: dict[int, float] = {}
         self._cpu_last: dict[int, float] = {}
+        self._root_cmdline = cmdline(self.pid)
         self._hwm_last: dict[int, int] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True, name="bench-rss")
 
     def sample(self) -> int:
-        pids = tree(self.pid)
+        pids = [p for p in tree(self.pid) if p == self.pid or not self._unexeced(p)]
         for p in pids:
             if p not in self.processes:
                 self.processes[p] = cmdline(p)
@@ -117,6 +118,13 @@ class TreeSampler:
         self.peak = max(self.peak, total)
         self.samples += 1
         return total
+
+    def _unexeced(self, pid: int) -> bool:
+        """A child between fork and exec: it still runs the parent's program and (vfork) shares the parent's
+        memory, so /proc shows the parent's RSS as its own. Counting it would count the parent twice."""
+        if pid in self.processes:
+            return False
+        return cmdline(pid) == self._root_cmdline
 
     def _run(self) -> None:
         while not self._stop.is_set():
