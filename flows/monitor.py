@@ -88,6 +88,8 @@ def run_monitor(config: Config, now: datetime, alerts: bool = True, *,
             states = cycle.prepare(config)
             due = [s for s in config.sources if s.enabled and store.is_due(states.get(s.id), now)]
             summary.sources_skipped = sum(1 for s in config.sources if s.enabled) - len(due)
+            if due:  # the parser workers boot (imports) while the first feeds are fetched, not after
+                cycle.parser_pool(config.fetch.parse_timeout_s, config.fetch.parse_memory_mb)
             batches = poll_batches(due, states)
             extractions = cycle.Extractions(held)  # new items are extracted while others are fetched and stored
             futures = [poll_sources.submit(b, config, now, label=b[0][0].id if len(b) == 1 else f"{len(b)}-sources",
