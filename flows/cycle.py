@@ -7,6 +7,7 @@ fetch (guarded conditional GET) → parse → store items (dedupe: item, story) 
 from __future__ import annotations
 
 import atexit
+import logging
 import os
 import threading
 from collections.abc import Mapping, Sequence
@@ -81,6 +82,8 @@ class CycleSummary:
             out.append(line + "".join(f"; {ch}: {err}" for ch, err in sorted(d.errors.items())))
         return out
 
+
+_log = logging.getLogger(__name__)
 
 # --- shared clients, one per process -------------------------------------------------------------
 
@@ -198,8 +201,9 @@ class Extractions:
         for future in futures:
             try:
                 out.update((f.item_id, f) for f in future.result())
-            except Exception:  # noqa: BLE001, S112 - retried in-process by the caller
-                continue
+            except Exception as exc:  # noqa: BLE001 - retried in-process by the caller
+                _log.warning("an extract worker failed (%s: %s); its items are extracted in-process",
+                             type(exc).__name__, exc)
         return out
 
 

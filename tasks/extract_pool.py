@@ -68,14 +68,19 @@ class ExtractPool:
         return self
 
     def _worker(self) -> subprocess.Popen:
-        try:
-            return self._idle.get_nowait()
-        except queue.Empty:
-            with self._lock:
-                alive = sum(1 for p in self._all if p.poll() is None)
-            if alive < self.size:
-                return self._spawn()
-            return self._idle.get()
+        """An idle live worker, a new one while fewer than `size` live, else the next to become idle. A worker
+        that died while idle (killed, out of memory) is passed over, so no job is given to it."""
+        while True:
+            try:
+                proc = self._idle.get_nowait()
+            except queue.Empty:
+                with self._lock:
+                    alive = sum(1 for p in self._all if p.poll() is None)
+                if alive < self.size:
+                    return self._spawn()
+                proc = self._idle.get()
+            if proc.poll() is None:
+                return proc
 
     def _run(self, chunk: list[Item], config: dict | None) -> list[Findings]:
         proc = self._worker()

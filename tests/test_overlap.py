@@ -105,3 +105,25 @@ def test_a_reply_orjson_refuses_still_round_trips():
     assert parse_pool._decode(parse_pool._encode(local, b"\0" * SIGNATURE_BYTES * len(local.items)))[0] == local
     with pytest.raises(ValueError, match="signature bytes"):
         parse_pool._decode(parse_pool._encode(local, b"\0" * 7))
+
+
+def test_a_dead_extract_worker_costs_time_not_findings(demo_setup, caplog):
+    """Workers killed while they hold the cycle's jobs: the findings come from in-process extraction."""
+    config, server = demo_setup
+    now = server.now + timedelta(minutes=5)
+    with db.hold(config.warehouse_path):
+        states = cycle.prepare(config)
+        pool = cycle.extract_pool()
+        with pool._lock:
+            victims = [p for p in pool._all if p.poll() is None]
+        extractions = cycle.Extractions()
+        polled = [cycle.poll(s, states.get(s.id), config, now, extractions) for s in config.sources]
+        for proc in victims:  # the first jobs are on them (or queued for them) by now
+            proc.kill()
+        new_ids, edited_ids = cycle.store_polled(config, polled, now, cycle.CycleSummary(as_of=now))
+        stored = {it.item_id: it for it in cycle.load_items(config, new_ids)}
+        with caplog.at_level("WARNING", logger="flows.cycle"):
+            findings, _ = cycle.extract_new(config, new_ids, edited_ids, extractions)
+    assert victims and "extract worker failed" in caplog.text
+    assert len(findings) == len(new_ids) >= 20
+    assert findings == [extract(stored[f.item_id]) for f in findings]
