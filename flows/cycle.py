@@ -328,11 +328,13 @@ def extract_all(items: Sequence[Item], extract_config: dict, on_item=None) -> li
     return out
 
 
-def compact(config: Config) -> None:
-    """Fold what the store stage wrote into the database file now (CHECKPOINT), while the extract workers are
-    busy: otherwise DuckDB does it in the resolve stage's commit (its log is past the threshold by then), when
-    nothing else runs. Cheap after a small batch."""
+def compact(config: Config, now: datetime) -> None:
+    """Drop story band rows past the near-duplicate window, then fold what the store stage wrote into the
+    database file (CHECKPOINT), while the extract workers are busy: otherwise DuckDB does it in the resolve
+    stage's commit (its log is past the threshold by then), when nothing else runs. Cheap after a small batch."""
     with db.writer(config.warehouse_path) as con:
+        with db.transaction(con):
+            store.prune_story_bands(con, now)
         con.execute("CHECKPOINT")
 
 

@@ -61,7 +61,7 @@ def store_items(config: Config, polled: list[cycle.Polled], now: datetime,
 def extract_and_resolve(config: Config, stored: tuple[list[str], list[str]], now: datetime, alerts: bool,
                         summary: cycle.CycleSummary, extractions: cycle.Extractions) -> None:
     new_ids, edited_ids = stored
-    cycle.compact(config)
+    cycle.compact(config, now)
     findings, published = cycle.extract_new(config, new_ids, edited_ids, extractions)
     summary.relevant_items = sum(f.relevant for f in findings)
     summary.events = cycle.resolve_all(config, published, findings, now, cycle.alert_policy(config, alerts))

@@ -287,3 +287,23 @@ def test_given_signatures_are_used_and_missing_ones_computed(tmp_path):
     stored = dict(con.execute("SELECT item_id, signature FROM core.item_signatures").fetchall())
     for k, it in enumerate(items):
         assert stored[it.item_id] == matrix[k].tolist()
+
+
+def test_band_rows_past_the_window_are_pruned_and_copies_still_found_within_it(tmp_path):
+    from tasks import stories
+
+    wire = "Trade ministers agreed on Thursday to keep talking about the tariff package before the deadline. " * 6
+    old, recent, copy = (make_item(1, body=wire), make_item(2, body="Unrelated weather news. " * 30),
+                         make_item(3, body=wire.replace("Thursday", "Friday")))
+    con = db.connect(tmp_path / "w.duckdb")
+    long_ago = NOW - timedelta(days=stories.WINDOW_DAYS + 5)
+    with db.transaction(con):
+        store.assign_stories(con, [old], now=long_ago)
+        store.assign_stories(con, [recent], now=NOW - timedelta(days=1))
+    with db.transaction(con):
+        dropped = store.prune_story_bands(con, NOW)
+    assert dropped == stories.BANDS  # the old item's bands, and only those
+    assert {r[0] for r in con.execute("SELECT DISTINCT item_id FROM core.story_bands").fetchall()} == {recent.item_id}
+    assert con.execute("SELECT count(*) FROM core.item_signatures").fetchone()[0] == 2  # signatures stay
+    with db.transaction(con):  # the old one is outside the window either way: the copy starts its own story
+        assert store.assign_stories(con, [copy], now=NOW)[copy.item_id] == copy.item_id

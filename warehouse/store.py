@@ -492,6 +492,14 @@ def _signature_matrix(items: Sequence[Item], known: Mapping[str, np.ndarray]) ->
     return matrix
 
 
+def prune_story_bands(con: duckdb.DuckDBPyConnection, now: datetime) -> int:
+    """Drop LSH band rows older than the near-duplicate window (a day of slack): no probe reads them, so the
+    band table stays the size of the window, not of the history. Signatures stay (reprocess rebuilds
+    bands from them and the items). Returns the rows dropped."""
+    cutoff = now - timedelta(days=stories.WINDOW_DAYS + 1)
+    return con.execute("DELETE FROM core.story_bands WHERE seen_at < ?", [cutoff]).fetchone()[0]
+
+
 def rebuild_story_index(con: duckdb.DuckDBPyConnection, batch: int = 2_000) -> int:
     """Rebuild signatures, LSH bands and story ids from the stored items (after a change of the method), in
     the order items were first seen, each batch at its own time so the recent window means what it meant."""
