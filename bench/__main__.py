@@ -14,9 +14,6 @@ import argparse
 import contextlib
 import json
 import os
-import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -81,12 +78,6 @@ def log(msg: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextlib.contextmanager
 def prefect_api(workdir: Path, api_url: str | None) -> Iterator[dict[str, str]]:
     """The environment for the pipeline process: the given API, else a private server started here."""
@@ -98,52 +89,15 @@ def prefect_api(workdir: Path, api_url: str | None) -> Iterator[dict[str, str]]:
         env["PREFECT_API_URL"] = api_url
         yield env
         return
-    home = workdir / "prefect-home"
-    home.mkdir()
-    port = _free_port()
-    env = {k: v for k, v in env.items() if not k.startswith("PREFECT_")}
-    env.update({"PREFECT_HOME": str(home), "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
-                "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_ENABLED": "false",
-                "PREFECT_LOGGING_LEVEL": "WARNING"})  # fmt: skip
-    prefect = Path(sys.executable).with_name("prefect")
-    cmd = [str(prefect) if prefect.exists() else shutil.which("prefect") or "prefect",
-           "server", "start", "--host", "127.0.0.1", "--port", str(port)]  # fmt: skip
-    server_log = workdir / "prefect-server.log"
-    t = time.perf_counter()
-    with open(server_log, "wb") as out:
-        proc = subprocess.Popen(
-            cmd,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-    try:
-        import requests
+    from flows.serve import local_server
 
-        deadline = time.monotonic() + 120
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"prefect server exited {proc.returncode}: see {server_log}")
-            with contextlib.suppress(requests.RequestException):
-                if requests.get(env["PREFECT_API_URL"] + "/health", timeout=2).ok:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"prefect server not healthy after 120 s: see {server_log}")
-            time.sleep(0.3)
-        log(f"prefect server up on port {port} in {time.perf_counter() - t:.1f} s")
+    t = time.perf_counter()
+    with local_server(workdir / "prefect-home") as url:
+        log(f"prefect server up at {url} in {time.perf_counter() - t:.1f} s")
+        env = {k: v for k, v in env.items() if not k.startswith("PREFECT_")}
+        env.update({"PREFECT_HOME": str(workdir / "prefect-home"), "PREFECT_API_URL": url,
+                    "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING"})
         yield env
-    finally:
-        if proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(5)
 
 
 def run_pipeline(workdir: Path, env: dict[str, str], spec: dict, timeout_s: float = 900) -> dict:

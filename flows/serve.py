@@ -69,8 +69,10 @@ def require_api() -> str:
 
 
 @contextlib.contextmanager
-def local_server(home: Path) -> Iterator[str]:
-    """A Prefect server on loopback for this machine alone (SQLite under `home`), stopped on exit."""
+def local_server(home: Path, timeout_s: float = 120) -> Iterator[str]:
+    """A Prefect server on loopback for this machine alone (SQLite under `home`, log in home/server.log),
+    stopped on exit with everything it started. Yields its API URL."""
+    import signal
     import socket
     import subprocess
     import sys
@@ -86,10 +88,11 @@ def local_server(home: Path) -> Iterator[str]:
     env.pop("PREFECT_API_URL", None)
     log = open(home / "server.log", "ab")  # noqa: SIM115 - kept open for the child's lifetime
     proc = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-                             "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
+                             "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL, start_new_session=True)  # its own group: stopped whole
     url = f"http://127.0.0.1:{port}/api"
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + timeout_s
         while True:
             try:
                 with urllib.request.urlopen(url + "/health", timeout=2) as resp:
@@ -99,14 +102,16 @@ def local_server(home: Path) -> Iterator[str]:
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise NoSchedulerError(f"could not start a local Prefect server (see {home / 'server.log'})")
-            time.sleep(0.5)
+            time.sleep(0.3)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        for sig, wait_s in ((signal.SIGTERM, 15), (signal.SIGKILL, 5)):
+            if proc.poll() is not None:
+                break
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, sig)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=wait_s)
         log.close()
 
 

@@ -10,10 +10,8 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,6 +20,7 @@ import pytest
 import requests
 
 from flows.feedserver import TimelineItem, TimelineServer, write_config
+from flows.serve import NoSchedulerError, local_server
 from warehouse import db
 
 pytestmark = pytest.mark.slow
@@ -54,12 +53,6 @@ def _items() -> list[TimelineItem]:
     ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _stop(proc: subprocess.Popen) -> None:
     """Stop one process we started (and its children, in its own session) by its id."""
     if proc.poll() is None:
@@ -79,42 +72,22 @@ def _tail(path: Path, n: int = 60) -> str:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[dict[str, str]]:
-    """A real `prefect server start` on a free loopback port; yields the environment that points at it."""
+    """A real `prefect server start` on a free loopback port (the one `tradewatch serve` starts when no API is
+    configured); yields the environment that points at it."""
     home = tmp_path_factory.mktemp("prefect-home")
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env.update({
-        "PREFECT_HOME": str(home),
-        "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PREFECT_UI_ENABLED": "false",
-        "PREFECT_LOGGING_LEVEL": "INFO",
-        "DO_NOT_TRACK": "1",
-    })  # fmt: skip
-    log = home / "server.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"prefect server exited with {proc.returncode}:\n{_tail(log)}")
-            with contextlib.suppress(requests.RequestException):
-                if requests.get(env["PREFECT_API_URL"] + "/health", timeout=2).ok:
-                    break
-            if time.monotonic() > deadline:
-                pytest.fail(f"prefect server not healthy after 90 s:\n{_tail(log)}")
-            time.sleep(0.5)
-        yield env
-    finally:
-        _stop(proc)
+        with local_server(home, timeout_s=90) as url:
+            env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+            env.update({
+                "PREFECT_HOME": str(home),
+                "PREFECT_API_URL": url,
+                "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+                "PREFECT_LOGGING_LEVEL": "INFO",
+                "DO_NOT_TRACK": "1",
+            })  # fmt: skip
+            yield env
+    except NoSchedulerError as exc:
+        pytest.fail(f"{exc}:\n{_tail(home / 'server.log')}")
 
 
 def prefect(env: dict[str, str], *args: str, timeout: float = 120) -> str:
