@@ -287,14 +287,16 @@ def _parse_all(bodies: dict[str, bytes], limit: int) -> list:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     p.add_argument("--scale", choices=sorted(SCALES), default="full")
-    p.add_argument("--out", type=Path, default=RESULTS, help="where to write the results (markdown)")
+    p.add_argument("--out", type=Path, help="where to write the results (markdown; default: bench/results.md "
+                   "for the full scale, nowhere for tiny, so a smoke run never replaces the recorded results)")
     p.add_argument(
         "--api-url",
         default=os.environ.get("PREFECT_API_URL"),
         help="a running Prefect API to use (default: $PREFECT_API_URL, else a private server)",
     )
     args = p.parse_args(argv)
-    run_all(SCALES[args.scale], out=args.out, api_url=args.api_url)
+    out = args.out or (RESULTS if args.scale == "full" else None)
+    run_all(SCALES[args.scale], out=out, api_url=args.api_url)
     return 0
 
 
