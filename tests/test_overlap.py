@@ -3,6 +3,8 @@ other sources are still polled. Both must give exactly what the in-process path 
 
 from __future__ import annotations
 
+import signal
+import time
 from dataclasses import replace
 from datetime import timedelta
 
@@ -116,9 +118,14 @@ def test_a_dead_extract_worker_costs_time_not_findings(demo_setup, caplog):
         pool = cycle.extract_pool()
         with pool._lock:
             victims = [p for p in pool._all if p.poll() is None]
+        for proc in victims:  # stopped, not dead: they still take jobs, and hold them until killed
+            proc.send_signal(signal.SIGSTOP)
         extractions = cycle.Extractions()
         polled = [cycle.poll(s, states.get(s.id), config, now, extractions) for s in config.sources]
-        for proc in victims:  # the first jobs are on them (or queued for them) by now
+        deadline = time.monotonic() + 10
+        while pool._idle.qsize() == len(victims) and time.monotonic() < deadline:
+            time.sleep(0.01)  # until a feeder thread has handed a job to a stopped worker
+        for proc in victims:  # jobs are on them now, however fast the machine
             proc.kill()
         new_ids, edited_ids = cycle.store_polled(config, polled, now, cycle.CycleSummary(as_of=now))
         stored = {it.item_id: it for it in cycle.load_items(config, new_ids)}
