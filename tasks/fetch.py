@@ -12,16 +12,19 @@ exact host:port is allowed), connect to exactly those addresses and check the pe
 a kept-alive connection is reused). TLS still verifies the certificate against the host name, and there is
 no window for DNS rebinding between check and connect.
 
-The total deadline is a watchdog timer: when it fires it shuts down the sockets of this fetch, which wakes
-any blocking read (TLS handshake, headers or body) however slowly the server trickles bytes. The body is
-streamed and its DECODED size counted (`bytes_read`), so a gzip bomb stops at the cap.
+The total deadline is kept by one watchdog thread for every fetch: when a fetch's deadline passes it shuts
+down that fetch's sockets, which wakes any blocking read (TLS handshake, headers or body) however slowly the
+server trickles bytes. The body is streamed and its DECODED size counted (`bytes_read`), so a gzip bomb stops
+at the cap.
 """
 
 from __future__ import annotations
 
 import contextlib
 import contextvars
+import heapq
 import ipaddress
+import itertools
 import socket
 import threading
 import time
@@ -106,17 +109,17 @@ def is_public_address(address: str) -> bool:
 class _Guard:
     """Per-fetch state shared with the connections: which host:port are allowed, and the total deadline.
 
-    At the deadline a watchdog timer shuts down every socket of this fetch, which wakes any blocking read
+    At the deadline the watchdog shuts down every socket of this fetch, which wakes any blocking read
     however slowly the server trickles bytes.
     """
 
     def __init__(self, allow_hosts: frozenset[str], seconds: float) -> None:
         self.allow_hosts = frozenset(h.strip().lower() for h in allow_hosts)
         self.expired = False
+        self.done = False
+        self._seconds = max(seconds, 0.0)
         self._socks: list[socket.socket] = []
         self._lock = threading.Lock()
-        self._timer = threading.Timer(max(seconds, 0.0), self.expire)
-        self._timer.daemon = True
 
     def watch(self, sock: socket.socket) -> None:
         with self._lock:
@@ -128,16 +131,59 @@ class _Guard:
 
     def expire(self) -> None:
         with self._lock:
+            if self.done:
+                return
             self.expired = True
             socks = list(self._socks)
         for sock in socks:
             _shutdown(sock)
 
     def start(self) -> None:
-        self._timer.start()
+        _WATCHDOG.add(self, time.monotonic() + self._seconds)
 
     def cancel(self) -> None:
-        self._timer.cancel()
+        with self._lock:
+            self.done = True
+            self._socks.clear()
+
+
+class _Watchdog:
+    """One thread that expires every fetch's guard at its deadline, earliest first. (A timer thread per fetch
+    cost more than the rest of a 304 poll: starting a thread waits for it to run, and under load that waits
+    on the GIL.) A guard cancelled before its deadline is dropped when its turn comes."""
+
+    def __init__(self) -> None:
+        self._due: list[tuple[float, int, _Guard]] = []
+        self._order = itertools.count()
+        self._cond = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def add(self, guard: _Guard, deadline: float) -> None:
+        with self._cond:
+            heapq.heappush(self._due, (deadline, next(self._order), guard))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="fetch-watchdog", daemon=True)
+                self._thread.start()
+            elif self._due[0][2] is guard:  # earlier than what the thread is waiting for
+                self._cond.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while self._due and self._due[0][2].done:
+                    heapq.heappop(self._due)
+                if not self._due:
+                    self._cond.wait()
+                    continue
+                delay = self._due[0][0] - time.monotonic()
+                if delay > 0:
+                    self._cond.wait(delay)
+                    continue
+                guard = heapq.heappop(self._due)[2]
+            guard.expire()  # outside the lock: shutting sockets down never waits on add()
+
+
+_WATCHDOG = _Watchdog()
 
 
 def _shutdown(sock: socket.socket) -> None:

@@ -189,6 +189,19 @@ def test_slow_drip_is_cut_at_the_total_deadline(server, session):
     assert got.elapsed_s < 10  # generous: it is the error that matters, not the stopwatch
 
 
+def test_each_fetch_is_cut_at_its_own_deadline_however_they_overlap(server, session):
+    """One watchdog keeps every deadline: a later fetch with a shorter deadline is cut first, the other later."""
+    outcomes = {}
+    longer = threading.Thread(target=lambda: outcomes.update(longer=get(server, make_session(), "/drip",
+                                                                        total_deadline_s=3.0)))
+    longer.start()
+    shorter = get(server, session, "/drip", total_deadline_s=0.5)
+    still_running = longer.is_alive()
+    longer.join(timeout=30)
+    assert shorter.error == "timeout" and still_running
+    assert outcomes["longer"].error == "timeout" and outcomes["longer"].elapsed_s > shorter.elapsed_s
+
+
 def test_hung_server_times_out(server, session):
     got = get(server, session, "/hang", read_timeout_s=1.0, total_deadline_s=2.0)
     assert (got.error, got.status) == ("timeout", None)
