@@ -142,6 +142,24 @@ def test_a_reader_holding_the_snapshot_does_not_block_a_run(tmp_path):
     assert fresh.stdout.strip() == "2"
 
 
+def test_the_snapshot_has_every_commit_whether_or_not_a_write_ahead_log_was_left(tmp_path):
+    """A clean close checkpoints (the file alone is copied); a writer that died left a WAL (replayed first)."""
+    path = tmp_path / "w.duckdb"
+    with db.writer(path) as con, db.transaction(con):
+        store.store_items(con, [make_item(1)], now=NOW)
+    assert not (tmp_path / "w.duckdb.wal").exists()
+    db.publish_snapshot(path)
+    assert db.open_snapshot(path).execute("SELECT count(*) FROM items").fetchone() == (1,)
+    con = duckdb.connect(str(path))
+    con.execute("PRAGMA disable_checkpoint_on_shutdown")  # as if the process died after its commit
+    with db.transaction(con):
+        store.store_items(con, [make_item(2)], now=NOW)
+    con.close()
+    assert (tmp_path / "w.duckdb.wal").exists()
+    db.publish_snapshot(path)
+    assert db.open_snapshot(path).execute("SELECT count(*) FROM items").fetchone() == (2,)
+
+
 def test_a_second_writer_gets_a_clear_error(tmp_path):
     path = tmp_path / "w.duckdb"
     with db.writer(path):

@@ -202,14 +202,15 @@ def publish_snapshot(path: str | Path) -> Path:
     file beside it, then atomically rename that over the snapshot. Readers holding the old snapshot keep reading their open inode; new readers get the new one."""
     path = Path(path)
     target = snapshot_path(path)
-    try:
-        con = duckdb.connect(str(path), config=WRITER_CONFIG)
+    if Path(f"{path}.wal").exists():  # else the last close checkpointed: the main file has everything
         try:
-            con.execute("CHECKPOINT")  # everything committed is in the main file, the WAL is empty
-        finally:
-            con.close()
-    except duckdb.Error as exc:
-        raise _explain(path, exc) from exc
+            con = duckdb.connect(str(path), config=WRITER_CONFIG)
+            try:
+                con.execute("CHECKPOINT")  # everything committed is in the main file, the WAL is empty
+            finally:
+                con.close()
+        except duckdb.Error as exc:
+            raise _explain(path, exc) from exc
     fd, tmp = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent)
     os.close(fd)
     try:
