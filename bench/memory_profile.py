@@ -266,11 +266,11 @@ class Recorder:
 
 def child(spec_path: str, out_path: str) -> int:
     from flows.cycle import close_parser_pool
-    from flows.monitor import monitor_flow
+    from flows.monitor import run_monitor_flow
 
     spec = json.loads(Path(spec_path).read_text())
     as_of = datetime.fromisoformat(spec["as_of"])
-    monitor_flow(spec["warmup_config"], as_of=as_of.isoformat(), alerts=False)
+    run_monitor_flow(spec["warmup_config"], as_of=as_of.isoformat(), alerts=False)
     gc.collect()
     rec = Recorder(spec["trace"])
     rec.install()
@@ -279,7 +279,7 @@ def child(spec_path: str, out_path: str) -> int:
     if spec["trace"]:
         tracemalloc.start()
     rec.start()
-    monitor_flow(spec["config"], as_of=as_of.isoformat(), alerts=False)
+    run_monitor_flow(spec["config"], as_of=as_of.isoformat(), alerts=False)
     rec.stop()
     gc.collect()
     out = {"baseline_self": baseline_self, "baseline_tree": baseline_tree, "peak_self": rec.peak_self,

@@ -64,12 +64,12 @@ def cmd_init(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from flows.monitor import monitor_flow
+    from flows.monitor import run_monitor_flow
     from tasks.config import load_config
 
     load_config(args.config)  # fail fast with a clear message before starting Prefect
     _check_as_of(args.as_of)
-    result = monitor_flow(config_path=str(args.config), as_of=args.as_of, alerts=not args.no_alerts)
+    result = run_monitor_flow(config_path=str(args.config), as_of=args.as_of, alerts=not args.no_alerts)
     for line in result["lines"]:
         print(line)
     return 0
