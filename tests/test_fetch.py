@@ -193,7 +193,7 @@ def test_each_fetch_is_cut_at_its_own_deadline_however_they_overlap(server, sess
     """One watchdog keeps every deadline: a later fetch with a shorter deadline is cut first, the other later."""
     outcomes = {}
     longer = threading.Thread(target=lambda: outcomes.update(longer=get(server, make_session(), "/drip",
-                                                                        total_deadline_s=3.0)))
+                                                                        total_deadline_s=4.0)))
     longer.start()
     shorter = get(server, session, "/drip", total_deadline_s=0.5)
     still_running = longer.is_alive()
