@@ -128,13 +128,18 @@ def test_a_second_run_on_a_held_warehouse_fails_cleanly(config, server, capsys):
     assert code == 4 and "another tradewatch run holds" in err
 
 
-def test_a_crash_after_commit_then_a_rerun_delivers_every_alert_once(config, server, capsys, monkeypatch):
-    server.now = APRIL_25
-    monkeypatch.setenv("TRADEWATCH_CRASH_AT", "after_commit")
+def run_crashing_at(point: str, config, capsys, monkeypatch) -> None:
+    """One `tradewatch run` at APRIL_25 that dies at this crash point (flows.cycle.crash_point)."""
+    monkeypatch.setenv("TRADEWATCH_CRASH_AT", point)
     with pytest.raises(SystemExit, match="crash injected"):
         main(["run", "--config", str(config), "--as-of", APRIL_25.isoformat()])
     capsys.readouterr()
     monkeypatch.delenv("TRADEWATCH_CRASH_AT")
+
+
+def test_a_crash_after_commit_then_a_rerun_delivers_every_alert_once(config, server, capsys, monkeypatch):
+    server.now = APRIL_25
+    run_crashing_at("after_commit", config, capsys, monkeypatch)
     with db.writer(config.parent / "tw.duckdb") as con:
         pending = con.execute("SELECT count(*) FROM core.alert_outbox WHERE state = 'pending'").fetchone()[0]
     assert pending > 0  # committed with the events, not yet delivered
@@ -213,11 +218,7 @@ def test_readers_and_runs_never_block_each_other(config, server, capsys):
 def test_items_stored_by_a_run_that_stopped_before_resolving_are_read_by_the_next(config, server, capsys,
                                                                                    monkeypatch):
     server.now = APRIL_25
-    monkeypatch.setenv("TRADEWATCH_CRASH_AT", "after_store")
-    with pytest.raises(SystemExit, match="crash injected"):
-        main(["run", "--config", str(config), "--as-of", APRIL_25.isoformat()])
-    capsys.readouterr()
-    monkeypatch.delenv("TRADEWATCH_CRASH_AT")
+    run_crashing_at("after_store", config, capsys, monkeypatch)
     with db.writer(config.parent / "tw.duckdb") as con:
         stored, unread = con.execute(
             "SELECT count(*), count(*) FILTER (WHERE extracted_at IS NULL) FROM core.items").fetchone()
