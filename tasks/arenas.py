@@ -10,7 +10,6 @@ would) keep freed memory where the next cycle allocates. A no-op where the C lib
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import platform
 
 M_ARENA_MAX = -8  # glibc malloc.h
@@ -21,10 +20,7 @@ def limit_malloc_arenas(arenas: int = ARENAS) -> bool:
     """Cap the arenas glibc creates from now on. True if the cap was set."""
     if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
         return False
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return False
-    try:
-        return bool(ctypes.CDLL(name).mallopt(M_ARENA_MAX, arenas))
+    try:  # the process's own symbols include libc's: no library search (find_library runs ldconfig)
+        return bool(ctypes.CDLL(None).mallopt(M_ARENA_MAX, arenas))
     except (OSError, AttributeError):
         return False
