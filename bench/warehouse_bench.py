@@ -38,7 +38,7 @@ FROM range($start, $stop) t(i)
 """
 _SYNTHETIC_BANDS = """
 INSERT INTO core.story_bands
-SELECT b, (hash(i, b, 'band') >> 1)::BIGINT, 'syn' || i, 'syn' || i, $now - to_seconds(i % $spread)
+SELECT b, (hash(i, b, 'band') >> 1)::BIGINT, 'syn' || i, NULL, $now - to_seconds(i % $spread)
 FROM range($start, $stop) t(i), range(32) s(b)
 """
 

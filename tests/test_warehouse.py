@@ -87,6 +87,8 @@ def test_wire_copies_share_a_story_and_other_news_does_not(tmp_path):
     assert stories[b.item_id] == a.item_id
     assert stories[c.item_id] == c.item_id
     assert con.execute("SELECT story_id FROM items WHERE item_id = ?", [b.item_id]).fetchone()[0] == a.item_id
+    band_stories = dict(con.execute("SELECT DISTINCT item_id, story_id FROM core.story_bands").fetchall())
+    assert band_stories == {a.item_id: None, b.item_id: a.item_id, c.item_id: None}  # NULL: its own story
 
 
 def test_source_failures_back_off_and_recovery_resets(tmp_path):

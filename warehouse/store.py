@@ -390,7 +390,7 @@ def assign_stories(con: duckdb.DuckDBPyConnection, items: Sequence[Item], *, now
     hits: list[tuple[str, str, str]] = []
     if collisions:
         found = dict((r[0], (r[1], r[2])) for r in con.execute(
-            "SELECT rowid, item_id, story_id FROM core.story_bands WHERE rowid IN (SELECT unnest(?))",
+            "SELECT rowid, item_id, coalesce(story_id, item_id) FROM core.story_bands WHERE rowid IN (SELECT unnest(?))",
             [sorted({rid for _, rid in collisions})],
         ).fetchall())
         hits = sorted({(new_id, *found[rid]) for new_id, rid in collisions if found[rid][0] != new_id})
@@ -409,9 +409,11 @@ def assign_stories(con: duckdb.DuckDBPyConnection, items: Sequence[Item], *, now
             np.arange(0, (len(items) + 1) * stories.NUM_PERM, stories.NUM_PERM, dtype=np.int32),
             pa.array(matrix.ravel())),
     }))
+    own_story = np.fromiter((a == b for a, b in assigned.items()), dtype=bool, count=len(assigned))
     con.register("new_bands", pa.table({
         "band": probe.column("band"), "bucket": probe.column("bucket"), "item_id": probe.column("item_id"),
-        "story_id": pa.DictionaryArray.from_arrays(per_band, story_ids),
+        # NULL for an item that is its own story (migration 004): most rows carry one string, not two
+        "story_id": pa.DictionaryArray.from_arrays(per_band, story_ids, mask=own_story[per_band]),
     }))
     con.register("new_stories", pa.table({"item_id": ids, "story_id": story_ids}))
     try:
