@@ -14,11 +14,11 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 from flows import cycle
-from tasks.arenas import limit_malloc_arenas
 from tasks.config import Config, SourceConfig, load_config
+from tasks.malloc_settings import tune_malloc
 from warehouse import db, store
 
-limit_malloc_arenas()  # at import: before the cycle's threads exist (see tasks/arenas.py)
+tune_malloc()  # at import: before the cycle's threads exist (see tasks/malloc_settings.py)
 
 
 def parse_as_of(as_of: str | datetime | None) -> datetime:
