@@ -205,6 +205,23 @@ def test_a_source_that_answers_but_stops_publishing_raises_one_silence_alert(tmp
     assert [c.kind for c in kinds if c] == ["source_silent", "source_recovered"]
 
 
+def test_a_warehouse_from_before_004_keeps_its_band_stories(tmp_path):
+    """Migration 004 on band rows written by an older release: own stories become NULL, joined ones stay."""
+    path = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE SCHEMA core")
+    con.execute("CREATE TABLE core.schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
+                " applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
+    for version, name, sql in db.migrations()[:3]:
+        con.execute(sql)
+        con.execute("INSERT INTO core.schema_migrations (version, name) VALUES (?, ?)", [version, name])
+    con.execute("INSERT INTO core.story_bands VALUES (0, 1, 'a', 'a', now()), (0, 1, 'b', 'a', now())")
+    con.close()
+    con = db.connect(path)
+    assert con.execute("SELECT item_id, story_id FROM core.story_bands ORDER BY item_id").fetchall() == [
+        ("a", None), ("b", "a")]
+
+
 def test_migrations_are_append_only_and_applied_in_order(tmp_path):
     names = [name for _, name, _ in db.migrations()]
     assert names == sorted(names) and names[0].startswith("001_") and len(names) >= 2
