@@ -33,7 +33,7 @@ FROM range($start, $stop) t(i)
 """
 _SYNTHETIC_SIGNATURES = """
 INSERT INTO core.item_signatures
-SELECT 'syn' || i, list_transform(range(128), lambda p: hash(i, p, 'sig'))
+SELECT 'syn' || i, from_hex(repeat(md5('sig' || i), 32))  -- 512 bytes, as store.signature_blobs
 FROM range($start, $stop) t(i)
 """
 _SYNTHETIC_BANDS = """

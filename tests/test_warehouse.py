@@ -205,21 +205,83 @@ def test_a_source_that_answers_but_stops_publishing_raises_one_silence_alert(tmp
     assert [c.kind for c in kinds if c] == ["source_silent", "source_recovered"]
 
 
-def test_a_warehouse_from_before_004_keeps_its_band_stories(tmp_path):
-    """Migration 004 on band rows written by an older release: own stories become NULL, joined ones stay."""
-    path = tmp_path / "w.duckdb"
+def warehouse_at(path, version: int) -> duckdb.DuckDBPyConnection:
+    """A warehouse as a release with migrations 1..version left it, views included (they depend on the
+    tables), for a later migration to run on."""
     con = duckdb.connect(str(path))
     con.execute("CREATE SCHEMA core")
     con.execute("CREATE TABLE core.schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
                 " applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
-    for version, name, sql in db.migrations()[:3]:
+    for number, name, sql in db.migrations()[:version]:
         con.execute(sql)
-        con.execute("INSERT INTO core.schema_migrations (version, name) VALUES (?, ?)", [version, name])
+        con.execute("INSERT INTO core.schema_migrations (version, name) VALUES (?, ?)", [number, name])
+    con.execute(db.views_sql())
+    return con
+
+
+def test_a_warehouse_from_before_004_keeps_its_band_stories(tmp_path):
+    """Migration 004 on band rows written by an older release: own stories become NULL, joined ones stay."""
+    path = tmp_path / "w.duckdb"
+    con = warehouse_at(path, 3)
     con.execute("INSERT INTO core.story_bands VALUES (0, 1, 'a', 'a', now()), (0, 1, 'b', 'a', now())")
     con.close()
     con = db.connect(path)
     assert con.execute("SELECT item_id, story_id FROM core.story_bands ORDER BY item_id").fetchall() == [
         ("a", None), ("b", "a")]
+
+
+def test_a_warehouse_from_before_005_keeps_its_items_and_stores_bodies_with_zstd(tmp_path):
+    """Migration 005 rebuilds core.items (a column's compression is set only at CREATE): on a warehouse that
+    has items and the views on top of them, every row and column survives, the key still holds, and bodies
+    written afterwards are ZSTD-compressed at checkpoint."""
+    path = tmp_path / "w.duckdb"
+    con = warehouse_at(path, 4)
+    con.execute("INSERT INTO core.items (item_id, source_id, title, summary, body, content_hash, first_seen_at,"
+                " last_seen_at, relevant, story_id) VALUES ('a', 's', 'T', 'S', 'old body', 'h', ?, ?, true, 'a')",
+                [NOW, NOW])
+    before = con.execute("SELECT * FROM core.items").fetchall()
+    con.close()
+
+    con = db.connect(path)
+    assert con.execute("SELECT * FROM core.items").fetchall() == before
+    assert con.execute("SELECT item_id, relevant FROM items").fetchall() == [("a", True)]
+    with pytest.raises(duckdb.ConstraintException):
+        con.execute("INSERT INTO core.items (item_id, source_id, title, summary, body, content_hash,"
+                    " first_seen_at, last_seen_at) VALUES ('a', 's', 'T', 'S', 'b', 'h', now(), now())")
+    with db.transaction(con):
+        store.store_items(con, [make_item(n, body="tariff talks resumed in Geneva " * 40 + str(n))
+                                for n in range(2, 200)], now=NOW)
+    con.execute("CHECKPOINT")
+    kinds = {r[0] for r in con.execute(
+        "SELECT DISTINCT compression FROM pragma_storage_info('core.items') WHERE column_name = 'body'"
+        " AND segment_type = 'VARCHAR'").fetchall()}
+    assert kinds == {"ZSTD"}
+
+
+def test_signatures_stored_as_lists_before_006_still_find_their_copies(tmp_path):
+    """Migration 006 packs each stored UBIGINT[] signature into a 512-byte BLOB, value for value (edge values
+    included), and a copy of an item stored before it still joins that item's story."""
+    from tasks import stories
+
+    original = make_item(1, source="kyodo", body=("TOKYO -- Japan and the United States agreed to hold another "
+                                                  "round of tariff talks in Washington next week. ") * 4)
+    signature = stories.signatures([stories.story_text(original.title, original.body)])[0]
+    edge = [0, 1, 255, 256, 65535, 65536, 16909060, (1 << 32) - 1] + [7] * (stories.NUM_PERM - 8)
+    path = tmp_path / "w.duckdb"
+    con = warehouse_at(path, 5)
+    con.execute("INSERT INTO core.item_signatures VALUES (?, ?), ('edge', ?)",
+                [original.item_id, signature.tolist(), edge])
+    con.execute("INSERT INTO core.story_bands SELECT unnest(range(32)), unnest(?), ?, NULL, ?",
+                [stories.band_keys(signature), original.item_id, NOW])
+    con.close()
+
+    con = db.connect(path)
+    stored = dict(con.execute("SELECT item_id, signature FROM core.item_signatures").fetchall())
+    assert store.signature_of(stored["edge"]).tolist() == edge
+    assert store.signature_of(stored[original.item_id]).tolist() == signature.tolist()
+    copy = make_item(2, source="nikkei", body=original.body.replace("next week", "next week, officials said"))
+    with db.transaction(con):
+        assert store.assign_stories(con, [copy], now=NOW)[copy.item_id] == original.item_id
 
 
 def test_migrations_are_append_only_and_applied_in_order(tmp_path):
@@ -323,7 +385,7 @@ def test_given_signatures_are_used_and_missing_ones_computed(tmp_path):
         store.assign_stories(con, items, now=NOW, signatures=given)
     stored = dict(con.execute("SELECT item_id, signature FROM core.item_signatures").fetchall())
     for k, it in enumerate(items):
-        assert stored[it.item_id] == matrix[k].tolist()
+        assert store.signature_of(stored[it.item_id]).tolist() == matrix[k].tolist()
 
 
 def test_band_rows_past_the_window_are_pruned_and_copies_still_found_within_it(tmp_path):

@@ -19,6 +19,7 @@ import pyarrow as pa
 from tasks import stories
 from tasks.config import SourceConfig
 from tasks.models import Fetched, Item
+from warehouse import db
 
 # The Arrow tables built here are transient copies on their way into DuckDB. With the system allocator their
 # memory goes back to the OS when they are dropped; mimalloc (pyarrow's default) keeps it: ~30 MB more peak RSS
@@ -272,7 +273,8 @@ def store_items(con: duckdb.DuckDBPyConnection, items: Sequence[Item], *, now: d
     One lookup says which items are new or edited; new ones are inserted (with their story id when given) and
     only edited ones are updated, so the cost follows the batch, not the number of items stored.
     `table`: items_table(items), row for row, when the caller built it already; then only the items' ids,
-    hashes and dates are read (their text may have been dropped: the table holds it)."""
+    hashes and dates are read (their text may have been dropped: the table holds it).
+    `known`: the stored content hash of each of these items that is stored, looked up in this transaction."""
     if not items:
         return StoreResult((), ())
     if table is None:
@@ -289,10 +291,11 @@ def store_items(con: duckdb.DuckDBPyConnection, items: Sequence[Item], *, now: d
     updates = _rows(table, changed)
     new_ids: list[str] = []
     edited: list[str] = []
-    for start in range(0, len(fresh), STORE_CHUNK):  # bounded copies into DuckDB
-        new_ids += _insert_chunk(con, inserts.slice(start, STORE_CHUNK), now)
-    for start in range(0, len(changed), STORE_CHUNK):
-        edited += _update_chunk(con, updates.slice(start, STORE_CHUNK), now)
+    with db.single_threaded(con):
+        for start in range(0, len(fresh), STORE_CHUNK):  # bounded copies into DuckDB
+            new_ids += _insert_chunk(con, inserts.slice(start, STORE_CHUNK), now)
+        for start in range(0, len(changed), STORE_CHUNK):
+            edited += _update_chunk(con, updates.slice(start, STORE_CHUNK), now)
     return StoreResult(tuple(new_ids), tuple(edited))
 
 
@@ -320,9 +323,13 @@ STORE_CHUNK = 1000
 
 
 def _insert_chunk(con, table: pa.Table, now: datetime) -> list[str]:
+    """A plain INSERT: the rows are new (the caller looked them up in this transaction, and the single writer
+    holds the run lock), so no ON CONFLICT and no RETURNING, which cost twice the insert and a slower commit
+    (10,000 bench items: insert 0.145 → 0.075 s, commit 0.16 → 0.10 s). A duplicate would still be refused
+    by the key, and the transaction with it."""
     con.register("incoming_items", table)
     try:
-        return [r[0] for r in con.execute(
+        con.execute(
             """
             INSERT INTO core.items (item_id, source_id, guid, url, title, summary, body, published_at,
                                     published_offset_min, date_suspect, content_hash, first_seen_at, last_seen_at,
@@ -330,13 +337,12 @@ def _insert_chunk(con, table: pa.Table, now: datetime) -> list[str]:
             SELECT item_id, source_id, guid, url, title, summary, body, published_at, published_offset_min,
                    date_suspect, content_hash, $now, $now, story_id
             FROM incoming_items
-            ON CONFLICT (item_id) DO NOTHING
-            RETURNING item_id
             """,
             {"now": now},
-        ).fetchall()]
+        )
     finally:
         con.unregister("incoming_items")
+    return table.column("item_id").to_pylist()
 
 
 def _update_chunk(con, table: pa.Table, now: datetime) -> list[str]:
@@ -400,15 +406,11 @@ def assign_stories(con: duckdb.DuckDBPyConnection, items: Sequence[Item], *, now
         for iid, sig in con.execute(
             "SELECT item_id, signature FROM core.item_signatures WHERE item_id IN (SELECT unnest(?))", [old_ids]
         ).fetchall():
-            old_sigs[iid] = np.array(sig, dtype=np.uint64)
+            old_sigs[iid] = signature_of(sig)
     assigned = _choose_stories(ids.to_pylist(), matrix, buckets, hits, old_sigs)
     story_ids = pa.array(list(assigned.values()), pa.string())
 
-    con.register("new_sigs", pa.table({
-        "item_id": ids, "signature": pa.ListArray.from_arrays(
-            np.arange(0, (len(items) + 1) * stories.NUM_PERM, stories.NUM_PERM, dtype=np.int32),
-            pa.array(matrix.ravel())),
-    }))
+    con.register("new_sigs", pa.table({"item_id": ids, "signature": signature_blobs(matrix)}))
     own_story = np.fromiter((a == b for a, b in assigned.items()), dtype=bool, count=len(assigned))
     con.register("new_bands", pa.table({
         "band": probe.column("band"), "bucket": probe.column("bucket"), "item_id": probe.column("item_id"),
@@ -417,14 +419,33 @@ def assign_stories(con: duckdb.DuckDBPyConnection, items: Sequence[Item], *, now
     }))
     con.register("new_stories", pa.table({"item_id": ids, "story_id": story_ids}))
     try:
-        con.execute("INSERT INTO core.item_signatures SELECT item_id, signature FROM new_sigs ON CONFLICT DO NOTHING")
-        con.execute("INSERT INTO core.story_bands SELECT band, bucket, item_id, story_id, ? FROM new_bands", [now])
+        with db.single_threaded(con):
+            con.execute("INSERT INTO core.item_signatures SELECT item_id, signature FROM new_sigs"
+                        " ON CONFLICT DO NOTHING")
+            con.execute("INSERT INTO core.story_bands SELECT band, bucket, item_id, story_id, ? FROM new_bands", [now])
         if write_items:
             con.execute("UPDATE core.items t SET story_id = n.story_id FROM new_stories n WHERE t.item_id = n.item_id")
     finally:
         for name in ("new_sigs", "new_bands", "new_stories"):
             con.unregister(name)
     return assigned
+
+
+_SIGNATURE_BYTES = stories.NUM_PERM * 4
+
+
+def signature_blobs(matrix: np.ndarray) -> pa.FixedSizeBinaryArray:
+    """Signatures as stored (migration 006): each row's values (< 2^32) as little-endian uint32, one BLOB."""
+    packed = np.ascontiguousarray(matrix, dtype="<u4")
+    return pa.FixedSizeBinaryArray.from_buffers(pa.binary(_SIGNATURE_BYTES), len(packed),
+                                                [None, pa.py_buffer(packed.tobytes())])
+
+
+def signature_of(blob: bytes) -> np.ndarray:
+    """A stored signature back as the uint64 values the rest of the code uses."""
+    if len(blob) != _SIGNATURE_BYTES:
+        raise ValueError(f"a stored signature is {len(blob)} bytes, not {_SIGNATURE_BYTES}")
+    return np.frombuffer(blob, dtype="<u4").astype(np.uint64)
 
 
 def _choose_stories(ids: Sequence[str], matrix: np.ndarray, buckets: np.ndarray,
@@ -458,22 +479,27 @@ def _batch_collisions(matrix: np.ndarray, buckets: np.ndarray) -> list[tuple[int
     each later item by the first band they share, then by the earlier item's position. Vectorised: the
     (band, bucket, item) keys are sorted, and equal neighbours are the collisions."""
     n, bands = buckets.shape
-    band = np.tile(np.arange(bands), n)
-    item = np.repeat(np.arange(n), bands)
-    key = buckets.ravel()
-    order = np.lexsort((item, key, band))  # by band, then bucket, then batch position
-    band, key, item = band[order], key[order], item[order]
-    same = (band[1:] == band[:-1]) & (key[1:] == key[:-1])  # same[i]: rows i and i + 1 share a bucket
+    # each band's items by bucket, then batch position (a stable sort per band: 32 small sorts, not one
+    # three-key lexsort of n x 32 rows, which cost 4x more)
+    by_band = np.argsort(buckets.T, axis=1, kind="stable")  # (bands, n)
+    keys = np.take_along_axis(buckets.T, by_band, axis=1)
+    shared = np.zeros((bands, n), dtype=bool)
+    shared[:, :-1] = keys[:, 1:] == keys[:, :-1]  # a band's last row shares nothing with the next band's first
+    same = shared.ravel()[:-1]  # same[i]: rows i and i + 1 (band-major) share a bucket
+    band = np.repeat(np.arange(bands), n)
+    item = by_band.ravel()
     if not same.any():
         return []
     edges = np.diff(np.concatenate(([0], same.astype(np.int8), [0])))
     starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) + 1  # runs of rows [start, stop)
     pairs = [np.stack([item[starts], item[starts + 1], band[starts]])]  # the first two of each run
-    for start, stop in zip(starts.tolist(), stops.tolist(), strict=True):
-        if stop - start > 2:  # rare: three or more items in one bucket; the first pair is in already
-            members = item[start:stop].tolist()
-            extra = [(a, b) for i, a in enumerate(members) for b in members[i + 1 :]][1:]
-            pairs.append(np.array([[a for a, _ in extra], [b for _, b in extra], [band[start]] * len(extra)]))
+    lengths = stops - starts
+    for length in np.unique(lengths[lengths > 2]).tolist():  # three or more items in a bucket (wire copies):
+        runs = starts[lengths == length]  # every other pair of each run, runs of one length at a time
+        first_of_pair, second_of_pair = np.triu_indices(length, 1)  # (0, 1) first: in already
+        members = item[runs[:, None] + np.arange(length)]  # (runs, length), in batch order
+        pairs.append(np.stack([members[:, first_of_pair[1:]].ravel(), members[:, second_of_pair[1:]].ravel(),
+                               np.repeat(band[runs], len(first_of_pair) - 1)]))
     earlier, later, first = np.concatenate(pairs, axis=1)
     pair_key = earlier * n + later
     by_pair = np.lexsort((first, pair_key))  # each pair once, at the first band it shares
