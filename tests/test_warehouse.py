@@ -135,7 +135,10 @@ def test_a_reader_holding_the_snapshot_does_not_block_a_run(tmp_path):
     reader = db.open_snapshot(path)  # held open across the next write and publish
     with db.writer(path) as con, db.transaction(con):
         store.store_items(con, [make_item(2)], now=NOW)
+    (tmp_path / "w.snapshot.duckdb.left-by-a-dead-run.retired").write_bytes(b"x")
     db.publish_snapshot(path)
+    db.finish_retiring()  # the replaced snapshot's name is unlinked in the background; the reader keeps its inode
+    assert sorted(p.name for p in tmp_path.iterdir() if "snapshot" in p.name) == ["w.snapshot.duckdb"]
     assert reader.execute("SELECT count(*) FROM items").fetchone() == (1,)  # its own consistent copy
     fresh = subprocess.run(  # a new reader (a new process, like `tradewatch sql`) sees the new snapshot
         [sys.executable, "-c", "from warehouse import db; "

@@ -229,12 +229,56 @@ def publish_snapshot(path: str | Path) -> Path:
     os.close(fd)
     try:
         shutil.copyfile(path, tmp)
+        retired = _retire(target)
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+    if retired is not None:
+        _unlink_in_background(retired)
     return target
+
+
+_RETIRED_SUFFIX = ".retired"
+_retiring: list[threading.Thread] = []
+_retiring_lock = threading.Lock()
+
+
+def _retire(target: Path) -> Path | None:
+    """A second name for the snapshot about to be replaced, so that the rename does not free its blocks
+    (freeing a 28 MB file took 20 ms, a twentieth of an unchanged cycle): they are freed by the unlink of
+    that name, off the cycle's path. Names left by an earlier process that stopped first go now."""
+    for stale in target.parent.glob(target.name + ".*" + _RETIRED_SUFFIX):
+        with contextlib.suppress(FileNotFoundError):
+            stale.unlink()
+    if not target.exists():
+        return None
+    fd, name = tempfile.mkstemp(prefix=target.name + ".", suffix=_RETIRED_SUFFIX, dir=target.parent)
+    os.close(fd)
+    os.unlink(name)  # a fresh unique name, free for the link
+    try:
+        os.link(target, name)
+    except OSError:  # no hard links here (some filesystems): replace frees the old file itself
+        return None
+    return Path(name)
+
+
+def _unlink_in_background(retired: Path) -> None:
+    """Unlink the retired snapshot in a (non-daemon) thread: the process waits for it at exit."""
+    thread = threading.Thread(target=lambda: retired.unlink(missing_ok=True), name="retire-snapshot")
+    with _retiring_lock:
+        _retiring[:] = [t for t in _retiring if t.is_alive()]
+        _retiring.append(thread)
+    thread.start()
+
+
+def finish_retiring() -> None:
+    """Wait until every retired snapshot is unlinked."""
+    with _retiring_lock:
+        threads = list(_retiring)
+    for thread in threads:
+        thread.join()
 
 
 def open_snapshot(path: str | Path) -> duckdb.DuckDBPyConnection:
