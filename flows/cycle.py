@@ -328,14 +328,16 @@ def extract_all(items: Sequence[Item], extract_config: dict, on_item=None) -> li
     return out
 
 
-def compact(config: Config, now: datetime) -> None:
+def compact(config: Config, now: datetime, *, checkpoint: bool = True) -> None:
     """Drop story band rows past the near-duplicate window, then fold what the store stage wrote into the
     database file (CHECKPOINT), while the extract workers are busy: otherwise DuckDB does it in the resolve
-    stage's commit (its log is past the threshold by then), when nothing else runs. Cheap after a small batch."""
+    stage's commit (its log is past the threshold by then), when nothing else runs. Without `checkpoint`
+    (nothing was stored but fetch records) the run's last close folds the little there is."""
     with db.writer(config.warehouse_path) as con:
         with db.transaction(con):
             store.prune_story_bands(con, now)
-        con.execute("CHECKPOINT")
+        if checkpoint:
+            con.execute("CHECKPOINT")
 
 
 LEFTOVERS_PER_RUN = 5_000
@@ -376,6 +378,8 @@ def resolve_all(config: Config, published: Mapping[str, datetime | None] | Seque
 
     With reset (reprocess), events are rebuilt from scratch and each item counts as seen when it was first
     stored, so first_seen_at and the deadline history keep their real times."""
+    if not findings and not reset:  # decisions come only from findings (nothing changes with time alone)
+        return events.EventCounts()
     if not isinstance(published, Mapping):
         published = {it.item_id: it.published_at for it in published}
     with db.writer(config.warehouse_path) as con, db.transaction(con):
