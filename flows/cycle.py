@@ -278,8 +278,7 @@ def publication_order(config: Config, item_ids: Sequence[str]) -> list[tuple[str
 def load_items(config: Config, item_ids: Sequence[str] | None) -> list[Item]:
     """Items to (re)extract, in publication order. None means every stored item (reprocess)."""
     with db.writer(config.warehouse_path) as con:
-        sql = ("SELECT item_id, source_id, guid, url, title, summary, body, published_at, published_offset_min,"
-               " date_suspect, content_hash FROM core.items")
+        sql = f"SELECT {store.ITEM_COLUMNS} FROM core.items"
         params: list = []
         if item_ids is not None:
             if not item_ids:
@@ -288,7 +287,7 @@ def load_items(config: Config, item_ids: Sequence[str] | None) -> list[Item]:
             params = [list(item_ids)]
         sql += " ORDER BY published_at NULLS LAST, first_seen_at, item_id"
         rows = con.execute(sql, params).fetchall()
-    return [Item(*r) for r in rows]
+    return [store.item_from_row(r) for r in rows]
 
 
 PARALLEL_EXTRACT_MIN = 400  # below this, extraction in-process is cheaper than shipping items to workers

@@ -16,7 +16,7 @@ import pytest
 
 from flows.cli import main
 from tests.hostile_server import HostileServer, respond
-from warehouse import db
+from warehouse import db, store
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -159,8 +159,9 @@ def test_a_huge_feed_is_worked_off_in_bounded_runs(tmp_path, server, capsys):
     # the newest 800, each row with its own text (the deferred rows were left out of the batch's table too)
     with db.writer(tmp_path / "tw.duckdb") as con:
         assert con.execute("SELECT max(CAST(substr(guid, 2) AS INT)) FROM core.items").fetchone()[0] == 799
-        assert con.execute("SELECT count(*) FROM core.items WHERE body <> 'Shares moved in session '"
-                           " || substr(guid, 2) || '.' OR title <> 'Market report ' || substr(guid, 2)").fetchone()[0] == 0
+        rows = [store.item_from_row(r) for r in con.execute(f"SELECT {store.ITEM_COLUMNS} FROM core.items").fetchall()]
+    assert len(rows) == 800 and all(it.body == f"Shares moved in session {it.guid[1:]}."
+                                    and it.title == f"Market report {it.guid[1:]}" for it in rows)
     assert run(config, NOW + timedelta(minutes=10)) == 0
     assert run(config, NOW + timedelta(minutes=20)) == 0
     assert query(config, "SELECT count(*), count(DISTINCT item_id) FROM items")[0] == (2_000, 2_000)

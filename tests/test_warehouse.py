@@ -16,6 +16,12 @@ NOW = datetime(2025, 4, 25, 0, 0, tzinfo=UTC)
 VIEWS = {"items", "meetings", "deadlines", "deadline_changes", "mentions", "sources", "alerts"}
 
 
+def stored_bodies(con) -> list[str]:
+    """Every stored item's body, read back as the pipeline reads it (compressed or from before 005)."""
+    return [store.item_from_row(r).body
+            for r in con.execute(f"SELECT {store.ITEM_COLUMNS} FROM core.items ORDER BY item_id").fetchall()]
+
+
 def make_item(n: int, source: str = "s1", body: str | None = None, content: str = "v1") -> Item:
     return Item(item_id=f"id-{source}-{n}", source_id=source, guid=f"g{n}", url=f"https://x.org/{n}",
                 title=f"Title {n}", summary="", body=body or f"Body number {n} " * 20,
@@ -58,7 +64,7 @@ def test_an_edit_updates_the_text_and_is_not_a_new_item(tmp_path):
     with db.transaction(con):
         result = store.store_items(con, [edited], now=NOW)
     assert result.new_ids == () and result.edited_ids == ("id-s1-1",)
-    assert con.execute("SELECT body FROM core.items").fetchone()[0].startswith("Corrected")
+    assert stored_bodies(con) == [edited.body] and edited.body.startswith("Corrected")
 
 
 def test_duplicates_in_one_batch_last_one_wins(tmp_path):
@@ -67,7 +73,7 @@ def test_duplicates_in_one_batch_last_one_wins(tmp_path):
         result = store.store_items(con, [make_item(1), make_item(1, body="Second copy " * 10, content="v2")],
                                    now=NOW)
     assert result.new_ids == ("id-s1-1",)
-    assert con.execute("SELECT body FROM core.items").fetchone()[0].startswith("Second copy")
+    assert stored_bodies(con)[0].startswith("Second copy")
 
 
 def test_wire_copies_share_a_story_and_other_news_does_not(tmp_path):
@@ -233,32 +239,39 @@ def test_a_warehouse_from_before_004_keeps_its_band_stories(tmp_path):
         ("a", None), ("b", "a")]
 
 
-def test_a_warehouse_from_before_005_keeps_its_items_and_stores_bodies_with_zstd(tmp_path):
-    """Migration 005 rebuilds core.items (a column's compression is set only at CREATE): on a warehouse that
-    has items and the views on top of them, every row and column survives, the key still holds, and bodies
-    written afterwards are ZSTD-compressed at checkpoint."""
+def test_a_warehouse_from_before_005_keeps_its_items_and_new_bodies_are_stored_compressed(tmp_path):
+    """Migration 005 rebuilds core.items (a column's compression is set only at CREATE): on a warehouse with
+    items and the views on top of them, every row and column survives and the key still holds; an old row
+    keeps its text in `body`, new and edited ones are stored as zstd frames in `body_z` (body NULL), stored
+    as they are at checkpoint; the pipeline reads both back as text."""
     path = tmp_path / "w.duckdb"
     con = warehouse_at(path, 4)
     con.execute("INSERT INTO core.items (item_id, source_id, title, summary, body, content_hash, first_seen_at,"
-                " last_seen_at, relevant, story_id) VALUES ('a', 's', 'T', 'S', 'old body', 'h', ?, ?, true, 'a')",
-                [NOW, NOW])
+                " last_seen_at, relevant, story_id) VALUES ('id-s1-1', 's', 'T', 'S', 'old body', 'h', ?, ?,"
+                " true, 'id-s1-1')", [NOW, NOW])
     before = con.execute("SELECT * FROM core.items").fetchall()
     con.close()
 
     con = db.connect(path)
-    assert con.execute("SELECT * FROM core.items").fetchall() == before
-    assert con.execute("SELECT item_id, relevant FROM items").fetchall() == [("a", True)]
+    assert con.execute("SELECT * EXCLUDE (body_z) FROM core.items").fetchall() == before
+    assert con.execute("SELECT item_id, relevant FROM items").fetchall() == [("id-s1-1", True)]
     with pytest.raises(duckdb.ConstraintException):
         con.execute("INSERT INTO core.items (item_id, source_id, title, summary, body, content_hash,"
-                    " first_seen_at, last_seen_at) VALUES ('a', 's', 'T', 'S', 'b', 'h', now(), now())")
+                    " first_seen_at, last_seen_at) VALUES ('id-s1-1', 's', 'T', 'S', 'b', 'h', now(), now())")
+    new = [make_item(n, body="tariff talks resumed in Geneva " * 40 + str(n)) for n in range(2, 200)]
     with db.transaction(con):
-        store.store_items(con, [make_item(n, body="tariff talks resumed in Geneva " * 40 + str(n))
-                                for n in range(2, 200)], now=NOW)
+        store.store_items(con, new, now=NOW)
+    assert stored_bodies(con) == ["old body"] + [it.body for it in sorted(new, key=lambda it: it.item_id)]
+    edited = make_item(1, body="Corrected body " * 20, content="v2")  # the old row, edited: now compressed
+    with db.transaction(con):
+        store.store_items(con, [edited], now=NOW)
+    assert con.execute("SELECT count(*) FROM core.items WHERE body IS NULL AND body_z IS NOT NULL").fetchone()[0] == 199
+    assert stored_bodies(con)[0] == edited.body
     con.execute("CHECKPOINT")
     kinds = {r[0] for r in con.execute(
-        "SELECT DISTINCT compression FROM pragma_storage_info('core.items') WHERE column_name = 'body'"
-        " AND segment_type = 'VARCHAR'").fetchall()}
-    assert kinds == {"ZSTD"}
+        "SELECT DISTINCT compression FROM pragma_storage_info('core.items') WHERE column_name = 'body_z'"
+        " AND segment_type = 'BLOB'").fetchall()}
+    assert kinds == {"Uncompressed"}
 
 
 def test_signatures_stored_as_lists_before_006_still_find_their_copies(tmp_path):
@@ -409,3 +422,15 @@ def test_band_rows_past_the_window_are_pruned_and_copies_still_found_within_it(t
     assert con.execute("SELECT count(*) FROM core.item_signatures").fetchone()[0] == 2  # signatures stay
     with db.transaction(con):  # the old one is outside the window either way: the copy starts its own story
         assert store.assign_stories(con, [copy], now=NOW)[copy.item_id] == copy.item_id
+
+
+def test_a_body_survives_compression_whatever_its_characters():
+    from warehouse import bodies
+
+    for text in ("", "Ahn Duk-geun met Jamieson Greer — 관세 협상, “2+2” talks\u00a0in Washington.\n\nÉté 2025.",
+                 "x" * 100_000):
+        assert bodies.body_text(None, bodies.compress(text)) == text
+        assert bodies.decompress(bodies.compressed_column([text])[0].as_py()) == text
+    assert bodies.body_text("kept", None) == "kept"
+    with pytest.raises(ValueError, match="neither body nor body_z"):
+        bodies.body_text(None, None)

@@ -19,7 +19,7 @@ import pyarrow as pa
 from tasks import stories
 from tasks.config import SourceConfig
 from tasks.models import Fetched, Item
-from warehouse import db
+from warehouse import bodies, db
 
 # The Arrow tables built here are transient copies on their way into DuckDB. With the system allocator their
 # memory goes back to the OS when they are dropped; mimalloc (pyarrow's default) keeps it: ~30 MB more peak RSS
@@ -226,7 +226,7 @@ def record_fetch(con: duckdb.DuckDBPyConnection, fetched: Fetched, *, now: datet
 
 _ITEM_SCHEMA = pa.schema([
     ("item_id", pa.string()), ("source_id", pa.string()), ("guid", pa.string()), ("url", pa.string()),
-    ("title", pa.string()), ("summary", pa.string()), ("body", pa.string()),
+    ("title", pa.string()), ("summary", pa.string()), ("body_z", pa.binary()),
     ("published_at", pa.timestamp("us", tz="UTC")), ("published_offset_min", pa.int32()),
     ("date_suspect", pa.bool_()), ("content_hash", pa.string()), ("story_id", pa.string()),
 ])
@@ -236,10 +236,20 @@ _TEXT_SCHEMA = pa.schema(list(_ITEM_SCHEMA)[:-1])  # an item's own fields (its s
 
 
 def items_table(items: Sequence[Item]) -> pa.Table:
-    """Items in the warehouse's columnar form, in order: built by each poll thread as its source arrives, so
-    the store stage only filters and inserts (the conversion of the text is most of an insert's cost)."""
-    return pa.Table.from_pydict({name: [getattr(it, name) for it in items] for name in _TEXT_SCHEMA.names},
-                                schema=_TEXT_SCHEMA)
+    """Items in the warehouse's columnar form, in order, bodies compressed (warehouse/bodies.py): built by
+    each poll thread as its source arrives, so the store stage only filters and inserts."""
+    columns = {name: [getattr(it, name) for it in items] for name in _TEXT_SCHEMA.names if name != "body_z"}
+    columns["body_z"] = bodies.compressed_column([it.body for it in items])
+    return pa.Table.from_pydict(columns, schema=_TEXT_SCHEMA)
+
+
+# an Item's columns as stored: `item_from_row` makes the Item of a row selected with these
+ITEM_COLUMNS = ("item_id, source_id, guid, url, title, summary, body, body_z, published_at, published_offset_min,"
+                " date_suspect, content_hash")
+
+
+def item_from_row(row: Sequence) -> Item:
+    return Item(*row[:6], bodies.body_text(row[6], row[7]), *row[8:12])
 
 
 def _with_stories(table: pa.Table, ids: Sequence[str], story_ids: Mapping[str, str]) -> pa.Table:
@@ -331,10 +341,10 @@ def _insert_chunk(con, table: pa.Table, now: datetime) -> list[str]:
     try:
         con.execute(
             """
-            INSERT INTO core.items (item_id, source_id, guid, url, title, summary, body, published_at,
+            INSERT INTO core.items (item_id, source_id, guid, url, title, summary, body_z, published_at,
                                     published_offset_min, date_suspect, content_hash, first_seen_at, last_seen_at,
                                     story_id)
-            SELECT item_id, source_id, guid, url, title, summary, body, published_at, published_offset_min,
+            SELECT item_id, source_id, guid, url, title, summary, body_z, published_at, published_offset_min,
                    date_suspect, content_hash, $now, $now, story_id
             FROM incoming_items
             """,
@@ -350,7 +360,8 @@ def _update_chunk(con, table: pa.Table, now: datetime) -> list[str]:
     try:
         return [r[0] for r in con.execute(
             """
-            UPDATE core.items AS t SET title = n.title, summary = n.summary, body = n.body, url = n.url,
+            UPDATE core.items AS t SET title = n.title, summary = n.summary, body = NULL, body_z = n.body_z,
+                   url = n.url,
                    content_hash = n.content_hash, last_seen_at = $now
             FROM edited_items AS n
             WHERE t.item_id = n.item_id AND t.content_hash <> n.content_hash
@@ -542,12 +553,11 @@ def rebuild_story_index(con: duckdb.DuckDBPyConnection, batch: int = 2_000) -> i
     con.execute("DELETE FROM core.item_signatures")
     con.execute("UPDATE core.items SET story_id = NULL")
     rows = con.execute(
-        "SELECT item_id, source_id, guid, url, title, summary, body, published_at, published_offset_min,"
-        " date_suspect, content_hash, first_seen_at FROM core.items ORDER BY first_seen_at, item_id"
+        f"SELECT {ITEM_COLUMNS}, first_seen_at FROM core.items ORDER BY first_seen_at, item_id"
     ).fetchall()
     for start in range(0, len(rows), batch):
         chunk = rows[start : start + batch]
-        assign_stories(con, [Item(*r[:11]) for r in chunk], now=chunk[-1][11])
+        assign_stories(con, [item_from_row(r) for r in chunk], now=chunk[-1][12])
     return len(rows)
 
 

@@ -1,9 +1,9 @@
--- 005: core.items.body (the ~4 KB article text, most of the warehouse's bytes) is stored with ZSTD instead of
--- DuckDB's default string analysis (dictionary + FSST). Measured on 10,000 bench items: the checkpoint that
--- folds a cycle's items into the file 0.51 s → 0.18 s of CPU, the file 22.8 MB → 11.5 MB (so the snapshot copy
--- halves too); reading every body back 15 → 44 ms. The body is not in any view; titles and summaries keep the
--- default (fast scans for ad hoc SQL). DuckDB sets a column's compression only at CREATE, so the table is
--- rebuilt: same columns, same order, same key.
+-- 005: an item's body is stored as one zstd frame, compressed before it reaches DuckDB (core.items.body_z;
+-- warehouse/bodies.py says why and what it saves). Rows stored before keep their text in `body` (SQL has no
+-- zstd to convert them); new rows leave it NULL. body_z is stored as it is (USING COMPRESSION uncompressed:
+-- DuckDB's analysis of already-compressed bytes cost 0.17 s a checkpoint to conclude the same), and the old
+-- bodies with ZSTD (the checkpoint of the text 0.51 → 0.18 s, the file halved). DuckDB sets a column's
+-- compression only at CREATE, so the table is rebuilt: 001's columns, in order, then body_z.
 CREATE TABLE core.items_005 (
     item_id              VARCHAR PRIMARY KEY,
     source_id            VARCHAR NOT NULL,
@@ -11,7 +11,7 @@ CREATE TABLE core.items_005 (
     url                  VARCHAR,
     title                VARCHAR NOT NULL,
     summary              VARCHAR NOT NULL,
-    body                 VARCHAR NOT NULL USING COMPRESSION zstd,
+    body                 VARCHAR USING COMPRESSION zstd,
     published_at         TIMESTAMPTZ,
     published_offset_min INTEGER,
     date_suspect         BOOLEAN NOT NULL DEFAULT false,
@@ -21,8 +21,10 @@ CREATE TABLE core.items_005 (
     relevant             BOOLEAN,
     relevance_reason     VARCHAR,
     story_id             VARCHAR,
-    extracted_at         TIMESTAMPTZ
+    extracted_at         TIMESTAMPTZ,
+    body_z               BLOB USING COMPRESSION uncompressed,
+    CHECK (body IS NOT NULL OR body_z IS NOT NULL)
 );
-INSERT INTO core.items_005 SELECT * FROM core.items;
+INSERT INTO core.items_005 SELECT *, NULL FROM core.items;
 DROP TABLE core.items;
 ALTER TABLE core.items_005 RENAME TO items;
