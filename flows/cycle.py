@@ -38,6 +38,8 @@ class Polled:
 
     source_id: str
     fetched: Fetched
+    # the items; their summary and body are dropped ("") once `table` holds them and `signatures` has every
+    # item's signature (nothing after the poll reads them: 46 MB of the bench's 10,000 items)
     items: tuple[Item, ...] = ()
     error: str | None = None  # fetch or parse error key
     error_detail: str | None = None
@@ -158,9 +160,12 @@ def poll(source: SourceConfig, state: store.SourceState | None, config: Config, 
         return Polled(source.id, fetched, error=result.error, error_detail=result.error_detail)
     if extractions is not None:
         extractions.start(config, result.items)
+    table = store.items_table(result.items)
+    items = result.items
+    if all(it.item_id in signatures for it in items):  # else the store stage computes them, from the text
+        items = tuple(replace(it, summary="", body="") for it in items)
     # the raw body is not needed past parsing: do not keep every feed in memory for the rest of the cycle
-    return Polled(source.id, replace(fetched, body=None), items=result.items, signatures=signatures,
-                  table=store.items_table(result.items))
+    return Polled(source.id, replace(fetched, body=None), items=items, signatures=signatures, table=table)
 
 
 class Extractions:
