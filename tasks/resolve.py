@@ -15,6 +15,7 @@ the current value's report, changes nothing ("restated"); any other value is a "
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -82,6 +83,7 @@ class DeadlineDecision:
 # ------------------------------------------------------------------ ids
 
 
+@functools.lru_cache(maxsize=8192)  # the same few official names are compared for every mention and event
 def _key(name: str) -> str:
     folded = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
     return re.sub(r"\s+", " ", folded.replace(".", "")).strip().lower()
