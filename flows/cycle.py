@@ -111,11 +111,12 @@ def parser_pool(timeout_s: float, memory_mb: int) -> ParserPool:
     return _pool
 
 
-def close_parser_pool() -> None:
+def close_parser_pool(wait: bool = True) -> None:
+    """Stop the parser workers (wait=False: without waiting for them to exit; see ParserPool.close)."""
     global _pool
     with _pool_lock:
         if _pool is not None:
-            _pool.__exit__(None, None, None)
+            _pool.close(wait=wait)
             _pool = None
 
 
@@ -363,10 +364,11 @@ def extract_new(config: Config, new_ids: Sequence[str], edited_ids: Sequence[str
                 extractions: Extractions | None) -> tuple[list[Findings], dict[str, datetime | None]]:
     """Findings of the cycle's new and edited items in publication order, and their publication times. New
     items were mostly extracted while they were being stored; the rest is loaded and extracted here."""
-    done = extractions.results() if extractions is not None else {}
+    # what does not need the findings first, while the extract workers finish
     leftovers = unextracted(config, exclude=set(new_ids) | set(edited_ids))
     ids = list(new_ids) + list(edited_ids) + leftovers
     order = publication_order(config, ids)
+    done = extractions.results() if extractions is not None else {}
     missing = [iid for iid in new_ids if iid not in done] + list(edited_ids) + leftovers
     if missing:
         items = load_items(config, missing)

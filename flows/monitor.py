@@ -108,7 +108,7 @@ def run_monitor(config: Config, now: datetime, alerts: bool = True, *,
                        for b in batches]
             polled = [p for f in futures for p in f.result()]
             if not keep_parsers:
-                cycle.close_parser_pool()
+                cycle.close_parser_pool(wait=False)
             stored = store_items(quote(config), quote(polled), now, quote(summary))
             del futures, polled  # the parsed items are in the warehouse now: do not hold them through extraction
             extract_and_resolve(quote(config), quote(stored), now, alerts, quote(summary), quote(extractions))

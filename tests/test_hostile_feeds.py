@@ -70,6 +70,19 @@ def test_a_worker_killed_while_idle_is_replaced_transparently():
         assert p.parse(SMALL, source_id="s", now=NOW).items[0].title == "ok"
 
 
+def test_closing_without_waiting_returns_at_once_and_every_worker_still_exits():
+    p = ParserPool(2, timeout_s=20)
+    p.start()
+    assert p.parse(SMALL, source_id="s", now=NOW).error is None
+    procs = [w.proc for w in p._workers]
+    assert len(procs) == 2 and all(proc.poll() is None for proc in procs)
+    p.close(wait=False)
+    reapers = [t for t in threading.enumerate() if t.name == "parser-pool-reaper"]
+    assert len(reapers) == 1  # the waiting is left to it
+    reapers[0].join(timeout=10)
+    assert all(proc.returncode == 0 for proc in procs)  # they exited on EOF, in time: none had to be killed
+
+
 def test_the_pool_is_thread_safe(pool):
     bodies = {n: big_feed(n) for n in range(1, 9)}
     counts: dict[int, int] = {}
