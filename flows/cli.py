@@ -94,11 +94,11 @@ READ_QUERIES = {
     "sources": ("SELECT source_id, kind, last_success_at, last_error, error_streak, next_attempt_at, items_seen"
                 " FROM sources ORDER BY source_id"),
     "meetings": ("SELECT meeting_date, date_precision, parties, format, status, location, officials, reports,"
-                 " meeting_id FROM meetings ORDER BY meeting_date DESC NULLS LAST, first_seen_at DESC"),
+                 " meeting_id FROM meetings ORDER BY meeting_date DESC NULLS LAST, first_seen_at DESC, meeting_id"),
     "deadlines": ("SELECT d.due_date, d.subject, d.countries,"
                   " (SELECT string_agg(c.old_date || ' → ' || c.new_date, '; ' ORDER BY c.changed_at)"
                   "  FROM deadline_changes c WHERE c.deadline_id = d.deadline_id) AS moves, d.deadline_id"
-                  " FROM deadlines d ORDER BY d.due_date DESC"),
+                  " FROM deadlines d ORDER BY d.due_date DESC, d.deadline_id"),
 }
 
 
