@@ -32,7 +32,7 @@ from bench.procmem import rss_bytes, tree
 
 REPO = Path(__file__).resolve().parents[1]
 STAGES = ("prepare", "poll", "store_polled", "compact", "extract_new", "load_items", "extract_all", "resolve_all", "publish")
-SUBSTAGES = ("store_items", "assign_stories", "record_fetches")  # of warehouse.store, inside store_polled
+SUBSTAGES = ("store_items", "record_fetches", "assign_story_ids")  # of warehouse.store: store_polled, compact
 MB = 2**20
 
 

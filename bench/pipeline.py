@@ -92,8 +92,8 @@ def warehouse_counts(warehouse: str) -> dict[str, int]:
         one = lambda sql: con.execute(sql).fetchone()[0]  # noqa: E731
         return {
             "items": one("SELECT count(*) FROM core.items"),
-            "items_with_story": one("SELECT count(*) FROM core.items WHERE story_id IS NOT NULL"),
-            "stories": one("SELECT count(DISTINCT story_id) FROM core.items"),
+            "items_with_story": one("SELECT count(*) FROM core.item_signatures"),  # given a story (indexed)
+            "stories": one("SELECT count(DISTINCT coalesce(story_id, item_id)) FROM core.items"),
             "extracted": one("SELECT count(*) FROM core.items WHERE extracted_at IS NOT NULL"),
             "relevant": one("SELECT count(*) FROM core.items WHERE relevant"),
             "meetings": one("SELECT count(*) FROM core.meetings"),

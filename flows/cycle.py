@@ -235,17 +235,26 @@ def bound_work(con, polled: Polled, limit: int, now: datetime) -> Polled:
                    truncated=truncated)
 
 
-def store_polled(config: Config, polled: Sequence[Polled], now: datetime,
-                 summary: CycleSummary) -> tuple[list[str], list[str]]:
+@dataclass(frozen=True)
+class Stored:
+    """What the store stage wrote: the new and the edited items (to extract), and the MinHash signatures the
+    parser workers computed (item id → signature; the story step takes the new items' from it)."""
+
+    new_ids: tuple[str, ...]
+    edited_ids: tuple[str, ...]
+    signatures: Mapping[str, np.ndarray] = field(default_factory=dict)
+
+
+def store_polled(config: Config, polled: Sequence[Polled], now: datetime, summary: CycleSummary) -> Stored:
     """Store every source's items and record every source's outcome, in bulk and in one transaction (all or
-    nothing). Returns the ids of new and of edited items, to extract."""
+    nothing). The new items get their story in the next step (`compact`), while the extract workers run."""
     with db.writer(config.warehouse_path) as con, db.transaction(con):
         polled = [bound_work(con, p, config.fetch.max_items_per_source, now) for p in polled]
         items = [it for p in polled for it in p.items]
         signatures = {iid: sig for p in polled for iid, sig in p.signatures.items()}
         tables = [p.table if p.table is not None else store.items_table(p.items) for p in polled if p.items]
         table = pa.concat_tables(tables) if tables else None
-        result, _ = store.store_new_items(con, items, now=now, signatures=signatures, table=table)
+        result = store.store_items(con, items, now=now, table=table)
         source_of = {it.item_id: it.source_id for it in items}
         new_per_source: dict[str, int] = {}
         for iid in result.new_ids:
@@ -266,7 +275,7 @@ def store_polled(config: Config, polled: Sequence[Polled], now: datetime,
             summary.sources_not_modified += p.fetched.status == 304
     summary.new_items += len(result.new_ids)
     summary.edited_items += len(result.edited_ids)
-    return list(result.new_ids), list(result.edited_ids)
+    return Stored(result.new_ids, result.edited_ids, signatures)
 
 
 def publication_order(config: Config, item_ids: Sequence[str]) -> list[tuple[str, datetime | None]]:
@@ -333,14 +342,31 @@ def extract_all(items: Sequence[Item], extract_config: dict, on_item=None) -> li
     return out
 
 
-def compact(config: Config, now: datetime, *, checkpoint: bool = True) -> None:
-    """Drop story band rows past the near-duplicate window, then fold what the store stage wrote into the
-    database file (CHECKPOINT), while the extract workers are busy: otherwise DuckDB does it in the resolve
-    stage's commit (its log is past the threshold by then), when nothing else runs. Without `checkpoint`
-    (nothing was stored but fetch records) the run's last close folds the little there is."""
+def compact(config: Config, now: datetime, stored: Stored | None = None, *, checkpoint: bool = True) -> None:
+    """The story step, then the checkpoint, while the extract workers are busy (extraction does not need
+    stories; resolution, after it, reads them).
+
+    Stories: band rows past the near-duplicate window are dropped; items an earlier run stored but stopped
+    before giving a story get one (oldest first), then the new items of this run, in one transaction (their
+    signatures, LSH band rows, and the story id of the ~10% that joined another item's story). Then the
+    CHECKPOINT folds what was written into the database file: otherwise DuckDB does it in the resolve stage's
+    commit (its log is past the threshold by then), when nothing else runs. Without `checkpoint` (nothing
+    was stored but fetch records) the run's last close folds the little there is."""
+    new_ids = list(stored.new_ids) if stored is not None else []
     with db.writer(config.warehouse_path) as con:
         with db.transaction(con):
             store.prune_story_bands(con, now)
+            unindexed = store.unindexed_ids(con, exclude=new_ids, limit=LEFTOVERS_PER_RUN)
+            if unindexed:
+                store.assign_stories(con, store.items_by_id(con, unindexed), now=now)
+            if new_ids:
+                signed = stored.signatures
+                if all(iid in signed for iid in new_ids):
+                    store.assign_story_ids(con, new_ids, np.stack([signed[iid] for iid in new_ids]), now=now)
+                else:  # items of sources read without the parser workers (USTR pages, the Federal Register API):
+                    # their signatures come from the stored text (batch order kept)
+                    stored_items = {it.item_id: it for it in store.items_by_id(con, new_ids)}
+                    store.assign_stories(con, [stored_items[iid] for iid in new_ids], now=now, signatures=signed)
         if checkpoint:
             con.execute("CHECKPOINT")
 

@@ -63,15 +63,15 @@ def poll_batches(due: list, states: dict) -> list[list]:
 
 @task(name="store-items", cache_policy=NONE)
 def store_items(config: Config, polled: list[cycle.Polled], now: datetime,
-                summary: cycle.CycleSummary) -> tuple[list[str], list[str]]:
+                summary: cycle.CycleSummary) -> cycle.Stored:
     return cycle.store_polled(config, polled, now, summary)
 
 
-@task(name="extract-and-resolve", cache_policy=NONE)
-def extract_and_resolve(config: Config, stored: tuple[list[str], list[str]], now: datetime, alerts: bool,
+@task(name="stories-extract-resolve", cache_policy=NONE)
+def extract_and_resolve(config: Config, stored: cycle.Stored, now: datetime, alerts: bool,
                         summary: cycle.CycleSummary, extractions: cycle.Extractions) -> None:
-    new_ids, edited_ids = stored
-    cycle.compact(config, now, checkpoint=bool(new_ids or edited_ids))
+    new_ids, edited_ids = stored.new_ids, stored.edited_ids
+    cycle.compact(config, now, stored, checkpoint=bool(new_ids or edited_ids))
     findings, published = cycle.extract_new(config, new_ids, edited_ids, extractions)
     summary.relevant_items = sum(f.relevant for f in findings)
     summary.events = cycle.resolve_all(config, published, findings, now, cycle.alert_policy(config, alerts))
@@ -111,7 +111,7 @@ def run_monitor(config: Config, now: datetime, alerts: bool = True, *,
                 cycle.close_parser_pool(wait=False)
             stored = store_items(quote(config), quote(polled), now, quote(summary))
             del futures, polled  # the parsed items are in the warehouse now: do not hold them through extraction
-            if stored[0] or stored[1] or cycle.unextracted(config, exclude=set()):
+            if stored.new_ids or stored.edited_ids or cycle.unextracted(config, exclude=set()):
                 # else nothing to extract or resolve (a quiet cycle: every source unchanged): no task run
                 extract_and_resolve(quote(config), quote(stored), now, alerts, quote(summary), quote(extractions))
             if alerts:

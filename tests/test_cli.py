@@ -217,15 +217,33 @@ def test_readers_and_runs_never_block_each_other(config, server, capsys):
 
 def test_items_stored_by_a_run_that_stopped_before_resolving_are_read_by_the_next(config, server, capsys,
                                                                                    monkeypatch):
+    """Stopped after the store commit, before the story step: the next run (all feeds unchanged) gives the
+    items their stories, as an uninterrupted run would have, and extracts and resolves them."""
     server.now = APRIL_25
+    code, _, _ = run_cli("run", "--config", str(config), "--as-of", APRIL_25.isoformat(), capsys=capsys)
+    reference = stories_of(config.parent / "tw.duckdb")  # the same cycle, not interrupted
+    (config.parent / "tw.duckdb").unlink()
+    (config.parent / "tw.snapshot.duckdb").unlink()
     run_crashing_at("after_store", config, capsys, monkeypatch)
     with db.writer(config.parent / "tw.duckdb") as con:
         stored, unread = con.execute(
             "SELECT count(*), count(*) FILTER (WHERE extracted_at IS NULL) FROM core.items").fetchone()
         assert stored > 0 and unread == stored and con.execute("SELECT count(*) FROM core.meetings").fetchone()[0] == 0
+        assert con.execute("SELECT count(*) FROM core.item_signatures").fetchone()[0] == 0  # no story step yet
     later = (APRIL_25 + timedelta(minutes=10)).isoformat()  # the feeds answer 304 now: nothing new to store
     code, out, _ = run_cli("run", "--config", str(config), "--as-of", later, capsys=capsys)
     assert code == 0 and "0 new" in out
+    assert stories_of(config.parent / "tw.duckdb") == reference and len(set(reference.values())) < len(reference)
     db.publish_snapshot(config.parent / "tw.duckdb")
     assert count(config, "SELECT count(*) FROM items WHERE relevant IS NULL") == 0
     assert count(config, "SELECT count(*) FROM meetings") > 0
+
+
+def stories_of(warehouse) -> dict[str, str]:
+    """Each stored item's story (as the items view shows it), every item indexed (its signature, 32 bands)."""
+    with db.writer(warehouse) as con:
+        assert con.execute("SELECT count(*) FROM core.items i ANTI JOIN core.item_signatures USING (item_id)"
+                           ).fetchone()[0] == 0
+        assert con.execute("SELECT count(*) FROM core.story_bands").fetchone()[0] == 32 * con.execute(
+            "SELECT count(*) FROM core.items").fetchone()[0]
+        return dict(con.execute("SELECT url, story_id FROM items").fetchall())

@@ -63,7 +63,9 @@ def test_started_extractions_equal_in_process_extraction_and_edits_use_the_store
         polled = [cycle.poll(s, states.get(s.id), config, now, extractions) for s in config.sources]
         assert all(p.signatures.keys() == {it.item_id for it in p.items} for p in polled)
         assert all(p.table.num_rows == len(p.items) for p in polled)
-        new_ids, edited_ids = cycle.store_polled(config, polled, now, cycle.CycleSummary(as_of=now))
+        stored = cycle.store_polled(config, polled, now, cycle.CycleSummary(as_of=now))
+        new_ids, edited_ids = list(stored.new_ids), list(stored.edited_ids)
+        assert set(new_ids) <= set(stored.signatures)  # the parser workers' signatures, for the story step
         items = {it.item_id: it for it in cycle.load_items(config, new_ids)}  # as parsed: text from the table
         parsed = {it.item_id: it for p in polled for it in parse_feed(
             server.document(p.source_id)[0], source_id=p.source_id, now=now).items}
@@ -80,7 +82,8 @@ def test_started_extractions_equal_in_process_extraction_and_edits_use_the_store
         changed = replace(edited, body=edited.body + " Officials said talks would resume next week.",
                           content_hash="edited", published_at=edited.published_at + timedelta(days=3))
         again = cycle.Polled(edited.source_id, polled[0].fetched, items=(changed,))
-        new_ids, edited_ids = cycle.store_polled(config, [again], now, cycle.CycleSummary(as_of=now))
+        stored_again = cycle.store_polled(config, [again], now, cycle.CycleSummary(as_of=now))
+        new_ids, edited_ids = list(stored_again.new_ids), list(stored_again.edited_ids)
         assert (new_ids, edited_ids) == ([], [edited.item_id])
         findings, published = cycle.extract_new(config, new_ids, edited_ids, cycle.Extractions())
         stored = replace(changed, published_at=edited.published_at)
@@ -127,7 +130,8 @@ def test_a_dead_extract_worker_costs_time_not_findings(demo_setup, caplog):
             time.sleep(0.01)  # until a feeder thread has handed a job to a stopped worker
         for proc in victims:  # jobs are on them now, however fast the machine
             proc.kill()
-        new_ids, edited_ids = cycle.store_polled(config, polled, now, cycle.CycleSummary(as_of=now))
+        result = cycle.store_polled(config, polled, now, cycle.CycleSummary(as_of=now))
+        new_ids, edited_ids = list(result.new_ids), list(result.edited_ids)
         stored = {it.item_id: it for it in cycle.load_items(config, new_ids)}
         with caplog.at_level("WARNING", logger="flows.cycle"):
             findings, _ = cycle.extract_new(config, new_ids, edited_ids, extractions)

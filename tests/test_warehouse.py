@@ -320,8 +320,11 @@ def test_the_story_index_rebuilds_from_the_warehouse(tmp_path):
         before = store.assign_stories(con, items, now=NOW)
     with db.transaction(con):
         assert store.rebuild_story_index(con) == 3
-    after = dict(con.execute("SELECT item_id, story_id FROM core.items").fetchall())
+    after = dict(con.execute("SELECT item_id, story_id FROM items").fetchall())
     assert after == before and after["id-nikkei-2"] == after["id-kyodo-1"] != after["id-other-3"]
+    # stored: the story only where it is another item's (the view shows an item's own id for the rest)
+    assert dict(con.execute("SELECT item_id, story_id FROM core.items").fetchall()) == {
+        "id-kyodo-1": None, "id-nikkei-2": "id-kyodo-1", "id-other-3": None}
     assert con.execute("SELECT count(*) FROM core.story_bands").fetchone()[0] == 3 * 32
 
 

@@ -253,7 +253,10 @@ def item_from_row(row: Sequence) -> Item:
 
 
 def _with_stories(table: pa.Table, ids: Sequence[str], story_ids: Mapping[str, str]) -> pa.Table:
-    return table.append_column("story_id", pa.array([story_ids.get(iid) for iid in ids], pa.string()))
+    """The story_id column: NULL for an item that is its own story (the `items` view shows its own id)."""
+    joined = [story_ids.get(iid) for iid in ids]
+    return table.append_column("story_id", pa.array([sid if sid != iid else None for sid, iid in
+                                                     zip(joined, ids, strict=True)], pa.string()))
 
 
 @dataclass(frozen=True)
@@ -376,19 +379,33 @@ def _update_chunk(con, table: pa.Table, now: datetime) -> list[str]:
 def assign_stories(con: duckdb.DuckDBPyConnection, items: Sequence[Item], *, now: datetime,
                    write_items: bool = True, signatures: Mapping[str, np.ndarray] | None = None) -> dict[str, str]:
     """Give each new item a story: the story of its closest near-duplicate in the recent window, else its own.
-
-    Candidates come from LSH band collisions in core.story_bands (recent window only), confirmed by the
-    estimated Jaccard similarity of the signatures. With write_items=False the caller writes items.story_id
-    itself (store_new_items does, at insert: an UPDATE of core.items costs a scan of every stored item)."""
+    `signatures`: those computed already (by the parser workers); the others are computed from the text.
+    See assign_story_ids."""
     if not items:
         return {}
-    matrix = _signature_matrix(items, signatures or {})
+    return assign_story_ids(con, [it.item_id for it in items], signature_matrix(items, signatures or {}),
+                            now=now, write_items=write_items)
+
+
+def assign_story_ids(con: duckdb.DuckDBPyConnection, item_ids: Sequence[str], matrix: np.ndarray, *,
+                     now: datetime, write_items: bool = True) -> dict[str, str]:
+    """Each item's story (item ids with their signatures, row for row), written to the story index (the
+    items' signatures and LSH band rows) and, with write_items, to the stored items.
+
+    Candidates come from LSH band collisions in core.story_bands (recent window only), confirmed by the
+    estimated Jaccard similarity of the signatures. core.items.story_id is NULL for an item that is its own
+    story (most items: the `items` view shows the item's id), so write_items updates only the items that
+    joined another story; with write_items=False the caller writes them (store_new_items, at insert)."""
+    if not item_ids:
+        return {}
+    if len(item_ids) != len(matrix):
+        raise ValueError(f"{len(matrix)} signatures for {len(item_ids)} items")
     buckets = stories.band_keys_matrix(matrix)  # (items, bands), vectorised
-    ids = pa.array([it.item_id for it in items], pa.string())
-    per_band = np.repeat(np.arange(len(items), dtype=np.int32), stories.BANDS)  # band rows → item
+    ids = pa.array(list(item_ids), pa.string())
+    per_band = np.repeat(np.arange(len(item_ids), dtype=np.int32), stories.BANDS)  # band rows → item
     probe = pa.table({
         "item_id": pa.DictionaryArray.from_arrays(per_band, ids),  # each id once, not once per band
-        "band": pa.array(np.tile(np.arange(stories.BANDS, dtype=np.int16), len(items))),
+        "band": pa.array(np.tile(np.arange(stories.BANDS, dtype=np.int16), len(item_ids))),
         "bucket": pa.array(buckets.ravel()),
     })
     since = now - timedelta(days=stories.WINDOW_DAYS)
@@ -428,13 +445,15 @@ def assign_stories(con: duckdb.DuckDBPyConnection, items: Sequence[Item], *, now
         # NULL for an item that is its own story (migration 004): most rows carry one string, not two
         "story_id": pa.DictionaryArray.from_arrays(per_band, story_ids, mask=own_story[per_band]),
     }))
-    con.register("new_stories", pa.table({"item_id": ids, "story_id": story_ids}))
+    joined = ~own_story
+    con.register("new_stories", pa.table({"item_id": ids.filter(pa.array(joined)),
+                                          "story_id": story_ids.filter(pa.array(joined))}))
     try:
         with db.single_threaded(con):
             con.execute("INSERT INTO core.item_signatures SELECT item_id, signature FROM new_sigs"
                         " ON CONFLICT DO NOTHING")
             con.execute("INSERT INTO core.story_bands SELECT band, bucket, item_id, story_id, ? FROM new_bands", [now])
-        if write_items:
+        if write_items and joined.any():
             con.execute("UPDATE core.items t SET story_id = n.story_id FROM new_stories n WHERE t.item_id = n.item_id")
     finally:
         for name in ("new_sigs", "new_bands", "new_stories"):
@@ -522,8 +541,10 @@ def _batch_collisions(matrix: np.ndarray, buckets: np.ndarray) -> list[tuple[int
     return list(zip(earlier.tolist(), later.tolist(), sims.tolist(), strict=True))
 
 
-def _signature_matrix(items: Sequence[Item], known: Mapping[str, np.ndarray]) -> np.ndarray:
+def signature_matrix(items: Sequence[Item], known: Mapping[str, np.ndarray]) -> np.ndarray:
     """(items, NUM_PERM) signatures: the ones given, the others computed now (one batch)."""
+    if not items:
+        return np.empty((0, stories.NUM_PERM), dtype=np.uint64)
     todo = [i for i, it in enumerate(items) if it.item_id not in known]
     if not todo:
         return np.stack([known[it.item_id] for it in items])
@@ -536,6 +557,25 @@ def _signature_matrix(items: Sequence[Item], known: Mapping[str, np.ndarray]) ->
             matrix[i] = known[it.item_id]
     matrix[todo] = computed
     return matrix
+
+
+def items_by_id(con: duckdb.DuckDBPyConnection, item_ids: Sequence[str]) -> list[Item]:
+    """These stored items, in the order they were stored (first seen, then inserted: a batch's order)."""
+    return [item_from_row(r) for r in con.execute(
+        f"SELECT {ITEM_COLUMNS} FROM core.items WHERE item_id IN (SELECT unnest(?)) ORDER BY first_seen_at, rowid",
+        [list(item_ids)],
+    ).fetchall()]
+
+
+def unindexed_ids(con: duckdb.DuckDBPyConnection, exclude: Sequence[str], limit: int) -> list[str]:
+    """Items a run stored but stopped before giving a story (no signature yet; not extracted either), oldest
+    first: the next run gives them one."""
+    return [r[0] for r in con.execute(
+        "SELECT i.item_id FROM core.items i WHERE i.extracted_at IS NULL AND i.item_id NOT IN (SELECT unnest(?))"
+        " AND NOT EXISTS (SELECT 1 FROM core.item_signatures s WHERE s.item_id = i.item_id)"
+        " ORDER BY i.first_seen_at, i.rowid LIMIT ?",
+        [list(exclude), limit],
+    ).fetchall()]
 
 
 def prune_story_bands(con: duckdb.DuckDBPyConnection, now: datetime) -> int:

@@ -2,7 +2,7 @@
 -- Add columns freely at the end; never rename or remove one.
 
 CREATE OR REPLACE VIEW items AS
-SELECT item_id, source_id, url, title, published_at, relevant, story_id,
+SELECT item_id, source_id, url, title, published_at, relevant, coalesce(story_id, item_id) AS story_id,
        summary, date_suspect, first_seen_at, relevance_reason
 FROM core.items;
 
