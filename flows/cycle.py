@@ -46,6 +46,7 @@ class Polled:
     truncated: int = 0  # items left for the next run (bounded work per run)
     signatures: Mapping[str, np.ndarray] = field(default_factory=dict)  # item id → MinHash, from the parser
     table: pa.Table | None = None  # the items in the warehouse's columnar form (store.items_table), in order
+    known: Mapping[str, str] | None = None  # stored content hash of each item stored already (None: not looked up)
 
 
 @dataclass
@@ -159,14 +160,14 @@ def poll(source: SourceConfig, state: store.SourceState | None, config: Config, 
                        content_type=fetched.content_type, base_url=fetched.url, parse_feed=parse_feed)
     if result.error:
         return Polled(source.id, fetched, error=result.error, error_detail=result.error_detail)
-    if extractions is not None:
-        extractions.start(config, result.items)
+    known = extractions.start(config, result.items) if extractions is not None else None
     table = store.items_table(result.items)
     items = result.items
     if all(it.item_id in signatures for it in items):  # else the store stage computes them, from the text
         items = tuple(replace(it, summary="", body="") for it in items)
     # the raw body is not needed past parsing: do not keep every feed in memory for the rest of the cycle
-    return Polled(source.id, replace(fetched, body=None), items=items, signatures=signatures, table=table)
+    return Polled(source.id, replace(fetched, body=None), items=items, signatures=signatures, table=table,
+                  known=known)
 
 
 class Extractions:
@@ -179,24 +180,27 @@ class Extractions:
         self._futures: list[Future] = []
         self._lock = threading.Lock()
 
-    def start(self, config: Config, items: Sequence[Item]) -> None:
+    def start(self, config: Config, items: Sequence[Item]) -> dict[str, str]:
+        """Start extracting the items not stored yet. Returns the stored content hash of each item that is
+        (the store stage uses it: no second lookup; nothing else writes in between, under the run lock)."""
         if not items:
-            return
+            return {}
         ids = [it.item_id for it in items]
         if self._held is not None:
             cursor = self._held.cursor()
             try:
-                known = store.known_ids(cursor, ids)
+                known = store.known_hashes(cursor, ids)
             finally:
                 cursor.close()
         else:
             with db.writer(config.warehouse_path) as con:
-                known = store.known_ids(con, ids)
+                known = store.known_hashes(con, ids)
         new = [it for it in items if it.item_id not in known]
         if new:
             future = extract_pool().submit(new, config.extract or None)
             with self._lock:
                 self._futures.append(future)
+        return known
 
     def results(self) -> dict[str, Findings]:
         """Findings by item id, once every started extraction is done. A chunk whose worker failed is
@@ -254,7 +258,10 @@ def store_polled(config: Config, polled: Sequence[Polled], now: datetime, summar
         signatures = {iid: sig for p in polled for iid, sig in p.signatures.items()}
         tables = [p.table if p.table is not None else store.items_table(p.items) for p in polled if p.items]
         table = pa.concat_tables(tables) if tables else None
-        result = store.store_items(con, items, now=now, table=table)
+        known = None
+        if all(p.known is not None for p in polled if p.items):  # looked up as each source was parsed
+            known = {iid: h for p in polled if p.known for iid, h in p.known.items()}
+        result = store.store_items(con, items, now=now, table=table, known=known)
         source_of = {it.item_id: it.source_id for it in items}
         new_per_source: dict[str, int] = {}
         for iid in result.new_ids:

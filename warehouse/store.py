@@ -265,14 +265,8 @@ class StoreResult:
     edited_ids: tuple[str, ...]
 
 
-def known_ids(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> set[str]:
-    """Which of these item ids are stored already."""
-    return {r[0] for r in con.execute(
-        "SELECT item_id FROM core.items WHERE item_id IN (SELECT unnest(?))", [list(ids)]
-    ).fetchall()}
-
-
-def _known_hashes(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[str, str]:
+def known_hashes(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[str, str]:
+    """The stored content hash of each of these items that is stored already."""
     return dict(con.execute(
         "SELECT item_id, content_hash FROM core.items WHERE item_id IN (SELECT unnest(?))", [list(ids)]
     ).fetchall())
@@ -287,7 +281,8 @@ def store_items(con: duckdb.DuckDBPyConnection, items: Sequence[Item], *, now: d
     only edited ones are updated, so the cost follows the batch, not the number of items stored.
     `table`: items_table(items), row for row, when the caller built it already; then only the items' ids,
     hashes and dates are read (their text may have been dropped: the table holds it).
-    `known`: the stored content hash of each of these items that is stored, looked up in this transaction."""
+    `known`: the stored content hash of each of these items that is stored, looked up with no write since
+    (in this transaction, or during the poll: the run lock keeps other writers out)."""
     if not items:
         return StoreResult((), ())
     if table is None:
@@ -296,7 +291,7 @@ def store_items(con: duckdb.DuckDBPyConnection, items: Sequence[Item], *, now: d
         raise ValueError(f"{table.num_rows} table rows for {len(items)} items")
     last = {it.item_id: i for i, it in enumerate(items)}  # the last duplicate in a batch wins
     if known is None:
-        known = _known_hashes(con, list(last))
+        known = known_hashes(con, list(last))
     fresh = [i for i in last.values() if items[i].item_id not in known]
     changed = [i for i in last.values()
                if items[i].item_id in known and known[items[i].item_id] != items[i].content_hash]
@@ -326,7 +321,7 @@ def store_new_items(con: duckdb.DuckDBPyConnection, items: Sequence[Item], *, no
     `signatures`: MinHash signatures computed already (by the parser workers); the rest are computed here.
     `table`: items_table(items), when built already."""
     latest = list({it.item_id: it for it in items}.values())
-    known = _known_hashes(con, [it.item_id for it in latest]) if latest else {}
+    known = known_hashes(con, [it.item_id for it in latest]) if latest else {}
     story_ids = assign_stories(con, [it for it in latest if it.item_id not in known], now=now, write_items=False,
                                signatures=signatures)
     return store_items(con, items, now=now, story_ids=story_ids, known=known, table=table), story_ids
