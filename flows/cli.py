@@ -18,6 +18,7 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 EXIT_CONFIG = 2
 EXIT_WAREHOUSE = 3
 EXIT_BUSY = 4
+EXIT_API = 5
 
 DEFAULT_CONFIG = "tradewatch.toml"
 
@@ -63,12 +64,35 @@ def cmd_init(args) -> int:
     return 0
 
 
+class ApiUnreachable(RuntimeError):
+    """PREFECT_API_URL names a Prefect server that does not answer."""
+
+
+def _check_api() -> None:
+    """With PREFECT_API_URL set, its server must answer before a flow starts: else Prefect fails deep in its
+    flow engine, with a traceback. (Unset, Prefect starts a temporary local server itself.)"""
+    import requests
+    from prefect.settings import PREFECT_API_URL
+
+    url = PREFECT_API_URL.value()
+    if not url:
+        return
+    try:
+        requests.get(url.rstrip("/") + "/health", timeout=10).raise_for_status()
+    except requests.RequestException as exc:
+        raise ApiUnreachable(
+            f"the Prefect API at {url} (PREFECT_API_URL) does not answer ({type(exc).__name__}): start it "
+            "(`prefect server start`), or unset PREFECT_API_URL to run with a temporary local server"
+        ) from exc
+
+
 def cmd_run(args) -> int:
     from flows.monitor import run_monitor_flow
     from tasks.config import load_config
 
     load_config(args.config)  # fail fast with a clear message before starting Prefect
     _check_as_of(args.as_of)
+    _check_api()
     result = run_monitor_flow(config_path=str(args.config), as_of=args.as_of, alerts=not args.no_alerts)
     for line in result["lines"]:
         print(line)
@@ -121,6 +145,7 @@ def cmd_reprocess(args) -> int:
     from flows.maintenance import reprocess_flow
 
     _check_as_of(args.as_of)
+    _check_api()
     print(reprocess_flow(config_path=str(args.config), as_of=args.as_of))
     return 0
 
@@ -129,6 +154,7 @@ def cmd_digest(args) -> int:
     from flows.digest import digest_flow
 
     _check_as_of(args.as_of)
+    _check_api()
     digest_flow(config_path=str(_config_path(args)), as_of=args.as_of)
     return 0
 
@@ -243,6 +269,9 @@ def main(argv: list[str] | None = None) -> int:
     except BadArgument as exc:
         print(f"tradewatch: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+    except ApiUnreachable as exc:
+        print(f"tradewatch: {exc}", file=sys.stderr)
+        return EXIT_API
 
 
 if __name__ == "__main__":

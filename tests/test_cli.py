@@ -121,6 +121,21 @@ def test_sql_formats(config, server, capsys):
     assert code == 1 and "query failed" in err and not os.path.exists("/tmp/tw-leak.csv")
 
 
+def test_an_api_server_that_does_not_answer_is_a_clear_error_and_touches_nothing(config, server, capsys):
+    import socket
+
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{probe.getsockname()[1]}/api"
+    with temporary_settings(updates={PREFECT_API_URL: dead}):
+        code, out, err = run_cli("run", "--config", str(config), capsys=capsys)
+    assert code == 5 and out == ""
+    assert f"the Prefect API at {dead} (PREFECT_API_URL) does not answer" in err and "Traceback" not in err
+    assert not (config.parent / "tw.duckdb").exists() and not server.requests  # no run was started
+
+
 def test_a_second_run_on_a_held_warehouse_fails_cleanly(config, server, capsys):
     server.now = APRIL_25
     with db.run_lock(config.parent / "tw.duckdb"):
