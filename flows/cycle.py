@@ -223,10 +223,9 @@ def bound_work(con, polled: Polled, limit: int, now: datetime) -> Polled:
     and takes the next batch."""
     if len(polled.items) <= limit:
         return polled
-    known = dict(con.execute(
-        "SELECT item_id, content_hash FROM core.items WHERE item_id IN (SELECT unnest(?))",
-        [[it.item_id for it in polled.items]],
-    ).fetchall())
+    known = polled.known
+    if known is None:
+        known = store.known_hashes(con, [it.item_id for it in polled.items])
     pending = [i for i, it in enumerate(polled.items) if known.get(it.item_id) != it.content_hash]
     truncated = max(len(pending) - limit, 0)
     fetched = polled.fetched
