@@ -132,28 +132,29 @@ def _tls_settings() -> dict | None:
     return {"verify": _api_tls_context(PREFECT_API_SSL_CERT_FILE.value() or certifi.where())}
 
 
-def api_client_context() -> contextlib.AbstractContextManager:
-    """One Prefect API client for all of a run's task runs, as a sync flow has (else each task run makes its
-    own). Its TLS context is built once per process, as Prefect would build it (same CA file; verification
-    kept): loading the CA bundle cost ~20 ms of every run, a twentieth of an unchanged cycle."""
+def _default_client_context(kind: type[SyncClientContext] | type[AsyncClientContext]):
+    """A client context of this kind whose client is the default one (what get_client() without settings
+    returns, inside it), on the process's TLS context; the one already entered, if any."""
     settings = _tls_settings()
-    if SyncClientContext.get() is not None or settings is None:
-        return SyncClientContext.get_or_create()
-    context = SyncClientContext(httpx_settings=settings)
-    # get_client() without settings (what task runs call) reuses a context's client only when the context
-    # was made without settings; this one's client is that default client, with its TLS context built once
+    if kind.get() is not None or settings is None:
+        return kind.get_or_create()
+    context = kind(httpx_settings=settings)
+    # get_client() without settings (what task runs and the flow engine call) reuses a context's client only
+    # when the context was made without settings; this one's client is that default client
     context._httpx_settings = None
     return context
 
 
+def api_client_context() -> contextlib.AbstractContextManager:
+    """One Prefect API client for all of a run's task runs, as a sync flow has (else each task run makes its
+    own). Its TLS context is built once per process, as Prefect would build it (same CA file; verification
+    kept): loading the CA bundle cost ~20 ms of every run, a twentieth of an unchanged cycle."""
+    return _default_client_context(SyncClientContext)
+
+
 def async_api_client_context() -> contextlib.AbstractAsyncContextManager:
     """The async client the flow engine uses, on the same TLS context (inside the running event loop)."""
-    settings = _tls_settings()
-    if AsyncClientContext.get() is not None or settings is None:
-        return AsyncClientContext.get_or_create()
-    context = AsyncClientContext(httpx_settings=settings)
-    context._httpx_settings = None  # as above: the default client
-    return context
+    return _default_client_context(AsyncClientContext)
 
 
 def _monitor(config_path: str, as_of: str | None, alerts: bool) -> dict:
