@@ -40,8 +40,7 @@ def compress(text: str) -> bytes:
 
 
 def compressed_column(texts: Sequence[str]) -> pa.BinaryArray:
-    compress_one = _compressor().compress
-    return pa.array([compress_one(t.encode("utf-8")) for t in texts], pa.binary())
+    return pa.array([compress(t) for t in texts], pa.binary())
 
 
 def decompress(frame: bytes) -> str:
