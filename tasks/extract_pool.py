@@ -18,6 +18,7 @@ import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 
+from tasks import worker_process
 from tasks.models import Findings, Item
 
 _HEADER = struct.Struct("!Q")
@@ -53,9 +54,8 @@ class ExtractPool:
         self._feeders: ThreadPoolExecutor | None = None  # threads that wait on workers for `submit`
 
     def _spawn(self) -> subprocess.Popen:
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        proc = subprocess.Popen([sys.executable, "-m", "tasks.extract_pool"], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, env=env)
+        proc = subprocess.Popen(worker_process.command("tasks.extract_pool"), stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, env=worker_process.environment(PYTHONUNBUFFERED="1"))
         with self._lock:
             self._all.append(proc)
         return proc

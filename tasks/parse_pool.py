@@ -26,10 +26,11 @@ import sys
 import threading
 import time
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 import orjson
+
+from tasks import worker_process
 
 if TYPE_CHECKING:
     from tasks.parse import ParseResult
@@ -38,7 +39,6 @@ _JOB = struct.Struct(">IQ")
 SIGNATURE_BYTES = 128 * 4  # tasks.stories.NUM_PERM values of 32 bits (checked in tests)  # header length, body length
 _REPLY = struct.Struct(">Q")
 _EXIT_MEMORY = 3
-_ROOT = str(Path(__file__).resolve().parents[1])
 
 
 def _result(error: str, detail: str) -> ParseResult:
@@ -111,12 +111,10 @@ class _WorkerGone(Exception):
 
 class _Worker:
     def __init__(self, memory_mb: int) -> None:
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (_ROOT, env.get("PYTHONPATH")) if p)
         # numpy (signatures) under RLIMIT_AS: one BLAS thread, not one per core with its own arena
-        env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+        env = worker_process.environment(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tasks.parse_pool", str(memory_mb)],
+            worker_process.command("tasks.parse_pool", str(memory_mb)),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env=env,

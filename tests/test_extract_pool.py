@@ -10,6 +10,7 @@ from flows import cycle
 from tasks.extract import extract
 from tasks.extract_pool import ExtractPool
 from tasks.models import Item
+from tasks.parse_pool import ParserPool
 
 TEXTS = [
     ("Vietnam, US trade ministers to meet in Washington on Thursday",
@@ -57,3 +58,24 @@ def test_large_batches_go_through_the_pool(monkeypatch):
     monkeypatch.setattr(cycle, "PARALLEL_EXTRACT_MIN", 10)
     batch = items(30)
     assert cycle.extract_all(batch, {}) == [extract(it) for it in batch]
+
+
+def test_workers_run_this_code_from_a_directory_with_a_tasks_package_of_its_own(tmp_path, monkeypatch):
+    """`python -m` puts the current directory first on sys.path: started from a directory with its own `tasks`
+    package, the workers imported that one and exited (every feed failed to parse). They start with -P."""
+    decoy = tmp_path / "tasks"
+    decoy.mkdir()
+    (decoy / "__init__.py").write_text("raise SystemExit('the decoy tasks package was imported')\n")
+    monkeypatch.chdir(tmp_path)
+    now = datetime(2025, 4, 24, tzinfo=UTC)
+    feed = (b"<rss><channel><item><title>Korea and US hold tariff talks</title><guid>g1</guid>"
+            b"<description>Trade ministers met in Washington on Thursday.</description></item></channel></rss>")
+    with ParserPool(1) as parsers:
+        result = parsers.parse(feed, source_id="s", now=now)
+    assert result.error is None and [it.title for it in result.items] == ["Korea and US hold tariff talks"]
+    pool = ExtractPool(1)
+    try:
+        (findings,) = pool.map([list(result.items)], None)
+    finally:
+        pool.close()
+    assert [f.item_id for f in findings] == [result.items[0].item_id]
