@@ -8,24 +8,28 @@ copies with no false positives, where SimHash and fuzzy ratios did much worse.
 The signatures are computed here with numpy, a whole batch of texts at once (`signatures`), with the
 statistics of datasketch's default scheme (tests/test_stories.py keeps datasketch as the reference):
   words      [a-z0-9]+ of the lower-cased text; shingles are word 3-grams (a shorter text is one shingle)
-  word       its CRC-32 (zlib: the same in every process, run and platform; never Python's hash())
+  word       its bytes read as little-endian 64-bit chunks (zero-padded), chained by an odd multiplier, its
+             length mixed in, avalanched by the MurmurHash3 64-bit finalizer: all words of a batch at once,
+             by numpy, from one buffer (the same in every process, run and platform; never Python's hash())
   shingle    its three word hashes combined with odd multipliers (mod 2^64), avalanched by the MurmurHash3
              64-bit finalizer, top 32 bits kept
   128 perms  h -> (a_k * h + b_k) mod 2^32 with a_k odd (a bijection of the 32-bit values, applied to
              well-mixed input: datasketch's "affine32", its default since 2.0); each keeps its minimum.
-The constants below are part of the stored data: change any of them (or the tokenisation) and every stored
-signature and band is stale; `warehouse.store.rebuild_story_index` recomputes them.
+The constants below and the word hash are part of the stored data: METHOD names them. Change any of them (or
+the tokenisation) and bump METHOD: `warehouse.store.ensure_story_method` then re-signs what is stored.
+METHOD 1 hashed each word with CRC-32, one Python call per word: ~55 us of a 4 KB text's ~115 us signature
+(2: ~20 us).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
+METHOD = 2  # of the signatures: stored with them (core.story_method); see above
 NUM_PERM = 128
 BANDS = 32  # 32 bands of 4 rows: candidate threshold ≈ (1/32)^(1/4) ≈ 0.42 Jaccard
 ROWS = NUM_PERM // BANDS
@@ -49,8 +53,12 @@ def _stable_u32(label: bytes, n: int) -> list[int]:
 _A = np.array([a | 1 for a in _stable_u32(b"tradewatch-minhash-a", NUM_PERM)], dtype=np.uint32)
 _B = np.array(_stable_u32(b"tradewatch-minhash-b", NUM_PERM), dtype=np.uint32)
 _K1, _K2, _K3 = (np.uint64(k) for k in (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9))
-_NO_WORD = 1 << 32  # stands in for the missing words of a text shorter than a shingle (no CRC equals it)
+_NO_WORD = np.uint64(0x5A5A5A5A5A5A5A5A)  # stands in for the missing words of a text shorter than a shingle
 _CHUNK = 4096  # shingles per vectorised step: a (128, 4096) uint32 block is 2 MB
+_BATCH_BYTES = 1 << 20  # text hashed per numpy pass (bounds the temporary arrays)
+_WORD_MULT = np.uint64(0x9E3779B97F4A7C15)  # chains a long word's 8-byte chunks
+_WORD_LEN = np.uint64(0xC2B2AE3D27D4EB4F)  # mixes in the word's length
+_LOW_BYTES = np.array([(1 << (8 * n)) - 1 for n in range(8)] + [(1 << 64) - 1], dtype=np.uint64)
 
 
 def shingles(text: str, n: int = 3) -> set[bytes]:
@@ -70,16 +78,63 @@ def _fmix64(x: np.ndarray) -> np.ndarray:
     return x
 
 
+def _word_hashes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """64-bit hashes of the words of these texts, all in one array, and the index of each text's first word.
+
+    The texts' words, separated by spaces, make one byte buffer; a word is a run of non-space bytes in it.
+    Each word is read through a strided view of every 8-byte window of the buffer (no copy), masked to its
+    length: no Python call per word."""
+    parts = [t.lower().encode("utf-8", "replace").translate(_SPACE_OUT) for t in texts]
+    buf = b" " + b" ".join(parts) + b" " * 9  # a space before the first word; 8-byte windows never run out
+    isword = np.frombuffer(buf, np.uint8) != 0x20
+    edges = np.flatnonzero(isword[1:] != isword[:-1]) + 1  # alternately a word's start and its end
+    start, end = edges[0::2], edges[1::2]
+    length = end - start
+    windows = np.ndarray(shape=(len(buf) - 7,), dtype="<u8", buffer=buf, strides=(1,))
+    words = windows[start] & _LOW_BYTES[np.minimum(length, 8)]
+    offset = 8
+    longer = np.flatnonzero(length > offset)
+    while len(longer):  # the next 8 bytes of words longer than `offset`
+        chunk = windows[start[longer] + offset] & _LOW_BYTES[np.minimum(length[longer] - offset, 8)]
+        words[longer] = words[longer] * _WORD_MULT + chunk  # wraps mod 2^64, as intended
+        offset += 8
+        longer = longer[length[longer] > offset]
+    words ^= length.astype(np.uint64) * _WORD_LEN
+    text_starts = np.cumsum([1] + [len(p) + 1 for p in parts[:-1]])  # each text's first byte in buf
+    return _fmix64(words), np.searchsorted(start, text_starts)
+
+
+def _shingles_of(words: np.ndarray) -> np.ndarray:
+    """32-bit hashes of consecutive word triples (uint32), one per position."""
+    x = words[:-2] * _K1 + words[1:-1] * _K2 + words[2:] * _K3  # wraps mod 2^64, as intended
+    return (_fmix64(x) >> np.uint64(32)).astype(np.uint32)
+
+
+def _shingle_batches(texts: Sequence[str]) -> Iterator[np.ndarray]:
+    """Each text's shingle hashes (`shingle_hashes`), in order, hashed a batch of texts at a time."""
+    first = 0
+    while first < len(texts):
+        size, last = 0, first
+        while last < len(texts) and (last == first or size < _BATCH_BYTES):
+            size += len(texts[last]) + 1
+            last += 1
+        batch = texts[first:last]
+        words, starts = _word_hashes(batch)
+        ends = np.append(starts[1:], len(words))
+        triples = _shingles_of(words) if len(words) >= 3 else np.empty(0, np.uint32)
+        for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+            if b - a >= 3:
+                yield triples[a : b - 2]
+            elif b > a:  # one or two words: one shingle
+                yield _shingles_of(np.concatenate([words[a:b], np.full(3 - (b - a), _NO_WORD)]))
+            else:
+                yield np.empty(0, dtype=np.uint32)
+        first = last
+
+
 def shingle_hashes(text: str) -> np.ndarray:
     """32-bit hashes (uint32) of the text's word 3-grams, one per position (repeats included)."""
-    words = text.lower().encode("utf-8", "replace").translate(_SPACE_OUT).split()
-    if not words:
-        return np.empty(0, dtype=np.uint32)
-    w = np.fromiter(map(zlib.crc32, words), dtype=np.uint64, count=len(words))
-    if len(w) < 3:
-        w = np.concatenate([w, np.full(3 - len(w), _NO_WORD, dtype=np.uint64)])
-    x = w[:-2] * _K1 + w[1:-1] * _K2 + w[2:] * _K3  # wraps mod 2^64, as intended
-    return (_fmix64(x) >> np.uint64(32)).astype(np.uint32)
+    return next(_shingle_batches([text]))
 
 
 def _minhash(hashes: Sequence[np.ndarray]) -> np.ndarray:
@@ -100,8 +155,7 @@ def signatures(texts: Sequence[str]) -> np.ndarray:
     rows: list[int] = []
     pending: list[np.ndarray] = []
     size = 0
-    for i, text in enumerate(texts):
-        h = shingle_hashes(text)
+    for i, h in enumerate(_shingle_batches(texts)):
         if len(h) > _CHUNK:  # a very long text: its own blocks, so memory stays bounded
             for start in range(0, len(h), _CHUNK):
                 np.minimum(out[i], _minhash([h[start : start + _CHUNK]])[0], out=out[i])

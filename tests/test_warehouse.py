@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import zlib
 from datetime import UTC, datetime, timedelta
 
 import duckdb
+import numpy as np
 import pytest
 
 from tasks.models import Item
@@ -274,30 +276,103 @@ def test_a_warehouse_from_before_005_keeps_its_items_and_new_bodies_are_stored_c
     assert kinds == {"Uncompressed"}
 
 
-def test_signatures_stored_as_lists_before_006_still_find_their_copies(tmp_path):
-    """Migration 006 packs each stored UBIGINT[] signature into a 512-byte BLOB, value for value (edge values
-    included), and a copy of an item stored before it still joins that item's story."""
+def method_1_signature(text: str) -> np.ndarray:
+    """A signature as releases before migration 007 made it (stories METHOD 1: words hashed with CRC-32)."""
     from tasks import stories
 
-    original = make_item(1, source="kyodo", body=("TOKYO -- Japan and the United States agreed to hold another "
-                                                  "round of tariff talks in Washington next week. ") * 4)
-    signature = stories.signatures([stories.story_text(original.title, original.body)])[0]
+    words = text.lower().encode("utf-8", "replace").translate(stories._SPACE_OUT).split()
+    w = np.fromiter(map(zlib.crc32, words), dtype=np.uint64, count=len(words))
+    if len(w) < 3:
+        w = np.concatenate([w, np.full(3 - len(w), 1 << 32, dtype=np.uint64)])
+    x = w[:-2] * stories._K1 + w[1:-1] * stories._K2 + w[2:] * stories._K3
+    return stories._minhash([(stories._fmix64(x) >> np.uint64(32)).astype(np.uint32)])[0].astype(np.uint64)
+
+
+def test_signatures_stored_as_lists_before_006_are_packed_value_for_value(tmp_path):
+    """Migration 006 packs each stored UBIGINT[] signature into a 512-byte BLOB, value for value (edge values
+    included)."""
+    from tasks import stories
+
     edge = [0, 1, 255, 256, 65535, 65536, 16909060, (1 << 32) - 1] + [7] * (stories.NUM_PERM - 8)
+    other = list(range(stories.NUM_PERM))
+    con = warehouse_at(tmp_path / "w.duckdb", 5)
+    con.execute("INSERT INTO core.item_signatures VALUES ('edge', ?), ('other', ?)", [edge, other])
+    version, name, sql = db.migrations()[5]
+    assert (version, name) == (6, "006_signatures_blob.sql")
+    con.execute(sql)
+    stored = dict(con.execute("SELECT item_id, signature FROM core.item_signatures").fetchall())
+    assert store.signature_of(stored["edge"]).tolist() == edge
+    assert store.signature_of(stored["other"]).tolist() == other
+
+
+def test_a_story_index_of_an_older_method_is_re_signed_and_its_stories_still_find_their_copies(tmp_path):
+    """A warehouse from before 006 and 007: its signatures (lists, made with CRC-32 word hashes) are packed
+    (006), then re-signed from the items' text with this release's method (007, store.ensure_story_method):
+    signatures and band buckets as this release makes them, story ids and band times as they were. A copy
+    published after the upgrade joins the story it belongs to; a signature without its item is dropped."""
+    from tasks import stories
+
+    wire = ("TOKYO -- Japan and the United States agreed to hold another round of tariff talks in Washington "
+            "next week. ") * 4
+    original, joined = make_item(1, source="kyodo", body=wire), make_item(2, source="jiji", body=wire + "More.")
     path = tmp_path / "w.duckdb"
     con = warehouse_at(path, 5)
-    con.execute("INSERT INTO core.item_signatures VALUES (?, ?), ('edge', ?)",
-                [original.item_id, signature.tolist(), edge])
-    con.execute("INSERT INTO core.story_bands SELECT unnest(range(32)), unnest(?), ?, NULL, ?",
-                [stories.band_keys(signature), original.item_id, NOW])
+    seen = NOW - timedelta(days=2)
+    for item, story in ((original, None), (joined, original.item_id)):
+        con.execute("INSERT INTO core.items (item_id, source_id, title, summary, body, content_hash, first_seen_at,"
+                    " last_seen_at, story_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [item.item_id, item.source_id, item.title, item.summary, item.body, item.content_hash, seen,
+                     seen, story])
+        old = method_1_signature(stories.story_text(item.title, item.body))
+        con.execute("INSERT INTO core.item_signatures VALUES (?, ?)", [item.item_id, old.tolist()])
+        con.execute("INSERT INTO core.story_bands SELECT unnest(range(32)), unnest(?), ?, ?, ?",
+                    [stories.band_keys(old), item.item_id, story, seen])
+    con.execute("INSERT INTO core.item_signatures VALUES ('orphan', ?)", [[5] * stories.NUM_PERM])
     con.close()
 
     con = db.connect(path)
-    stored = dict(con.execute("SELECT item_id, signature FROM core.item_signatures").fetchall())
-    assert store.signature_of(stored["edge"]).tolist() == edge
-    assert store.signature_of(stored[original.item_id]).tolist() == signature.tolist()
-    copy = make_item(2, source="nikkei", body=original.body.replace("next week", "next week, officials said"))
+    assert store.story_method(con) == stories.METHOD and db.is_current(con)
+    for item in (original, joined):
+        now_made = stories.signature(stories.story_text(item.title, item.body))
+        assert not np.array_equal(now_made, method_1_signature(stories.story_text(item.title, item.body)))
+        (blob,) = con.execute("SELECT signature FROM core.item_signatures WHERE item_id = ?", [item.item_id]).fetchone()
+        assert np.array_equal(store.signature_of(blob), now_made)
+        bands = con.execute("SELECT band, bucket, story_id, seen_at FROM core.story_bands WHERE item_id = ?"
+                            " ORDER BY band", [item.item_id]).fetchall()
+        assert [b[1] for b in bands] == stories.band_keys(now_made) and [b[0] for b in bands] == list(range(32))
+        assert {(b[2], b[3]) for b in bands} == {(None if item is original else original.item_id, seen)}
+    assert con.execute("SELECT count(*) FROM core.item_signatures WHERE item_id = 'orphan'").fetchone()[0] == 0
+    copy = make_item(3, source="nikkei", body=wire.replace("next week", "next week, officials said"))
     with db.transaction(con):
         assert store.assign_stories(con, [copy], now=NOW)[copy.item_id] == original.item_id
+    assert store.ensure_story_method(con) == 0  # done once
+
+
+def test_an_interrupted_re_signing_is_done_again(tmp_path):
+    """The method is recorded after the last batch: a warehouse whose upgrade stopped part way is not
+    current, and the next connection re-signs it (again from the text: the result is the same)."""
+    from tasks import stories
+
+    path = tmp_path / "w.duckdb"
+    con = db.connect(path)
+    items = [make_item(n, body=f"Story number {n} about tariffs and talks " * 10) for n in range(1, 8)]
+    with db.transaction(con):
+        store.store_items(con, items, now=NOW)
+        store.assign_stories(con, items, now=NOW)
+    before = con.execute("SELECT * FROM core.item_signatures ORDER BY item_id").fetchall()
+    bands = con.execute("SELECT * FROM core.story_bands ORDER BY item_id, band").fetchall()
+    con.execute("UPDATE core.story_method SET method = 1")  # as if stopped before the method was recorded
+    assert not db.is_current(con)
+    assert store.ensure_story_method(con, batch=3) == len(items)  # in three batches
+    assert con.execute("SELECT * FROM core.item_signatures ORDER BY item_id").fetchall() == before
+    assert con.execute("SELECT * FROM core.story_bands ORDER BY item_id, band").fetchall() == bands
+    con.execute("UPDATE core.story_method SET method = 1")
+    con.close()
+    con = db.connect(path)  # opening the warehouse is what resumes it
+    assert store.story_method(con) == stories.METHOD and db.is_current(con)
+    assert con.execute("SELECT * FROM core.item_signatures ORDER BY item_id").fetchall() == before
+    assert con.execute("SELECT * FROM core.story_bands ORDER BY item_id, band").fetchall() == bands
+    assert store.ensure_story_method(con, batch=3) == 0
 
 
 def test_migrations_are_append_only_and_applied_in_order(tmp_path):

@@ -176,19 +176,25 @@ def _views_hash() -> str:
 
 
 def is_current(con: duckdb.DuckDBPyConnection) -> bool:
-    """Every migration applied and the views of this release in place."""
+    """Every migration applied, the stored signatures made by this release's method (migration 007) and the
+    views of this release in place."""
+    from tasks.stories import METHOD
+
     try:
         # fetchall, not fetchone: a result left open keeps its transaction open, and an old open transaction
         # (the connection db.hold keeps for a whole cycle) stops CHECKPOINT once others have written
-        version = con.execute("SELECT max(version) FROM core.schema_migrations").fetchall()[0][0]
-        views = next(iter(con.execute("SELECT views_hash FROM core.views_applied").fetchall()), None)
+        version, views, method = con.execute(
+            "SELECT (SELECT max(version) FROM core.schema_migrations), (SELECT any_value(views_hash) FROM"
+            " core.views_applied), (SELECT max(method) FROM core.story_method)"
+        ).fetchall()[0]
     except duckdb.CatalogException:
         return False
-    return version == len(migrations()) and views is not None and views[0] == _views_hash()
+    return version == len(migrations()) and method == METHOD and views == _views_hash()
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Apply pending migrations, each in its own transaction, then re-apply the views. Returns names applied."""
+    """Apply pending migrations, each in its own transaction, re-sign the story index if its method changed,
+    then re-apply the views. Returns names applied."""
     con.execute("CREATE SCHEMA IF NOT EXISTS core")
     con.execute(
         "CREATE TABLE IF NOT EXISTS core.schema_migrations ("
@@ -203,6 +209,9 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
             con.execute(sql)
             con.execute("INSERT INTO core.schema_migrations (version, name) VALUES (?, ?)", [version, name])
         applied.append(name)
+    from warehouse import store  # data upgrades need the pipeline's code (store imports this module)
+
+    store.ensure_story_method(con)
     with transaction(con):
         con.execute(views_sql())
         con.execute("CREATE TABLE IF NOT EXISTS core.views_applied (views_hash VARCHAR NOT NULL)")

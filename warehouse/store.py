@@ -593,7 +593,73 @@ def rebuild_story_index(con: duckdb.DuckDBPyConnection, batch: int = 2_000) -> i
     for start in range(0, len(rows), batch):
         chunk = rows[start : start + batch]
         assign_stories(con, [item_from_row(r) for r in chunk], now=chunk[-1][12])
+    _set_story_method(con, stories.METHOD)
     return len(rows)
+
+
+def story_method(con: duckdb.DuckDBPyConnection) -> int:
+    """The method of the stored signatures (migration 007)."""
+    return con.execute("SELECT max(method) FROM core.story_method").fetchall()[0][0]
+
+
+def _set_story_method(con: duckdb.DuckDBPyConnection, method: int) -> None:
+    con.execute("DELETE FROM core.story_method")
+    con.execute("INSERT INTO core.story_method VALUES (?)", [method])
+
+
+def ensure_story_method(con: duckdb.DuckDBPyConnection, batch: int = 5_000) -> int:
+    """Re-sign the story index when it was made by another method than tasks.stories.METHOD: every stored
+    signature is computed again from its item's text and every band row gets its new bucket; story ids and
+    band times stay as they are (a copy published after the upgrade still finds the stories before it).
+    Batch by batch, each in its own transaction; the method is recorded last, so an interrupted upgrade is
+    simply done again. Returns the signatures re-signed (0 when the index is current)."""
+    if story_method(con) == stories.METHOD:
+        return 0
+    ids = [r[0] for r in con.execute("SELECT item_id FROM core.item_signatures ORDER BY item_id").fetchall()]
+    for start in range(0, len(ids), batch):
+        with db.transaction(con):
+            _resign(con, ids[start : start + batch])
+    with db.transaction(con):
+        _set_story_method(con, stories.METHOD)
+    return len(ids)
+
+
+def _resign(con: duckdb.DuckDBPyConnection, item_ids: Sequence[str]) -> None:
+    items = items_by_id(con, item_ids)
+    stored = {it.item_id for it in items}
+    orphans = [iid for iid in item_ids if iid not in stored]  # a signature without its item: nothing to sign
+    if orphans:
+        con.execute("DELETE FROM core.item_signatures WHERE item_id IN (SELECT unnest(?))", [orphans])
+        con.execute("DELETE FROM core.story_bands WHERE item_id IN (SELECT unnest(?))", [orphans])
+    if not items:
+        return
+    matrix = signature_matrix(items, {})
+    ids = pa.array([it.item_id for it in items], pa.string())
+    buckets = stories.band_keys_matrix(matrix)
+    con.register("resigned", pa.table({"item_id": ids, "signature": signature_blobs(matrix)}))
+    con.register("rebanded", pa.table({
+        "item_id": pa.array(np.repeat(ids.to_numpy(zero_copy_only=False), stories.BANDS), pa.string()),
+        "band": pa.array(np.tile(np.arange(stories.BANDS, dtype=np.int16), len(items))),
+        "bucket": pa.array(buckets.ravel()),
+    }))
+    try:
+        con.execute("UPDATE core.item_signatures t SET signature = r.signature FROM resigned r"
+                    " WHERE t.item_id = r.item_id")
+        # an item's band rows share its story and time: keep those, with the new buckets
+        con.execute("""
+            CREATE TEMP TABLE kept_bands AS
+            SELECT item_id, any_value(story_id) AS story_id, max(seen_at) AS seen_at FROM core.story_bands
+            WHERE item_id IN (SELECT item_id FROM resigned) GROUP BY item_id
+        """)
+        con.execute("DELETE FROM core.story_bands WHERE item_id IN (SELECT item_id FROM resigned)")
+        con.execute("""
+            INSERT INTO core.story_bands (band, bucket, item_id, story_id, seen_at)
+            SELECT b.band, b.bucket, b.item_id, k.story_id, k.seen_at FROM rebanded b JOIN kept_bands k USING (item_id)
+        """)
+        con.execute("DROP TABLE kept_bands")
+    finally:
+        con.unregister("resigned")
+        con.unregister("rebanded")
 
 
 def alert_key(*parts: object) -> str:
