@@ -254,7 +254,9 @@ def store_polled(config: Config, polled: Sequence[Polled], now: datetime, summar
     with db.writer(config.warehouse_path) as con, db.transaction(con):
         polled = [bound_work(con, p, config.fetch.max_items_per_source, now) for p in polled]
         items = [it for p in polled for it in p.items]
-        signatures = {iid: sig for p in polled for iid, sig in p.signatures.items()}
+        signatures: dict[str, np.ndarray] = {}
+        for p in polled:
+            signatures.update(p.signatures)
         tables = [p.table if p.table is not None else store.items_table(p.items) for p in polled if p.items]
         table = pa.concat_tables(tables) if tables else None
         known = None

@@ -311,6 +311,8 @@ def _rows(table: pa.Table, indices: Sequence[int]) -> pa.Table:
     """These rows of the table; the table itself (no copy of its text) when that is all of it, in order."""
     if len(indices) == table.num_rows and all(i == k for k, i in enumerate(indices)):
         return table
+    if not indices:  # take() of no rows still walks every chunk: ~20 ms for the bench's 200 sources
+        return table.slice(0, 0)
     return table.take(pa.array(indices, pa.int64()))
 
 
