@@ -234,7 +234,9 @@ def run_all(scale: Scale, *, out: Path | None = RESULTS, api_url: str | None = N
             f"20 ms via {pipe['memory_method']} ({changed['samples']} samples); sum of each process's own peak "
             f"(VmHWM, an upper bound): {changed['hwm_sum_bytes'] / 2**20:.0f} MB. The pipeline process's RSS "
             f"before each run: {', '.join(f'{m:.0f}' for m in main_before)} MB (a process keeps some memory after "
-            "its first big cycle). The Prefect server runs apart and is not counted.",
+            "its first big cycle). At the highest peak: "
+            + ", ".join(f"{name} {mb:.0f} MB" for name, mb in sorted(changed.get("at_peak_mb", {}).items()))
+            + ". The Prefect server runs apart and is not counted.",
         ),
     ]
     roles = "; ".join(

@@ -132,13 +132,15 @@ def role(command: str) -> str:
 
 
 def by_role(mem: TreeSampler) -> dict[str, dict[str, float]]:
-    """CPU seconds used during the changed poll and peak RSS (MB, each process's own), per kind of process."""
+    """CPU seconds used during the changed poll, peak RSS (MB, each process's own) and RSS in the sample of the
+    tree's peak (MB), per kind of process."""
     out: dict[str, dict[str, float]] = {}
     for pid, command in mem.processes.items():
-        r = out.setdefault(role(command), {"processes": 0, "cpu_s": 0.0, "peak_rss_mb": 0.0})
+        r = out.setdefault(role(command), {"processes": 0, "cpu_s": 0.0, "peak_rss_mb": 0.0, "at_peak_mb": 0.0})
         r["processes"] += 1
         r["cpu_s"] += mem.cpu_s.get(pid, 0.0)
         r["peak_rss_mb"] += mem.hwm.get(pid, 0) / 2**20
+        r["at_peak_mb"] += mem.at_peak.get(pid, 0) / 2**20
     return out
 
 
@@ -181,6 +183,9 @@ def run(spec: dict) -> dict:
                       "peaks_mb": [r["peak_rss_bytes"] / 2**20 for r in runs],
                       "runs": [{k: r[k] for k in ("wall_s", "by_role", "rss_before_mb")} for r in runs],
                       "peak_rss_bytes": max(r["peak_rss_bytes"] for r in runs),
+                      # what each kind of process held in the sample of the highest peak
+                      "at_peak_mb": {name: r["at_peak_mb"] for name, r in
+                                     max(runs, key=lambda r: r["peak_rss_bytes"])["by_role"].items()},
                       "hwm_sum_bytes": max(r["hwm_sum_bytes"] for r in runs)}
 
     unchanged = []

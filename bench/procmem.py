@@ -108,6 +108,7 @@ class TreeSampler:
         self.processes: dict[int, str] = {}
         self.hwm_sum = 0
         self.hwm: dict[int, int] = {}  # each process's own peak
+        self.at_peak: dict[int, int] = {}  # each process's RSS in the sample of the peak
         self.cpu_s: dict[int, float] = {}  # CPU each process used inside the block (as last read)
         self._proc: subprocess.Popen | None = None
 
@@ -127,6 +128,7 @@ class TreeSampler:
         self.peak, self.samples, self.hwm_sum = result["peak"], result["samples"], result["hwm_sum"]
         self.processes = {int(k): v for k, v in result["processes"].items()}
         self.hwm = {int(k): v for k, v in result["hwm"].items()}
+        self.at_peak = {int(k): v for k, v in result["at_peak"].items()}
         self.cpu_s = {int(k): v for k, v in result["cpu_s"].items()}
 
 
@@ -147,6 +149,7 @@ class _Sampling:
         self.cpu_last: dict[int, float] = {}
         self.hwm: dict[int, int] = {}
         self.peak = self.samples = 0
+        self.at_peak: dict[int, int] = {}  # each process's RSS in the sample of the peak
         self.page = os.sysconf("SC_PAGE_SIZE")
 
     def refresh(self) -> None:
@@ -169,18 +172,21 @@ class _Sampling:
         return cmdline(pid) == self.root_cmdline
 
     def sample(self) -> None:
-        total = 0
+        each = {}
         for p, fd in list(self.statm.items()):
             try:
-                total += int(os.pread(fd, 128, 0).split()[1]) * self.page
+                each[p] = int(os.pread(fd, 128, 0).split()[1]) * self.page
             except (OSError, ValueError, IndexError):  # gone: keep what was read of it
                 os.close(fd)
                 del self.statm[p]
-        self.peak = max(self.peak, total)
+        total = sum(each.values())
+        if total > self.peak:
+            self.peak, self.at_peak = total, each
         self.samples += 1
 
     def result(self) -> dict:
-        return {"peak": self.peak, "samples": self.samples, "processes": self.processes, "hwm": self.hwm,
+        return {"peak": self.peak, "at_peak": self.at_peak, "samples": self.samples, "processes": self.processes,
+                "hwm": self.hwm,
                 "hwm_sum": sum(self.hwm.values()),
                 "cpu_s": {p: cpu - self.cpu_start.get(p, 0.0) for p, cpu in self.cpu_last.items()}}  # fmt: skip
 
