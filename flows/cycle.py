@@ -105,7 +105,11 @@ def parser_pool(timeout_s: float, memory_mb: int) -> ParserPool:
     global _pool
     with _pool_lock:
         if _pool is None:
-            _pool = ParserPool(timeout_s=timeout_s, memory_mb=memory_mb)
+            # one worker per core, one fewer started: the pipeline process and the extract workers need CPU
+            # while it polls, and a second worker parsed no faster on two cores; its ~47 MB were the peak's
+            # (one more starts for a feed that stalls the others: ParserPool)
+            cores = os.cpu_count() or 1
+            _pool = ParserPool(cores, start=max(1, cores - 1), timeout_s=timeout_s, memory_mb=memory_mb)
             _pool.__enter__()
             atexit.register(close_parser_pool)
     extract_pool()  # started early too, while this process is still small

@@ -183,22 +183,31 @@ class ParserPool:
 
     with ParserPool() as pool:
         result = pool.parse(fetched.body, source_id=..., now=...)
+
+    `workers` is the most that run at once (default: one per core); `start` of them start at once (default: all).
+    Beyond `start`, a worker is added only for a caller that finds every live worker on the same job for over
+    `stall_s`: a slow or hostile feed does not hold up the others, and a pool of quick jobs stays small.
     """
 
     def __init__(
         self,
         workers: int | None = None,
         *,
+        start: int | None = None,
+        stall_s: float = 1.0,
         timeout_s: float = 10.0,
         memory_mb: int = 512,
         start_timeout_s: float = 60.0,
     ) -> None:
         self.size = max(1, workers or os.cpu_count() or 1)
+        self.base = min(self.size, max(1, start or self.size))
+        self.stall_s = stall_s
         self.timeout_s = timeout_s
         self.memory_mb = memory_mb
         self.start_timeout_s = start_timeout_s
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._workers: set[_Worker] = set()
+        self._busy: dict[_Worker, float] = {}  # worker → when it took its current job
         self._lock = threading.Lock()
         self._started = False
         self._closed = False
@@ -217,7 +226,7 @@ class ParserPool:
             if self._started:
                 return
             self._started = True
-            for _ in range(self.size):
+            for _ in range(self.base):
                 self._idle.put(self._spawn_locked())
 
     def close(self, wait: bool = True) -> None:
@@ -245,10 +254,12 @@ class ParserPool:
         return worker
 
     def _retire(self, worker: _Worker) -> None:
+        """Kill it; replace it while fewer than `start` workers are left (one added for a stall is not)."""
         worker.kill()
         with self._lock:
             self._workers.discard(worker)
-            if not self._closed:
+            self._busy.pop(worker, None)
+            if not self._closed and len(self._workers) < self.base:
                 self._idle.put(self._spawn_locked())
 
     def parse(self, body: bytes, **options: Any) -> ParseResult:
@@ -287,6 +298,7 @@ class ParserPool:
             finally:
                 with self._lock:
                     closed = self._closed
+                    self._busy.pop(worker, None)
                 if keep and not closed:
                     self._idle.put(worker)
                 else:
@@ -296,12 +308,24 @@ class ParserPool:
         raise AssertionError("unreachable")
 
     def _take(self) -> _Worker:
+        """An idle worker; a new one when every live worker has been on its job for over stall_s and fewer
+        than `workers` run."""
         while True:
             try:
-                return self._idle.get(timeout=0.5)
+                worker = self._idle.get(timeout=min(0.5, max(self.stall_s / 4, 0.01)))
             except queue.Empty:
-                if self._closed:
-                    raise RuntimeError("ParserPool was closed while waiting for a worker") from None
+                with self._lock:
+                    if self._closed:
+                        raise RuntimeError("ParserPool was closed while waiting for a worker") from None
+                    now = time.monotonic()
+                    stalled = len(self._busy) == len(self._workers) and all(
+                        now - began > self.stall_s for began in self._busy.values())
+                    if not (stalled and len(self._workers) < self.size):
+                        continue
+                    worker = self._spawn_locked()
+            with self._lock:
+                self._busy[worker] = time.monotonic()
+            return worker
 
     def _run(
         self, worker: _Worker, header: bytes, body: bytes, timeout_s: float

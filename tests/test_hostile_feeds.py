@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -81,6 +82,28 @@ def test_closing_without_waiting_returns_at_once_and_every_worker_still_exits():
     assert len(reapers) == 1  # the waiting is left to it
     reapers[0].join(timeout=10)
     assert all(proc.returncode == 0 for proc in procs)  # they exited on EOF, in time: none had to be killed
+
+
+def test_a_pool_started_small_adds_a_worker_only_when_a_feed_stalls_it():
+    """ParserPool(2, start=1): quick feeds share one worker; a feed that holds it for over stall_s gets the
+    next caller a second worker, so the others are not held up; a worker killed for its time is not replaced
+    beyond the one that starts."""
+    with ParserPool(2, start=1, stall_s=0.3, timeout_s=20) as p:
+        for _ in range(6):
+            assert p.parse(SMALL, source_id="s", now=NOW).items[0].title == "ok"
+        assert len(p._workers) == 1
+        slow: dict = {}
+        thread = threading.Thread(target=lambda: slow.update(r=p.parse(big_feed(30_000), source_id="s", now=NOW)))
+        thread.start()
+        time.sleep(0.1)  # the slow feed has the one worker
+        assert p.parse(SMALL, source_id="s", now=NOW).items[0].title == "ok"
+        assert thread.is_alive() and len(p._workers) == 2  # done while the slow feed is still being parsed
+        thread.join(60)
+        assert len(slow["r"].items) == 30_000
+        before = set(p._workers)
+        assert p.parse(big_feed(30_000), source_id="s", now=NOW, timeout_s=0.3).error == "parse_timeout"
+        assert len(p._workers) == 1 and p._workers < before  # the killed one is not replaced: one is left
+        assert p.parse(SMALL, source_id="s", now=NOW).items[0].title == "ok"
 
 
 def test_the_pool_is_thread_safe(pool):
