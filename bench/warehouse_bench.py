@@ -58,7 +58,8 @@ def _store_batches(con, items: Sequence[Item], now: datetime, batch: int) -> tup
         chunk = list(items[i : i + batch])
         with db.transaction(con):
             t = time.perf_counter()
-            _, assigned = store.store_new_items(con, chunk, now=now)  # as the cycle does: store + stories
+            store.store_items(con, chunk, now=now)  # as the cycle does: the items, then their stories
+            assigned = store.assign_stories(con, chunk, now=now)
             spent += time.perf_counter() - t
         joined += sum(1 for iid, sid in assigned.items() if iid != sid)
         t = time.perf_counter()

@@ -224,15 +224,13 @@ def record_fetch(con: duckdb.DuckDBPyConnection, fetched: Fetched, *, now: datet
     return changes[0] if changes else None
 
 
-_ITEM_SCHEMA = pa.schema([
+# an item's own fields (its story is written by the story step, after storing)
+_TEXT_SCHEMA = pa.schema([
     ("item_id", pa.string()), ("source_id", pa.string()), ("guid", pa.string()), ("url", pa.string()),
     ("title", pa.string()), ("summary", pa.string()), ("body_z", pa.binary()),
     ("published_at", pa.timestamp("us", tz="UTC")), ("published_offset_min", pa.int32()),
-    ("date_suspect", pa.bool_()), ("content_hash", pa.string()), ("story_id", pa.string()),
+    ("date_suspect", pa.bool_()), ("content_hash", pa.string()),
 ])
-
-
-_TEXT_SCHEMA = pa.schema(list(_ITEM_SCHEMA)[:-1])  # an item's own fields (its story comes at storing)
 
 
 def items_table(items: Sequence[Item]) -> pa.Table:
@@ -252,13 +250,6 @@ def item_from_row(row: Sequence) -> Item:
     return Item(*row[:6], bodies.body_text(row[6], row[7]), *row[8:12])
 
 
-def _with_stories(table: pa.Table, ids: Sequence[str], story_ids: Mapping[str, str]) -> pa.Table:
-    """The story_id column: NULL for an item that is its own story (the `items` view shows its own id)."""
-    joined = [story_ids.get(iid) for iid in ids]
-    return table.append_column("story_id", pa.array([sid if sid != iid else None for sid, iid in
-                                                     zip(joined, ids, strict=True)], pa.string()))
-
-
 @dataclass(frozen=True)
 class StoreResult:
     new_ids: tuple[str, ...]
@@ -273,12 +264,11 @@ def known_hashes(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[str
 
 
 def store_items(con: duckdb.DuckDBPyConnection, items: Sequence[Item], *, now: datetime,
-                story_ids: Mapping[str, str] | None = None, known: Mapping[str, str] | None = None,
-                table: pa.Table | None = None) -> StoreResult:
+                known: Mapping[str, str] | None = None, table: pa.Table | None = None) -> StoreResult:
     """Insert new items; update the text of edited ones (same identity, new content hash). Idempotent.
 
-    One lookup says which items are new or edited; new ones are inserted (with their story id when given) and
-    only edited ones are updated, so the cost follows the batch, not the number of items stored.
+    One lookup says which items are new or edited; new ones are inserted (their story comes next: assign_stories)
+    and only edited ones are updated, so the cost follows the batch, not the number of items stored.
     `table`: items_table(items), row for row, when the caller built it already; then only the items' ids,
     hashes and dates are read (their text may have been dropped: the table holds it).
     `known`: the stored content hash of each of these items that is stored, looked up with no write since
@@ -295,7 +285,7 @@ def store_items(con: duckdb.DuckDBPyConnection, items: Sequence[Item], *, now: d
     fresh = [i for i in last.values() if items[i].item_id not in known]
     changed = [i for i in last.values()
                if items[i].item_id in known and known[items[i].item_id] != items[i].content_hash]
-    inserts = _with_stories(_rows(table, fresh), [items[i].item_id for i in fresh], story_ids or {})
+    inserts = _rows(table, fresh)
     updates = _rows(table, changed)
     new_ids: list[str] = []
     edited: list[str] = []
@@ -316,19 +306,6 @@ def _rows(table: pa.Table, indices: Sequence[int]) -> pa.Table:
     return table.take(pa.array(indices, pa.int64()))
 
 
-def store_new_items(con: duckdb.DuckDBPyConnection, items: Sequence[Item], *, now: datetime,
-                    signatures: Mapping[str, np.ndarray] | None = None,
-                    table: pa.Table | None = None) -> tuple[StoreResult, dict[str, str]]:
-    """Store a batch of items and give the new ones a story, writing each story id with its item.
-    `signatures`: MinHash signatures computed already (by the parser workers); the rest are computed here.
-    `table`: items_table(items), when built already."""
-    latest = list({it.item_id: it for it in items}.values())
-    known = known_hashes(con, [it.item_id for it in latest]) if latest else {}
-    story_ids = assign_stories(con, [it for it in latest if it.item_id not in known], now=now, write_items=False,
-                               signatures=signatures)
-    return store_items(con, items, now=now, story_ids=story_ids, known=known, table=table), story_ids
-
-
 STORE_CHUNK = 1000
 
 
@@ -342,10 +319,9 @@ def _insert_chunk(con, table: pa.Table, now: datetime) -> list[str]:
         con.execute(
             """
             INSERT INTO core.items (item_id, source_id, guid, url, title, summary, body_z, published_at,
-                                    published_offset_min, date_suspect, content_hash, first_seen_at, last_seen_at,
-                                    story_id)
+                                    published_offset_min, date_suspect, content_hash, first_seen_at, last_seen_at)
             SELECT item_id, source_id, guid, url, title, summary, body_z, published_at, published_offset_min,
-                   date_suspect, content_hash, $now, $now, story_id
+                   date_suspect, content_hash, $now, $now
             FROM incoming_items
             """,
             {"now": now},
@@ -374,25 +350,24 @@ def _update_chunk(con, table: pa.Table, now: datetime) -> list[str]:
 
 
 def assign_stories(con: duckdb.DuckDBPyConnection, items: Sequence[Item], *, now: datetime,
-                   write_items: bool = True, signatures: Mapping[str, np.ndarray] | None = None) -> dict[str, str]:
+                   signatures: Mapping[str, np.ndarray] | None = None) -> dict[str, str]:
     """Give each new item a story: the story of its closest near-duplicate in the recent window, else its own.
     `signatures`: those computed already (by the parser workers); the others are computed from the text.
     See assign_story_ids."""
     if not items:
         return {}
-    return assign_story_ids(con, [it.item_id for it in items], signature_matrix(items, signatures or {}),
-                            now=now, write_items=write_items)
+    return assign_story_ids(con, [it.item_id for it in items], signature_matrix(items, signatures or {}), now=now)
 
 
 def assign_story_ids(con: duckdb.DuckDBPyConnection, item_ids: Sequence[str], matrix: np.ndarray, *,
-                     now: datetime, write_items: bool = True) -> dict[str, str]:
+                     now: datetime) -> dict[str, str]:
     """Each item's story (item ids with their signatures, row for row), written to the story index (the
-    items' signatures and LSH band rows) and, with write_items, to the stored items.
+    items' signatures and LSH band rows) and to the stored items.
 
     Candidates come from LSH band collisions in core.story_bands (recent window only), confirmed by the
     estimated Jaccard similarity of the signatures. core.items.story_id is NULL for an item that is its own
-    story (most items: the `items` view shows the item's id), so write_items updates only the items that
-    joined another story; with write_items=False the caller writes them (store_new_items, at insert)."""
+    story (most items: the `items` view shows the item's id), so only the items that joined another story
+    are updated."""
     if not item_ids:
         return {}
     if len(item_ids) != len(matrix):
@@ -450,7 +425,7 @@ def assign_story_ids(con: duckdb.DuckDBPyConnection, item_ids: Sequence[str], ma
             con.execute("INSERT INTO core.item_signatures SELECT item_id, signature FROM new_sigs"
                         " ON CONFLICT DO NOTHING")
             con.execute("INSERT INTO core.story_bands SELECT band, bucket, item_id, story_id, ? FROM new_bands", [now])
-        if write_items and joined.any():
+        if joined.any():
             con.execute("UPDATE core.items t SET story_id = n.story_id FROM new_stories n WHERE t.item_id = n.item_id")
     finally:
         for name in ("new_sigs", "new_bands", "new_stories"):
