@@ -375,11 +375,7 @@ def assign_story_ids(con: duckdb.DuckDBPyConnection, item_ids: Sequence[str], ma
     buckets = stories.band_keys_matrix(matrix)  # (items, bands), vectorised
     ids = pa.array(list(item_ids), pa.string())
     per_band = np.repeat(np.arange(len(item_ids), dtype=np.int32), stories.BANDS)  # band rows → item
-    probe = pa.table({
-        "item_id": pa.DictionaryArray.from_arrays(per_band, ids),  # each id once, not once per band
-        "band": pa.array(np.tile(np.arange(stories.BANDS, dtype=np.int16), len(item_ids))),
-        "bucket": pa.array(buckets.ravel()),
-    })
+    probe = _band_rows(ids, buckets)
     since = now - timedelta(days=stories.WINDOW_DAYS)
     con.register("probe_bands", probe)
     try:  # the join reads only numbers; the few rows it finds are then read whole (strings for 3.2M rows cost more)
@@ -431,6 +427,16 @@ def assign_story_ids(con: duckdb.DuckDBPyConnection, item_ids: Sequence[str], ma
         for name in ("new_sigs", "new_bands", "new_stories"):
             con.unregister(name)
     return assigned
+
+
+def _band_rows(ids: pa.Array, buckets: np.ndarray) -> pa.Table:
+    """(item_id, band, bucket): the LSH band rows of these items (their buckets: band_keys_matrix, row for row)."""
+    per_band = np.repeat(np.arange(len(ids), dtype=np.int32), stories.BANDS)
+    return pa.table({
+        "item_id": pa.DictionaryArray.from_arrays(per_band, ids),  # each id once, not once per band
+        "band": pa.array(np.tile(np.arange(stories.BANDS, dtype=np.int16), len(ids))),
+        "bucket": pa.array(buckets.ravel()),
+    })
 
 
 _SIGNATURE_BYTES = stories.NUM_PERM * 4
@@ -612,28 +618,14 @@ def _resign(con: duckdb.DuckDBPyConnection, item_ids: Sequence[str]) -> None:
         return
     matrix = signature_matrix(items, {})
     ids = pa.array([it.item_id for it in items], pa.string())
-    buckets = stories.band_keys_matrix(matrix)
     con.register("resigned", pa.table({"item_id": ids, "signature": signature_blobs(matrix)}))
-    con.register("rebanded", pa.table({
-        "item_id": pa.array(np.repeat(ids.to_numpy(zero_copy_only=False), stories.BANDS), pa.string()),
-        "band": pa.array(np.tile(np.arange(stories.BANDS, dtype=np.int16), len(items))),
-        "bucket": pa.array(buckets.ravel()),
-    }))
+    con.register("rebanded", _band_rows(ids, stories.band_keys_matrix(matrix)))
     try:
         con.execute("UPDATE core.item_signatures t SET signature = r.signature FROM resigned r"
                     " WHERE t.item_id = r.item_id")
-        # an item's band rows share its story and time: keep those, with the new buckets
-        con.execute("""
-            CREATE TEMP TABLE kept_bands AS
-            SELECT item_id, any_value(story_id) AS story_id, max(seen_at) AS seen_at FROM core.story_bands
-            WHERE item_id IN (SELECT item_id FROM resigned) GROUP BY item_id
-        """)
-        con.execute("DELETE FROM core.story_bands WHERE item_id IN (SELECT item_id FROM resigned)")
-        con.execute("""
-            INSERT INTO core.story_bands (band, bucket, item_id, story_id, seen_at)
-            SELECT b.band, b.bucket, b.item_id, k.story_id, k.seen_at FROM rebanded b JOIN kept_bands k USING (item_id)
-        """)
-        con.execute("DROP TABLE kept_bands")
+        # an item's band rows keep their story and time: only the buckets change
+        con.execute("UPDATE core.story_bands t SET bucket = r.bucket FROM rebanded r"
+                    " WHERE t.item_id = r.item_id AND t.band = r.band")
     finally:
         con.unregister("resigned")
         con.unregister("rebanded")
