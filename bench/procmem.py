@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tasks import worker_process
+
 try:  # optional: not a dependency of tradewatch
     import psutil
 except ImportError:  # pragma: no cover - depends on the environment
@@ -114,8 +116,8 @@ class TreeSampler:
 
     def __enter__(self) -> TreeSampler:
         self._proc = subprocess.Popen(
-            [sys.executable, "-P", "-m", "bench.procmem", str(self.pid), str(self.interval_s), str(self.refresh)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=_environment(),
+            worker_process.command("bench.procmem", str(self.pid), str(self.interval_s), str(self.refresh)),
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=worker_process.environment(),
         )  # fmt: skip
         if self._proc.stdout.readline().strip() != b"ready":  # its first sample is taken
             raise RuntimeError("the memory sampler did not start")
@@ -126,15 +128,8 @@ class TreeSampler:
         out, _ = self._proc.communicate(b"stop\n", timeout=30)
         result = json.loads(out)
         self.peak, self.samples, self.hwm_sum = result["peak"], result["samples"], result["hwm_sum"]
-        self.processes = {int(k): v for k, v in result["processes"].items()}
-        self.hwm = {int(k): v for k, v in result["hwm"].items()}
-        self.at_peak = {int(k): v for k, v in result["at_peak"].items()}
-        self.cpu_s = {int(k): v for k, v in result["cpu_s"].items()}
-
-
-def _environment() -> dict[str, str]:
-    root = str(Path(__file__).resolve().parents[1])
-    return {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
+        for name in ("processes", "hwm", "at_peak", "cpu_s"):  # by pid (JSON keys are strings)
+            setattr(self, name, {int(k): v for k, v in result[name].items()})
 
 
 class _Sampling:
