@@ -189,15 +189,15 @@ def run_all(scale: Scale, *, out: Path | None = RESULTS, api_url: str | None = N
         ),
         Figure(
             "3. store",
-            stages.get("store_polled", 0.0),
+            stages.get("store", 0.0),
             changed["wall_s"],
             "s",
             "<= 0.05",
             "changed-poll time",
             f"the store stage of the changed poll: {changed['new_items']} items stored in bulk (Arrow) and one "
             "fetch record per source, in one transaction. Their stories (MinHash + LSH: signatures, band rows, "
-            f"the story id of those that joined one) are written by the next stage, compact "
-            f"({stages.get('compact', 0.0):.2f} s, with the checkpoint), while extraction runs.",
+            f"the story id of those that joined one) are written by the next stage, stories "
+            f"({stages.get('stories', 0.0):.2f} s, with the checkpoint), while extraction runs.",
         ),
         Figure(
             "4. dedupe at scale",
@@ -278,7 +278,7 @@ class _Only:
 
 
 def _parse_all(bodies: dict[str, bytes], limit: int) -> list:
-    from tasks.parse import parse_feed
+    from tasks.sources.feeds import parse_feed
 
     out = []
     for source in sorted(bodies):

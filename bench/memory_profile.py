@@ -5,7 +5,7 @@
     python -m bench.memory_profile --feeds 50       # smaller
 
 The same machinery as `python -m bench` (synthetic corpus on loopback, a private Prefect server, a warm-up
-cycle), then one changed poll in a process of its own, whose stage functions (flows.cycle) are wrapped to
+cycle), then one changed poll in a process of its own, whose stage functions (tasks/cycle/) are wrapped to
 record, at entry and exit: the process's own RSS, the process tree's RSS (parser and extraction workers),
 the bytes held by the stage's big inputs and outputs (bodies, items, findings), DuckDB's buffer manager
 (duckdb_memory()), and with --trace the traced Python memory (current, peak within the stage, top lines).
@@ -31,8 +31,18 @@ from pathlib import Path
 from bench.procmem import rss_bytes, tree
 
 REPO = Path(__file__).resolve().parents[1]
-STAGES = ("prepare", "poll", "store_polled", "compact", "extract_new", "load_items", "extract_all", "resolve_all", "publish")
-SUBSTAGES = ("store_items", "record_fetches", "assign_story_ids")  # of warehouse.store: store_polled, compact
+# the stages a cycle calls, by the module that calls them (its global name is what gets wrapped), and the
+# steps inside them worth a line of their own
+STAGES = (
+    ("tasks.cycle.sources", "poll"), ("tasks.cycle.sources", "store_polled"),
+    ("tasks.cycle.stories", "stories_of"), ("tasks.cycle.extract", "extract_stored"),
+    ("tasks.cycle.extract", "extract_all"), ("tasks.cycle.events", "apply_findings"), ("tasks.cycle.publish", "publish"),
+)
+SUBSTAGES = (
+    ("warehouse.items", "store_items"), ("tasks.sources.store", "record_outcomes"),
+    ("tasks.stories.assign", "assign_story_ids"),
+)
+STAGE_NAMES = {name for _, name in STAGES}
 MB = 2**20
 
 
@@ -98,7 +108,7 @@ def render(result: dict) -> str:
             traced = (
                 f"{st['traced_in'] / MB:.0f} → {st['traced_out'] / MB:.0f} ({st['traced_peak'] / MB:.0f})"
             )
-        name = st["stage"] if st["stage"] in STAGES else f"&nbsp;&nbsp;{st['stage']}"
+        name = st["stage"] if st["stage"] in STAGE_NAMES else f"&nbsp;&nbsp;{st['stage']}"
         lines.append(f"| {name} | {st['seconds']:.1f} | {st['self_in'] / MB:.0f} → {st['self_out'] / MB:.0f} "
                      f"({st['self_peak'] / MB:.0f}) | {st['tree_peak'] / MB:.0f} | {traced} |")  # fmt: skip
     lines += ["", "Holders (bytes of the objects, measured at the stage boundary):"]
@@ -127,7 +137,7 @@ def items_bytes(items) -> dict:
 
 
 class Recorder:
-    """Wraps the stage functions of flows.cycle; samples RSS every 10 ms."""
+    """Wraps the stage functions a cycle calls; samples RSS every 10 ms."""
 
     def __init__(self, trace: bool) -> None:
         self.trace = trace
@@ -159,14 +169,11 @@ class Recorder:
         self._thread.join()
 
     def install(self) -> None:
-        from flows import cycle
-        from warehouse import store
+        import importlib
 
-        for name in STAGES:
-            setattr(cycle, name, self._wrap(name, getattr(cycle, name)))
-        for name in SUBSTAGES:
-            if hasattr(store, name):
-                setattr(store, name, self._wrap(name, getattr(store, name)))
+        for module, name in STAGES + SUBSTAGES:
+            caller = importlib.import_module(module)
+            setattr(caller, name, self._wrap(name, getattr(caller, name)))
 
     def _enter(self, name: str, args: tuple) -> None:
         with self._lock:
@@ -179,7 +186,7 @@ class Recorder:
         st["self_peak"], st["tree_peak"] = st["self_in"], st["tree_in"]
         if self.trace:
             st["traced_in"] = tracemalloc.get_traced_memory()[0]
-            if name in STAGES and name != "poll":  # not inside a stage: its peak would be lost
+            if name in STAGE_NAMES and name != "poll":  # not inside a stage: its peak would be lost
                 tracemalloc.reset_peak()
         self._observe_inputs(name, args)
         with self._lock:
@@ -214,36 +221,34 @@ class Recorder:
     def _observe_inputs(self, name: str, args: tuple) -> None:
         if name == "store_polled":
             polled = args[1]
-            self.holders["polled (input of store_polled, alive until run_monitor returns)"] = {
+            self.holders["polled (input of store_polled, alive until the store step returns)"] = {
                 "sources": len(polled),
                 "raw_bodies_mb": round(sum(len(p.fetched.body or b"") for p in polled) / MB, 1),
                 "items": items_bytes([it for p in polled for it in p.items]),
             }
             self.warehouse = str(args[0].warehouse_path)
-        if name == "resolve_all":
-            self.holders["duckdb before resolve_all"] = self._duckdb()
+        if name == "apply_findings":
+            self.holders["duckdb before apply_findings"] = self._duckdb()
 
     def _observe_outputs(self, name: str, result: object) -> None:
         if name == "store_polled":
             self.holders["duckdb after store_polled"] = self._duckdb()
-        elif name == "load_items":
-            self.holders["items reloaded by load_items (input of extract and resolve)"] = items_bytes(result)
         elif name == "extract_all":
             import pickle
 
             self.holders["findings of extract_all"] = {
                 "count": len(result), "pickled_mb": round(len(pickle.dumps(result, protocol=5)) / MB, 1)
             }  # fmt: skip
-        elif name == "resolve_all":
-            self.holders["duckdb after resolve_all"] = self._duckdb()
+        elif name == "apply_findings":
+            self.holders["duckdb after apply_findings"] = self._duckdb()
 
     def _duckdb(self) -> dict:
         """The buffer manager of the warehouse instance held for the cycle (a connection of the same instance)."""
-        from warehouse import db
+        from warehouse import connection
 
         if self.warehouse is None:
             return {}
-        with db.writer(self.warehouse) as con:
+        with connection.writer(self.warehouse) as con:
             rows = con.execute(
                 "SELECT tag, memory_usage_bytes FROM duckdb_memory() WHERE memory_usage_bytes > 0"
             ).fetchall()
@@ -265,8 +270,8 @@ class Recorder:
 
 
 def child(spec_path: str, out_path: str) -> int:
-    from flows.cycle import close_parser_pool
     from flows.monitor import run_monitor_flow
+    from tasks.sources.parsing import close_parser_pool
 
     spec = json.loads(Path(spec_path).read_text())
     as_of = datetime.fromisoformat(spec["as_of"])

@@ -6,7 +6,7 @@ against the Prefect API in PREFECT_API_URL (a server the benchmark started, or y
 the empty-flow floor; one warm-up cycle on a small separate warehouse (parser workers started, modules
 imported); the changed poll (every source answers 200 with new items), with the process tree's resident
 memory sampled throughout; then the unchanged poll (every source answers 304), repeated. Each stage of the
-cycle (flows/cycle.py) is timed by wrapping its function, so the result also says where the time goes.
+cycle (tasks/cycle/) is timed by wrapping its function, so the result also says where the time goes.
 """
 
 from __future__ import annotations
@@ -30,7 +30,17 @@ from prefect import flow
 
 from bench.procmem import METHOD, TreeSampler, rss_bytes, tree
 
-STAGES = ("poll", "store_polled", "compact", "extract_new", "load_items", "extract_all", "resolve_all", "deliver", "publish")
+# the stages a cycle calls, by the module that calls them (its global name is what gets wrapped) and a label
+STAGES = (
+    ("tasks.cycle.sources", "poll", "poll"),
+    ("tasks.cycle.sources", "store_polled", "store"),
+    ("tasks.cycle.stories", "stories_of", "stories"),
+    ("tasks.cycle.extract", "extract_stored", "extract"),
+    ("tasks.cycle.extract", "extract_all", "extract_all"),
+    ("tasks.cycle.events", "apply_findings", "resolve"),
+    ("tasks.cycle.alerts", "deliver_pending", "deliver"),
+    ("tasks.cycle.publish", "publish", "publish"),
+)
 
 
 @flow(name="bench-empty")
@@ -44,7 +54,7 @@ def empty_flow() -> None:
 
 
 class StageTimer:
-    """Wraps the stage functions of flows.cycle; sums wall time per stage (poll: summed over threads)."""
+    """Wraps the stage functions a cycle calls; sums wall time per stage (poll: summed over threads)."""
 
     def __init__(self) -> None:
         self.totals: dict[str, float] = defaultdict(float)
@@ -52,10 +62,11 @@ class StageTimer:
         self._lock = threading.Lock()
 
     def install(self) -> None:
-        from flows import cycle
+        import importlib
 
-        for name in STAGES:
-            setattr(cycle, name, self._wrap(name, getattr(cycle, name)))
+        for module, name, label in STAGES:
+            caller = importlib.import_module(module)
+            setattr(caller, name, self._wrap(label, getattr(caller, name)))
 
     def _wrap(self, name: str, fn: Callable) -> Callable:
         def timed(*args, **kwargs):
@@ -125,7 +136,7 @@ def sampling_profiler() -> Iterator[None]:
 
 
 def role(command: str) -> str:
-    for module, name in (("tasks.parse_pool", "parser workers"), ("tasks.extract_pool", "extract workers")):
+    for module, name in (("tasks.sources.parse_worker", "parser workers"), ("tasks.extract.worker", "extract workers")):
         if module in command:
             return name
     return "pipeline process"
@@ -209,7 +220,7 @@ def main(argv: list[str]) -> int:
     spec = json.loads(Path(argv[0]).read_text())
     result = run(spec)
     Path(argv[1]).write_text(json.dumps(result, indent=1, default=str))
-    from flows.cycle import close_parser_pool
+    from tasks.sources.parsing import close_parser_pool
 
     close_parser_pool()
     return 0

@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tasks import worker_process
+from tasks.workers import process as worker_process
 
 try:  # optional: not a dependency of tradewatch
     import psutil

@@ -79,7 +79,7 @@ def machine() -> dict[str, str]:
         "duckdb": version("duckdb"),
         "feedparser": version("feedparser"),
         "prefect": version("prefect"),
-        "numpy": version("numpy"),  # near-duplicate signatures (tasks/stories.py)
+        "numpy": version("numpy"),  # near-duplicate signatures (tasks/minhash.py)
     }
 
 

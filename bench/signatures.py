@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Sequence
 
 from bench.feeds import AS_OF, make_corpus
-from tasks import stories
+from tasks.stories import minhash
 
 
 def datasketch_signature() -> Callable[[str], object] | None:
@@ -19,13 +19,13 @@ def datasketch_signature() -> Callable[[str], object] | None:
         from datasketch import MinHash
     except ImportError:
         return None
-    template = MinHash(num_perm=stories.NUM_PERM, seed=1)
+    template = MinHash(num_perm=minhash.NUM_PERM, seed=1)
 
     def signature(text: str):
         m = MinHash(
-            num_perm=stories.NUM_PERM, seed=1, permutations=template.permutations, scheme=template.scheme
+            num_perm=minhash.NUM_PERM, seed=1, permutations=template.permutations, scheme=template.scheme
         )
-        grams = stories.shingles(text)
+        grams = minhash.shingles(text)
         if grams:
             m.update_batch(list(grams))
         return m.hashvalues
@@ -43,12 +43,12 @@ def per_doc_us(fn: Callable[[Sequence[str]], object], texts: Sequence[str], repe
 
 
 def main() -> int:
-    from tasks.parse import parse_feed
+    from tasks.sources.feeds import parse_feed
 
     texts = []
     for source, body in sorted(make_corpus(60, 50).bodies().items()):
         texts += [
-            stories.story_text(it.title, it.body)
+            minhash.story_text(it.title, it.body)
             for it in parse_feed(body, source_id=source, now=AS_OF).items
         ]
     reference = datasketch_signature()
@@ -63,10 +63,10 @@ def main() -> int:
                 f"  datasketch MinHash          {per_doc_us(lambda d: [reference(t) for t in d], docs[:1000], 1):7.0f}"
             )
         print(
-            f"  stories.signature, one each {per_doc_us(lambda d: [stories.signature(t) for t in d], docs):7.0f}"
+            f"  minhash.signature, one each {per_doc_us(lambda d: [minhash.signature(t) for t in d], docs):7.0f}"
         )
-        batches = lambda d: [stories.signatures(d[i : i + 500]) for i in range(0, len(d), 500)]  # noqa: E731
-        print(f"  stories.signatures, by 500  {per_doc_us(batches, docs):7.0f}")
+        batches = lambda d: [minhash.signatures(d[i : i + 500]) for i in range(0, len(d), 500)]  # noqa: E731
+        print(f"  minhash.signatures, by 500  {per_doc_us(batches, docs):7.0f}")
     return 0
 
 

@@ -1,6 +1,6 @@
 """Warehouse figures, measured directly on the warehouse functions (no Prefect, no HTTP).
 
-- dedupe at scale: the near-duplicate check (`store.assign_stories`) per new item, with N items already
+- dedupe at scale: the near-duplicate check (`assign.assign_stories`) per new item, with N items already
   stored, all inside the recent window (the worst case: the window prunes nothing). Most of the N are
   synthetic rows written in bulk by SQL (random signatures and bands); some are real items of the corpus, so
   the new items (later items of the same corpus, with wire copies of earlier ones) find real near-duplicates.
@@ -16,9 +16,11 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from tasks import stories
-from tasks.models import Item
-from warehouse import db, store
+from records.items import Item
+from tasks.stories import assign, minhash
+from warehouse import connection, snapshot
+from warehouse import items as item_store
+from warehouse.transaction import transaction
 
 _SYNTHETIC_ITEMS = """
 INSERT INTO core.items (item_id, source_id, guid, url, title, summary, body, published_at, published_offset_min,
@@ -56,15 +58,15 @@ def _store_batches(con, items: Sequence[Item], now: datetime, batch: int) -> tup
     joined = 0
     for i in range(0, len(items), batch):
         chunk = list(items[i : i + batch])
-        with db.transaction(con):
+        with transaction(con):
             t = time.perf_counter()
-            store.store_items(con, chunk, now=now)  # as the cycle does: the items, then their stories
-            assigned = store.assign_stories(con, chunk, now=now)
+            item_store.store_items(con, chunk, now=now)  # as the cycle does: the items, then their stories
+            assigned = assign.assign_stories(con, chunk, now=now)
             spent += time.perf_counter() - t
         joined += sum(1 for iid, sid in assigned.items() if iid != sid)
         t = time.perf_counter()
         # the signature share, measured apart (the same work assign_stories does first, one batch per call)
-        stories.signatures([stories.story_text(it.title, it.body) for it in chunk])
+        minhash.signatures([minhash.story_text(it.title, it.body) for it in chunk])
         sig_spent += time.perf_counter() - t
     return spent, sig_spent, joined
 
@@ -74,13 +76,13 @@ def dedupe_cost(
 ) -> dict:
     """Per-new-item cost of the near-duplicate check with `stored` items already in the warehouse."""
     path.unlink(missing_ok=True)
-    window_s = int(timedelta(days=stories.WINDOW_DAYS - 1).total_seconds())
-    with db.writer(path) as con:
+    window_s = int(timedelta(days=minhash.WINDOW_DAYS - 1).total_seconds())
+    with connection.writer(path) as con:
         _store_batches(con, seed, now - timedelta(hours=1), batch)
         synthetic = max(stored - len(seed), 0)
         step = 50_000
         for start in range(0, synthetic, step):
-            with db.transaction(con):
+            with transaction(con):
                 fill_synthetic(
                     con, start, min(start + step, synthetic), now=now - timedelta(hours=2), spread_s=window_s
                 )
@@ -115,24 +117,24 @@ FROM items GROUP BY ALL ORDER BY items DESC LIMIT 20
 def adhoc_sql(path: Path, rows: int, *, now: datetime, repeats: int = 5) -> dict:
     """Median seconds of (open the snapshot read-only, run GROUP_BY, close) over `rows` items."""
     path.unlink(missing_ok=True)
-    with db.writer(path) as con:
+    with connection.writer(path) as con:
         step = 250_000
         for start in range(0, rows, step):
-            with db.transaction(con):
+            with transaction(con):
                 con.execute(
                     _SYNTHETIC_ITEMS,
                     {"start": start, "stop": min(start + step, rows), "now": now, "spread": 90 * 86400},
                 )
         count = con.execute("SELECT count(*) FROM core.items").fetchone()[0]
-    db.publish_snapshot(path)
+    snapshot.publish_snapshot(path)
 
     def timed(sql: str) -> tuple[list[float], int]:
         times = []
         for _ in range(repeats + 1):
             t = time.perf_counter()
-            con = db.open_snapshot(path)
+            con = snapshot.open_snapshot(path)
             try:
-                _names, result = db.query_with_timeout(con, sql, 30)
+                _names, result = snapshot.query_with_timeout(con, sql, 30)
             finally:
                 con.close()
             times.append(time.perf_counter() - t)
@@ -146,5 +148,5 @@ def adhoc_sql(path: Path, rows: int, *, now: datetime, repeats: int = 5) -> dict
         "first_s": times[0],
         "result_rows": n,
         "heavy_seconds": statistics.median(heavy[1:]),
-        "snapshot_bytes": db.snapshot_path(path).stat().st_size,
+        "snapshot_bytes": snapshot.snapshot_path(path).stat().st_size,
     }

@@ -53,13 +53,14 @@ def _check_as_of(value: str | None) -> None:
 
 
 def cmd_init(args) -> int:
-    from tasks.config import STARTER_CONFIG
+    from importlib import resources
 
     path = Path(args.path)
     if path.exists() and not args.force:
         print(f"{path} exists; not overwritten (use --force)", file=sys.stderr)
         return 1
-    path.write_text(STARTER_CONFIG, encoding="utf-8")
+    path.write_text(resources.files("flows").joinpath("starter_config.toml").read_text(encoding="utf-8"),
+                    encoding="utf-8")
     print(f"wrote {path}: edit [slack] channel, then `tradewatch run --config {path}`")
     return 0
 
@@ -88,7 +89,7 @@ def _check_api() -> None:
 
 def cmd_run(args) -> int:
     from flows.monitor import run_monitor_flow
-    from tasks.config import load_config
+    from records.config import load_config
 
     load_config(args.config)  # fail fast with a clear message before starting Prefect
     _check_as_of(args.as_of)
@@ -101,13 +102,13 @@ def cmd_run(args) -> int:
 
 def cmd_sql(args) -> int:
     from flows.output import render
-    from tasks.config import load_config
-    from warehouse import db
+    from records.config import load_config
+    from warehouse.snapshot import open_snapshot, query_with_timeout
 
     config = load_config(_config_path(args))
-    con = db.open_snapshot(config.warehouse_path)
+    con = open_snapshot(config.warehouse_path)
     try:
-        names, rows = db.query_with_timeout(con, args.query, args.timeout)
+        names, rows = query_with_timeout(con, args.query, args.timeout)
     finally:
         con.close()
     render(names, rows, args.format)
@@ -128,13 +129,13 @@ READ_QUERIES = {
 
 def cmd_read(args) -> int:
     from flows.output import render
-    from tasks.config import load_config
-    from warehouse import db
+    from records.config import load_config
+    from warehouse.snapshot import open_snapshot, query_with_timeout
 
     config = load_config(_config_path(args))
-    con = db.open_snapshot(config.warehouse_path)
+    con = open_snapshot(config.warehouse_path)
     try:
-        names, rows = db.query_with_timeout(con, READ_QUERIES[args.command], 30)
+        names, rows = query_with_timeout(con, READ_QUERIES[args.command], 30)
     finally:
         con.close()
     render(names, rows, args.format, title=args.command)
@@ -242,36 +243,38 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def _failures() -> list[tuple[type[BaseException], int, str]]:
+    """What each kind of failure is reported as: (exception, exit status, message prefix), first match wins."""
     import duckdb
 
-    from tasks.config import ConfigError
-    from warehouse.db import QueryTimeout, RunInProgress, WarehouseError
+    from records.config import ConfigError
+    from warehouse.errors import RunInProgress, WarehouseError
+    from warehouse.snapshot import QueryTimeout
 
+    return [
+        (ConfigError, EXIT_CONFIG, "config error: "),
+        (BadArgument, EXIT_CONFIG, ""),
+        (WarehouseError, EXIT_WAREHOUSE, ""),
+        (RunInProgress, EXIT_BUSY, ""),
+        (ApiUnreachable, EXIT_API, ""),
+        (QueryTimeout, 1, ""),
+        (duckdb.Error, 1, "query failed: "),  # a query that is wrong or refused (read-only, no file access)
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    from flows.runtime.process import apply_settings
+
+    apply_settings()  # before any thread starts
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except ConfigError as exc:
-        print(f"tradewatch: config error: {exc}", file=sys.stderr)
-        return EXIT_CONFIG
-    except WarehouseError as exc:
-        print(f"tradewatch: {exc}", file=sys.stderr)
-        return EXIT_WAREHOUSE
-    except RunInProgress as exc:
-        print(f"tradewatch: {exc}", file=sys.stderr)
-        return EXIT_BUSY
-    except QueryTimeout as exc:
-        print(f"tradewatch: {exc}", file=sys.stderr)
-        return 1
-    except duckdb.Error as exc:  # a query that is wrong or refused (read-only, no file access)
-        print(f"tradewatch: query failed: {exc}", file=sys.stderr)
-        return 1
-    except BadArgument as exc:
-        print(f"tradewatch: {exc}", file=sys.stderr)
-        return EXIT_CONFIG
-    except ApiUnreachable as exc:
-        print(f"tradewatch: {exc}", file=sys.stderr)
-        return EXIT_API
+    except Exception as exc:
+        for kind, status, prefix in _failures():
+            if isinstance(exc, kind):
+                print(f"tradewatch: {prefix}{exc}", file=sys.stderr)
+                return status
+        raise
 
 
 if __name__ == "__main__":

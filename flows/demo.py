@@ -65,12 +65,12 @@ def run_demo(workdir: Path, out=None) -> int:
     new_items = sum(s.new_items for s in summaries)
     print(f"\n{len(summaries)} cycles, {new_items} items stored in {warehouse}", file=out)
     from flows.output import render
-    from warehouse import db
+    from warehouse.snapshot import open_snapshot, query_with_timeout
 
-    con = db.open_snapshot(warehouse)
+    con = open_snapshot(warehouse)
     try:
         for title, sql in EXAMPLE_QUERIES[:2]:
-            names, rows = db.query_with_timeout(con, sql, 30)
+            names, rows = query_with_timeout(con, sql, 30)
             print(f"\n{title}:", file=out)
             render(names, rows, "table", out=out)
     finally:

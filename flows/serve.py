@@ -123,7 +123,7 @@ def serve(config_path: str) -> None:
     from prefect import serve as prefect_serve
     from prefect.settings import PREFECT_API_URL
 
-    from tasks.config import load_config
+    from records.config import load_config
 
     config = load_config(config_path)  # fail fast with a clear message, before anything is registered
     deps = deployments(str(Path(config_path).resolve()))  # runs start in other processes: an absolute path

@@ -7,15 +7,15 @@ findings = extract(item, ExtractConfig.from_dict(toml["extract"]))
 
 from __future__ import annotations
 
-from tasks.extract.config import ExtractConfig
+from records.findings import ExtractConfig, Findings
+from records.items import Item
 from tasks.extract.context import build_context
 from tasks.extract.deadlines import extract_deadlines
 from tasks.extract.gazetteer import load_gazetteer
 from tasks.extract.meetings import extract_meetings
 from tasks.extract.relevance import judge, quick_verdict
-from tasks.models import Findings, Item
 
-__all__ = ["ExtractConfig", "extract"]
+__all__ = ["extract"]
 
 
 def extract(item: Item, config: ExtractConfig | None = None) -> Findings:

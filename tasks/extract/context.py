@@ -7,13 +7,13 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
-from tasks.extract.config import ExtractConfig
+from records.findings import ExtractConfig, Official
+from records.items import Item
 from tasks.extract.dates import reference_date
 from tasks.extract.gazetteer import CountryMention, Gazetteer
 from tasks.extract.officials import OfficialMention, Registry, collect_registry, find_officials
 from tasks.extract.precheck import NeedleIndex, lowered
 from tasks.extract.sentences import Sentence, fold, item_sentences, read_dateline
-from tasks.models import Item, Official
 
 _LOCATIVE = re.compile(
     r"(?:\b(?:in|at|to|into|near|via|for|toward|towards|outside|inside|across|around|visit|visiting|visited|"

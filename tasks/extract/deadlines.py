@@ -13,11 +13,11 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
+from records.findings import DeadlineMention
 from tasks.extract.context import ItemContext
 from tasks.extract.dates import DateRef, find_dates, sentence_tense
 from tasks.extract.precheck import TextTests, lower_search, lowered, may_contain, search_if_needles
 from tasks.extract.sentences import Sentence, fold
-from tasks.models import DeadlineMention
 
 PAUSE = re.compile(
     r"\b(?:pause[sd]?|pausing|suspension|suspended|suspend|freeze|froze|frozen|on hold|on ice|grace period|reprieve|halt|truce)\b",

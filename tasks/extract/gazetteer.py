@@ -1,4 +1,4 @@
-"""Curated reference data (tasks/data/gazetteer.toml) and the matchers built from it."""
+"""Curated reference data (tasks/extract/data/gazetteer.toml) and the matchers built from it."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 from tasks.extract.precheck import finditer_from_first
 from tasks.extract.sentences import fold, name_key
 
-DEFAULT_PATH = Path(__file__).resolve().parents[1] / "data" / "gazetteer.toml"
+DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "gazetteer.toml"
 
 
 @dataclass(frozen=True)

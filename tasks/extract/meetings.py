@@ -12,12 +12,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from records.findings import MeetingMention, Official
 from tasks.extract.context import ItemContext
 from tasks.extract.dates import DateRef, find_dates, monday, sentence_tense, tense_before
 from tasks.extract.officials import OfficialMention
 from tasks.extract.precheck import TextTests, lower_finditer, lower_search, lowered, may_contain
 from tasks.extract.sentences import Sentence, fold, name_key
-from tasks.models import MeetingMention, Official
 
 CALL = re.compile(
     r"\b(?:phone|telephone|video)[\s-]+(?:call|calls|conversation|conversations|talks|link|conference)\b"

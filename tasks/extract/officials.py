@@ -11,10 +11,10 @@ import re
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 
+from records.findings import Official
 from tasks.extract.gazetteer import Gazetteer, surname_of, trie_pattern
 from tasks.extract.precheck import finditer_from_first, lowered, may_contain
 from tasks.extract.sentences import fold, name_key
-from tasks.models import Official
 
 _NAME_TOKEN = r"(?:[A-Z][a-z]+(?:-[a-z]+)?(?:-[A-Z][a-z]+)?|[A-Z]\.|[A-Z][a-z]*[A-Z][a-z]+|Jr\.)"
 _NAME = rf"(?:{_NAME_TOKEN}(?:\s+(?:von der|van der|von|van|de|da|bin|{_NAME_TOKEN})){{0,3}})"

@@ -6,10 +6,10 @@ import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-from tasks.extract.config import ExtractConfig
+from records.findings import ExtractConfig
+from records.items import Item
 from tasks.extract.context import ItemContext
 from tasks.extract.precheck import lowered, search_at_starts
-from tasks.models import Item
 
 TALK_TERMS = [
     r"tariff talks",

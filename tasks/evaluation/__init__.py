@@ -1,0 +1,1 @@
+"""Evaluation: scoring what the pipeline decided against a labelled corpus."""

@@ -1,0 +1,202 @@
+"""Apply extraction findings to what we knew: decisions in memory against an index of the known events
+(tasks/events/decide.py decides each mention), then every write in bulk, alert outbox rows included, inside
+the caller's transaction."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import duckdb
+
+from records.events import DeadlineEvent, MeetingEvent
+from records.findings import DeadlineMention, Findings, MeetingMention
+from tasks.events import decide
+from tasks.events.payloads import (
+    change_text,
+    deadline_detail,
+    deadline_payload,
+    iso,
+    meeting_detail,
+    meeting_payload,
+    meeting_text,
+)
+from warehouse import events as event_store
+from warehouse import items as item_store
+from warehouse import outbox
+
+
+@dataclass
+class EventCounts:
+    new_meetings: int = 0
+    meeting_updates: int = 0
+    new_deadlines: int = 0
+    deadline_changes: int = 0
+    alerts_pending: int = 0
+    alerts_suppressed: int = 0
+    mentions: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def add(self, other: EventCounts) -> None:
+        for name in ("new_meetings", "meeting_updates", "new_deadlines", "deadline_changes", "alerts_pending",
+                     "alerts_suppressed", "mentions"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.errors.extend(other.errors)
+
+
+@dataclass(frozen=True)
+class AlertPolicy:
+    enabled: bool = True  # False for --no-alerts: decisions are recorded as suppressed, nothing is sent later
+    max_item_age: timedelta = timedelta(hours=72)
+
+
+def _alert_gate(policy: AlertPolicy, published_at: datetime | None, now: datetime) -> str | None:
+    if not policy.enabled:
+        return "no_alerts"
+    if published_at is not None and now - published_at > policy.max_item_age:
+        return "old_item"
+    return None
+
+
+class Resolver:
+    """Apply a batch of findings in order against the events known when it was made.
+
+    `now` is the run's clock (alert gating, outbox); `seen_at` per item is when it was first seen (event
+    first_seen_at, history), which differs from now only when reprocessing."""
+
+    def __init__(self, meetings: list[MeetingEvent], deadlines: list[DeadlineEvent], *, now: datetime,
+                 policy: AlertPolicy) -> None:
+        self.now, self.policy = now, policy
+        self.counts = EventCounts()
+        self.meetings: dict[str, MeetingEvent] = {}
+        self.meetings_by_parties: dict[tuple[str, ...], list[str]] = {}
+        self.deadlines: dict[str, DeadlineEvent] = {d.deadline_id: d for d in deadlines}
+        self.dirty_meetings: set[str] = set()
+        self.dirty_deadlines: set[str] = set()
+        self.meeting_changes: list[event_store.MeetingChange] = []
+        self.deadline_values: list[event_store.DeadlineValue] = []
+        self.mentions: dict[tuple[str, str, str], event_store.Mention] = {}
+        self.alerts: dict[str, outbox.Alert] = {}
+        self.relevance: list[tuple[str, bool, str]] = []
+        for m in meetings:
+            self._index_meeting(m)
+
+    def _index_meeting(self, ev: MeetingEvent) -> None:
+        key = tuple(sorted(ev.parties))
+        if ev.meeting_id not in self.meetings:
+            self.meetings_by_parties.setdefault(key, []).append(ev.meeting_id)
+        self.meetings[ev.meeting_id] = ev
+
+    def _known_meetings(self, parties) -> list[MeetingEvent]:
+        return [self.meetings[i] for i in self.meetings_by_parties.get(tuple(sorted(parties)), [])]
+
+    def _known_deadlines(self, countries) -> list[DeadlineEvent]:
+        wanted = set(countries)
+        return [d for d in self.deadlines.values() if wanted & set(d.countries)]
+
+    # --- decisions ------------------------------------------------------------------------------------
+
+    def _alert(self, gate: str | None, *, kind: str, event_kind: str, event_id: str, key_parts, text: str,
+               payload: dict) -> None:
+        alert_id = outbox.alert_key(kind, event_kind, event_id, *key_parts)
+        if alert_id not in self.alerts:
+            self.alerts[alert_id] = outbox.Alert(alert_id, kind, event_kind, event_id, self.now,
+                                                 "suppressed" if gate else "pending", gate, text,
+                                                 json.dumps(payload, default=str))
+
+    def _mention(self, item_id: str, kind: str, event_id: str, evidence: str, detail: dict) -> None:
+        self.mentions.setdefault((item_id, kind, event_id), event_store.Mention(
+            item_id, kind, event_id, evidence[:2000], json.dumps(detail, default=str)))
+
+    def apply(self, findings: Findings, *, published_at: datetime | None, seen_at: datetime | None = None) -> None:
+        """Record what one item told us."""
+        self.relevance.append((findings.item_id, findings.relevant, findings.relevance_reason))
+        if not findings.relevant:
+            return
+        gate = _alert_gate(self.policy, published_at, self.now)
+        for m in findings.meetings:
+            self._apply_meeting(m, findings.item_id, gate, seen_at or self.now)
+        for d in findings.deadlines:
+            self._apply_deadline(d, findings.item_id, gate, seen_at or self.now)
+
+    def _apply_meeting(self, mention: MeetingMention, item_id: str, gate: str | None, seen_at: datetime) -> None:
+        decision = decide.resolve_meeting(mention, seen_at, self._known_meetings(mention.parties))
+        ev = decision.event
+        if decision.action == "new":
+            self.counts.new_meetings += 1
+            self._alert(gate, kind="new_meeting", event_kind="meeting", event_id=ev.meeting_id, key_parts=(),
+                        text=f"New meeting: {meeting_text(ev)}",
+                        payload={"kind": "new_meeting", "event_kind": "meeting", "event_id": ev.meeting_id,
+                                 "item_id": item_id, "event": meeting_payload(ev), "change": {}})
+        elif decision.action == "update":
+            before = meeting_payload(self.meetings[ev.meeting_id])
+            after = meeting_payload(ev)
+            changed = {k: {"old": before[k], "new": after[k]} for k in after if before[k] != after[k]}
+            for k, v in changed.items():
+                self.meeting_changes.append(event_store.MeetingChange(
+                    ev.meeting_id, self.now, k, change_text(v["old"]), change_text(v["new"]), item_id))
+            alertable = {k: v for k, v in changed.items() if k in ("status", "meeting_date")}
+            if alertable:
+                self.counts.meeting_updates += 1
+                key = tuple(f"{k}={alertable[k]['new']}" for k in sorted(alertable))
+                what = ", ".join(f"{k} {v['old']} → {v['new']}" for k, v in alertable.items())
+                self._alert(gate, kind="meeting_update", event_kind="meeting", event_id=ev.meeting_id,
+                            key_parts=key, text=f"Meeting update ({what}): {meeting_text(ev)}",
+                            payload={"kind": "meeting_update", "event_kind": "meeting",
+                                     "event_id": ev.meeting_id, "item_id": item_id,
+                                     "event": meeting_payload(ev), "change": alertable})
+        if decision.action in ("new", "update"):
+            self._index_meeting(ev)
+            self.dirty_meetings.add(ev.meeting_id)
+        self._mention(item_id, "meeting", ev.meeting_id, mention.evidence, meeting_detail(mention))
+
+    def _apply_deadline(self, mention: DeadlineMention, item_id: str, gate: str | None,
+                        seen_at: datetime) -> None:
+        decision = decide.resolve_deadline(mention, seen_at, self._known_deadlines(mention.countries))
+        ev = decision.event
+        self.deadline_values.append(event_store.DeadlineValue(
+            ev.deadline_id, decision.action, decision.old_date, mention.due_date, mention.due_at, item_id, seen_at,
+            mention.text[:2000]))
+        if decision.action == "new":
+            self.counts.new_deadlines += 1
+            self._alert(gate, kind="new_deadline", event_kind="deadline", event_id=ev.deadline_id, key_parts=(),
+                        text=f"New deadline: {ev.subject_label} ({', '.join(ev.countries)}) on {ev.due_date}",
+                        payload={"kind": "new_deadline", "event_kind": "deadline", "event_id": ev.deadline_id,
+                                 "item_id": item_id, "event": deadline_payload(ev), "change": {}})
+        elif decision.action == "change":
+            self.counts.deadline_changes += 1
+            self._alert(gate, kind="deadline_change", event_kind="deadline", event_id=ev.deadline_id,
+                        key_parts=(decision.old_date, ev.due_date),
+                        text=(f"Deadline moved: {ev.subject_label} ({', '.join(ev.countries)}) "
+                              f"{decision.old_date} → {ev.due_date}"),
+                        payload={"kind": "deadline_change", "event_kind": "deadline", "event_id": ev.deadline_id,
+                                 "item_id": item_id, "event": deadline_payload(ev),
+                                 "change": {"old_date": iso(decision.old_date), "new_date": iso(ev.due_date)}})
+        self.deadlines[ev.deadline_id] = ev
+        self.dirty_deadlines.add(ev.deadline_id)
+        self._mention(item_id, "deadline", ev.deadline_id, mention.text, deadline_detail(mention))
+
+    # --- writes ---------------------------------------------------------------------------------------
+
+    def flush(self, con: duckdb.DuckDBPyConnection) -> EventCounts:
+        """Write everything decided since the last flush, in bulk. Returns the counts."""
+        item_store.record_extraction(con, self.relevance, now=self.now)
+        event_store.upsert_meetings(con, [self.meetings[i] for i in sorted(self.dirty_meetings)], now=self.now)
+        event_store.append_meeting_changes(con, self.meeting_changes)
+        event_store.upsert_deadlines(con, [self.deadlines[i] for i in sorted(self.dirty_deadlines)], now=self.now)
+        event_store.append_deadline_values(con, self.deadline_values)
+        self.counts.mentions += event_store.add_mentions(con, list(self.mentions.values()))
+        states = outbox.add_alerts(con, list(self.alerts.values()))
+        self.counts.alerts_pending += states.count("pending")
+        self.counts.alerts_suppressed += states.count("suppressed")
+        counts, self.counts = self.counts, EventCounts()
+        self.relevance, self.meeting_changes, self.deadline_values = [], [], []
+        self.mentions, self.alerts = {}, {}
+        self.dirty_meetings, self.dirty_deadlines = set(), set()
+        return counts
+
+
+def resolver_for(con: duckdb.DuckDBPyConnection, *, now: datetime, policy: AlertPolicy) -> Resolver:
+    """A resolver over every event the warehouse knows."""
+    return Resolver(event_store.load_meetings(con), event_store.load_deadlines(con), now=now, policy=policy)

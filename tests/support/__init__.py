@@ -1,0 +1,1 @@
+"""Test-only helpers: fake servers, reference implementations, paths."""

@@ -1,0 +1,93 @@
+from datetime import UTC, datetime
+
+import pytest
+
+from records.findings import ExtractConfig
+from records.items import Item
+from tasks.extract import extract
+from tests.support.fixture_texts import fixture_files, load_fixture
+
+
+def item(title: str, body: str) -> Item:
+    return Item("t", "test", None, None, title, "", body, datetime(2025, 5, 1, 1, tzinfo=UTC), 540)
+
+
+@pytest.mark.parametrize("path", fixture_files(), ids=lambda p: p.stem)
+def test_fixture_relevance(path):
+    it, expect = load_fixture(path)
+    assert extract(it).relevant is expect["relevant"]
+
+
+def test_earnings_story_mentioning_tariffs_is_not_relevant():
+    f = extract(
+        item(
+            "Samsung's Q1 net jumps 21.7 pct on smartphones",
+            "SEOUL -- Samsung said results should improve if shifts in tariff policy ease by July 8.",
+        )
+    )
+    assert not f.relevant and f.deadlines == () and "other news" in f.relevance_reason
+
+
+def test_trade_talk_story_is_relevant_with_a_reason():
+    f = extract(
+        item(
+            "Korea, U.S. to hold technical talks next week",
+            "SEOUL -- South Korea and the United States will hold technical talks next week on tariffs.",
+        )
+    )
+    assert f.relevant and "meeting" in f.relevance_reason
+
+
+def test_watched_countries_are_configurable():
+    f = extract(
+        item(
+            "Korea, U.S. to hold technical talks next week",
+            "SEOUL -- South Korea and the United States will hold technical talks next week on tariffs.",
+        ),
+        ExtractConfig.from_dict({"watched_countries": ["br"]}),
+    )
+    assert not f.relevant
+
+
+def test_config_rejects_unknown_keys():
+    with pytest.raises(ValueError):
+        ExtractConfig.from_dict({"watched": ["KR"]})
+
+
+def test_other_news_stops_before_extraction():
+    f = extract(
+        item(
+            "Oilers beat Stars to return to Stanley Cup Final", "EDMONTON -- The Oilers won 6-3 on Thursday."
+        )
+    )
+    assert not f.relevant and f.relevance_reason == "no trade vocabulary"
+
+
+def test_headline_other_news_verdict_is_unchanged():
+    f = extract(
+        item(
+            "Toyota cuts annual profit forecast as tariffs bite",
+            "TOKYO -- Toyota said tariffs would cut profit; the tariff applies from Aug. 1.",
+        )
+    )
+    assert not f.relevant and f.relevance_reason.startswith("other news") and f.deadlines == ()
+
+
+def test_one_tariff_word_twice_is_not_two_trade_talk_terms():
+    f = extract(
+        item(
+            "Court to hear Trump tariff case",
+            "WASHINGTON -- The court will hear arguments over the tariffs next month, lawyers for importers said.",
+        )
+    )
+    assert not f.relevant
+
+
+def test_an_election_headline_is_other_news():
+    f = extract(
+        item(
+            "Opposition leader elected prime minister",
+            "BANGKOK -- Parliament elected the opposition leader, who pledged to keep trade talks with Washington.",
+        )
+    )
+    assert not f.relevant and "other news" in f.relevance_reason

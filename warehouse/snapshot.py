@@ -1,0 +1,133 @@
+"""The read-only snapshot readers query: published after each run, never the live file.
+
+Publishing checkpoints the live file, copies it to a temp file beside the snapshot and renames that over it:
+readers holding the old snapshot keep their open inode; new readers get the new one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+
+import duckdb
+
+from warehouse.connection import WRITER_CONFIG
+from warehouse.errors import WarehouseError, explain
+
+
+def snapshot_path(path: str | Path) -> Path:
+    p = Path(path)
+    return p.with_name(p.stem + ".snapshot" + (p.suffix or ".duckdb"))
+
+
+def publish_snapshot(path: str | Path) -> Path:
+    """Checkpoint the live file (when no connection of this process holds it), copy it beside the snapshot,
+    rename the copy over the snapshot. Returns the snapshot's path."""
+    path = Path(path)
+    target = snapshot_path(path)
+    if Path(f"{path}.wal").exists():  # else the last close checkpointed: the main file has everything
+        try:
+            con = duckdb.connect(str(path), config=WRITER_CONFIG)
+            try:
+                con.execute("CHECKPOINT")  # everything committed is in the main file, the WAL is empty
+            finally:
+                con.close()
+        except duckdb.Error as exc:
+            raise explain(path, exc) from exc
+    fd, tmp = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        shutil.copyfile(path, tmp)
+        retired = _retire(target)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    if retired is not None:
+        _unlink_in_background(retired)
+    return target
+
+
+_RETIRED_SUFFIX = ".retired"
+_retiring: list[threading.Thread] = []
+_retiring_lock = threading.Lock()
+
+
+def _retire(target: Path) -> Path | None:
+    """A second name for the snapshot about to be replaced, so that the rename does not free its blocks on
+    the cycle's path: the unlink of that name frees them in the background. Names left by an earlier process
+    that stopped first go now."""
+    for stale in target.parent.glob(target.name + ".*" + _RETIRED_SUFFIX):
+        with contextlib.suppress(FileNotFoundError):
+            stale.unlink()
+    if not target.exists():
+        return None
+    fd, name = tempfile.mkstemp(prefix=target.name + ".", suffix=_RETIRED_SUFFIX, dir=target.parent)
+    os.close(fd)
+    os.unlink(name)  # a fresh unique name, free for the link
+    try:
+        os.link(target, name)
+    except OSError:  # no hard links here (some filesystems): replace frees the old file itself
+        return None
+    return Path(name)
+
+
+def _unlink_in_background(retired: Path) -> None:
+    """Unlink the retired snapshot in a (non-daemon) thread: the process waits for it at exit."""
+    thread = threading.Thread(target=lambda: retired.unlink(missing_ok=True), name="retire-snapshot")
+    with _retiring_lock:
+        _retiring[:] = [t for t in _retiring if t.is_alive()]
+        _retiring.append(thread)
+    thread.start()
+
+
+def finish_retiring() -> None:
+    """Wait until every retired snapshot is unlinked."""
+    with _retiring_lock:
+        threads = list(_retiring)
+    for thread in threads:
+        thread.join()
+
+
+def open_snapshot(path: str | Path) -> duckdb.DuckDBPyConnection:
+    """Open the published snapshot read-only, with no access to files or the network, configuration locked."""
+    target = snapshot_path(path)
+    if not target.exists():
+        if not Path(path).exists():
+            raise WarehouseError(f"no warehouse at {path}: run `tradewatch run` first")
+        # a warehouse that predates snapshots (or a run that crashed before publishing): publish one now
+        publish_snapshot(path)
+    try:
+        con = duckdb.connect(
+            str(target),
+            read_only=True,
+            config={"enable_external_access": False, "autoload_known_extensions": False,
+                    "autoinstall_known_extensions": False, "lock_configuration": True},
+        )
+    except duckdb.Error as exc:
+        raise explain(target, exc) from exc
+    return con
+
+
+class QueryTimeout(RuntimeError):
+    pass
+
+
+def query_with_timeout(con: duckdb.DuckDBPyConnection, sql: str, timeout_s: float):
+    """Run one query; interrupt it after timeout_s. Returns (column names, rows)."""
+    timer = threading.Timer(timeout_s, con.interrupt)
+    timer.start()
+    try:
+        cur = con.execute(sql)
+        names = [d[0] for d in cur.description] if cur.description else []
+        rows = cur.fetchall() if cur.description else []
+    except duckdb.InterruptException as exc:
+        raise QueryTimeout(f"query interrupted after {timeout_s:g} s") from exc
+    finally:
+        timer.cancel()
+    return names, rows
