@@ -1,12 +1,9 @@
 """Item bodies as stored: one zstd frame per body (core.items.body_z, migration 005).
 
-The body is the ~4 KB article text, most of an item's bytes. Compressed before it reaches DuckDB, it costs
-less at every step DuckDB copies it: the insert, the transaction's local storage, the commit (which writes
-it to the log and appends it to the table: a copy that briefly doubles it), and the checkpoint (which would
-otherwise compress it again). Measured on the 10,000 bench items (41.8 MB of text → 18.1 MB): insert +
-commit 0.14 → 0.07 s, checkpoint 0.18 → 0.05 s, the store stage's peak memory ~80 MB lower; compressing
-costs 0.17 s of CPU, in the poll threads (zstandard releases the GIL). Rows stored before 005 keep their
-text in core.items.body; `body_text` reads either.
+The body is the article text, most of an item's bytes. Compressed before it reaches DuckDB (in the poll
+threads: zstandard releases the GIL), it costs less at every step DuckDB copies it: the insert, the commit, the
+log and the checkpoint (bench/results.md). Rows stored before 005 keep their text in core.items.body;
+`body_text` reads either.
 """
 
 from __future__ import annotations

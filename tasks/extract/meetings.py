@@ -223,101 +223,83 @@ def _encounter_words(seg: str) -> tuple[bool, list[re.Match]]:
     return bool(calls), [*calls, *meets, *working]
 
 
+@dataclass(frozen=True)
+class _Reading:
+    """One sentence being read for encounters: its folded text, tense and dates."""
+
+    ctx: ItemContext
+    sentence: Sentence
+    text: str
+    tense: str | None
+    dates: list[DateRef]
+
+    def dates_in(self, start: int, end: int) -> list[DateRef]:
+        return [d for d in self.dates if start <= d.start < end]
+
+
+CARRIES_DATE = {"before", "after", "then", "hours after", "shortly after", "followed by", *SHARED_SUBJECT}
+
+
 def _pieces_in_sentence(ctx: ItemContext, s: Sentence) -> list[Piece]:
+    """The encounters one sentence tells, part by part (see _segments)."""
     text = fold(s.text)
     sentence_words = _encounter_words(text)
     if not sentence_words[1]:
         return []
-    default_tense = sentence_tense(text, s.headline)
-    dates = find_dates(text, ctx.ref, None if s.headline else default_tense)
+    tense = sentence_tense(text, s.headline)
+    reading = _Reading(ctx, s, text, tense, find_dates(text, ctx.ref, None if s.headline else tense))
     out: list[Piece] = []
     segments = _segments(text)
     prev: tuple[int, str, list[DateRef]] | None = None
     for off, seg, conn in segments:
-        seg_dates = [d for d in dates if off <= d.start < off + len(seg)]
-        continuation = conn == "and" and seg.lstrip().lower().startswith("with ") and prev is not None
-        if continuation:
-            p_off, p_seg, _ = prev
-            head = p_seg[: p_seg.lower().find(" with ")] if " with " in p_seg.lower() else ""
-            seg_for_piece, seg_off = head + " " + seg, None
-        elif prev is not None and conn in SHARED_SUBJECT and _triggers(seg):
-            # "He will visit X from Friday and will hold talks with Y": the same subject, the same trip
-            seg_for_piece, seg_off = _subject_head(ctx, segments[0][1]) + " " + seg, None
-        elif (
-            prev is not None
-            and conn in SUBORDINATE
-            and (GERUND.match(seg) or POSSESSIVE_ENCOUNTER.match(seg))
-        ):
-            # "Trump signed an order after meeting Starmer", "Trump flies to Seoul before his talks with Xi":
-            # the subject of the sentence is the one meeting
-            seg_for_piece, seg_off = _subject_head(ctx, segments[0][1]) + " " + seg, None
+        seg_dates = reading.dates_in(off, off + len(seg))
+        told = _told_with_subject(ctx, segments[0][1], seg, conn, prev)
+        fan = _fan_out(ctx, s, seg) if told is None and (off == 0 or conn == "") else None
+        if fan is not None:
+            out += _fanned_pieces(reading, off, seg, fan)
         else:
-            seg_for_piece, seg_off = seg, off
-            fan = _fan_out(ctx, s, seg) if seg_off == 0 or conn == "" else None
-            if fan is not None:
-                head, parts = fan
-                for a, b in parts:
-                    part_text = head[0] + seg[a:b]
-                    part_dates = [
-                        d
-                        for d in dates
-                        if off + head[1] <= d.start < off + head[2] or off + a <= d.start < off + b
-                    ]
-                    piece = _piece(
-                        ctx,
-                        s,
-                        text,
-                        off,
-                        part_text,
-                        part_dates,
-                        [],
-                        default_tense,
-                        *_encounter_words(part_text),
-                        shifted=True,
-                        seg_len=len(part_text),
-                        all_dates=dates,
-                    )
-                    if piece:
-                        out.append(piece)
-                prev = (off, seg, [d for d in dates if off <= d.start < off + len(seg)])
-                continue
-        # most sentences are one segment: their words are the sentence's
-        is_call, triggers = sentence_words if seg_for_piece == text else _encounter_words(seg_for_piece)
-        if not triggers or lower_search(NEGATED, seg_for_piece):
-            prev = (off, seg, seg_dates)
-            continue
-        if lower_search(GENERIC, seg) and not seg_dates:
-            prev = (off, seg, seg_dates)
-            continue
-        inherited = []
-        if prev is not None and conn in (
-            "before",
-            "after",
-            "then",
-            "hours after",
-            "shortly after",
-            "followed by",
-            *SHARED_SUBJECT,
-        ):
-            inherited = prev[2]
-        piece = _piece(
-            ctx,
-            s,
-            text,
-            seg_off if seg_off is not None else off,
-            seg_for_piece,
-            seg_dates,
-            inherited,
-            default_tense,
-            is_call,
-            triggers,
-            shifted=seg_off is None,
-            seg_len=len(seg),
-            all_dates=dates,
-        )
+            piece_text = told if told is not None else seg
+            # most sentences are one segment: their words are the sentence's
+            is_call, triggers = sentence_words if piece_text == text else _encounter_words(piece_text)
+            inherited = prev[2] if prev is not None and conn in CARRIES_DATE else []
+            if triggers and not lower_search(NEGATED, piece_text) and (seg_dates or not lower_search(GENERIC, seg)):
+                piece = _piece(reading, off, piece_text, seg_dates, inherited, is_call,
+                               triggers, shifted=told is not None)
+                if piece:
+                    out.append(piece)
+        prev = (off, seg, seg_dates)
+    return out
+
+
+def _told_with_subject(ctx: ItemContext, first: str, seg: str, conn: str, prev) -> str | None:
+    """The text of a part that needs words of the part before it to tell its encounter, or None:
+    "... talks with A, and with B" (the head before "with"), "He will visit X from Friday and will hold talks
+    with Y" (the same subject, the same trip), "Trump signed an order after meeting Starmer" (the subject of the
+    sentence is the one meeting)."""
+    if prev is None:
+        return None
+    if conn == "and" and seg.lstrip().lower().startswith("with "):
+        p_seg = prev[1]
+        head = p_seg[: p_seg.lower().find(" with ")] if " with " in p_seg.lower() else ""
+        return head + " " + seg
+    if conn in SHARED_SUBJECT and _triggers(seg):
+        return _subject_head(ctx, first) + " " + seg
+    if conn in SUBORDINATE and (GERUND.match(seg) or POSSESSIVE_ENCOUNTER.match(seg)):
+        return _subject_head(ctx, first) + " " + seg
+    return None
+
+
+def _fanned_pieces(reading: _Reading, off: int, seg: str, fan) -> list[Piece]:
+    """ "Trump spoke with A and B": one piece per counterpart, each with the head's words and dates."""
+    (head, head_start, head_end), parts = fan
+    out = []
+    for a, b in parts:
+        part_text = head + seg[a:b]
+        part_dates = reading.dates_in(off + head_start, off + head_end) + reading.dates_in(off + a, off + b)
+        part_dates.sort(key=lambda d: d.start)
+        piece = _piece(reading, off, part_text, part_dates, [], *_encounter_words(part_text), shifted=True)
         if piece:
             out.append(piece)
-        prev = (off, seg, seg_dates)
     return out
 
 
@@ -461,117 +443,154 @@ def _participants(officials, triggers, is_call: bool, seg: str = ""):
     return out
 
 
-def _piece(
-    ctx,
-    s: Sentence,
-    text,
-    off,
-    seg,
-    seg_dates,
-    inherited,
-    default_tense,
-    is_call,
-    triggers,
-    shifted=False,
-    seg_len=0,
-    all_dates=None,
-) -> Piece | None:
-    multilateral = MULTILATERAL.search(seg)
+def _piece(reading: _Reading, off: int, seg: str, seg_dates: list[DateRef], inherited: list[DateRef],
+           is_call: bool, triggers: list[re.Match], *, shifted: bool = False) -> Piece | None:
+    """One encounter as a part of a sentence tells it (`off`: where the part starts in the sentence, unless
+    `shifted`: its text was put together from several places): its parties, format, date and status; None when
+    the part tells no encounter between governments."""
+    ctx, s, text = reading.ctx, reading.sentence, reading.text
     bilateral = lower_search(BILATERAL, seg)
-    if multilateral and not bilateral:
+    if MULTILATERAL.search(seg) and not bilateral:
         return None
     all_officials = ctx.officials_in(seg)
     officials = _participants(all_officials, triggers, is_call, seg)
     officials += _bare_title_leaders(ctx, seg, officials)
-    official_countries = {m.official.country for m in officials if m.official.country}
-    text_countries = {c.code for c in ctx.party_countries(seg)}
-    destination = {
-        c.code
-        for c in ctx.gaz.find_countries(seg)
-        if c.kind in ("capital", "city", "name") and DESTINATION.search(seg[max(0, c.start - 30) : c.start])
-    } - official_countries
-    if (
-        official_countries
-        and destination
-        and re.search(r"\b(?:talks|meeting|meetings|negotiations)\b", seg, re.I)
-    ):
-        text_countries |= destination
-    else:
-        destination = set()
-    parties = {p for p in set(official_countries) | text_countries if p}
-    if len(official_countries) < 2 and (
+    sides = _Sides.of(ctx, seg, officials)
+    if len(sides.officials) < 2 and (
         all(SIGNED.fullmatch(t.group(0)) for t in triggers) or NON_GOVERNMENT.search(seg)
     ):
         return None  # "Trump signed an order", "Lee was due to meet business leaders"
     strong_words = [t for t in triggers if not WEAK.fullmatch(t.group(0))]
-    if (
-        not strong_words
-        and not lower_search(STRONG_CONTEXT, seg)
-        and not bilateral
-        and len(official_countries) < 2
-        and not destination
-    ):
+    if (not strong_words and not lower_search(STRONG_CONTEXT, seg) and not bilateral
+            and len(sides.officials) < 2 and not sides.destination):
         return None
-    fmt: str | None = None
-    if is_call:
-        fmt = "call"
-    elif (two_plus_two := lower_search(TWO_PLUS_TWO, seg)) and not (
-        (working := lower_search(WORKING, seg)) and working.start() < two_plus_two.start()
-    ):
-        fmt = "2+2"
-    elif lower_search(WORKING, seg):
-        fmt = "working-level"
-    elif (
-        (any(m.leader for m in officials) and len(official_countries) >= 2)
-        # "his meeting with Xi": a leader's meeting (not "Trump says officials will meet")
-        or (officials and all(m.leader and not SPEAKER.match(seg, m.end) for m in officials))
-        or (bilateral and not officials and re.search(r"\bsummit\b", seg, re.I))
-    ):
-        fmt = "summit"
-    elif lower_search(SEPARATE, seg) and len(officials) >= 2:
-        fmt = "bilateral"
-    elif officials:
-        fmt = "ministerial"
-    strong = fmt in ("call", "2+2", "working-level") or bool(bilateral) or bool(destination)
-    if len(officials) >= 2 and len(official_countries) == 1 and len(text_countries - official_countries) == 0:
-        return None  # people of one government among themselves
-    if len(parties) < 2:
-        if not strong and not (official_countries and strong_words):
-            return None
-        for code in ctx.main_countries(3):
-            if len(parties) >= 2:
-                break
-            if code not in parties:
-                parties.add(code)
-    if len(parties) > 2:
-        if len(official_countries) >= 2:
-            parties = set(official_countries)
-        else:
-            ranked = [c for c in ctx.main_countries(6) if c in parties]
-            parties = set(ranked[:2]) | official_countries
-    if len(parties) < 2:
+    fmt = _format(seg, officials, sides.officials, is_call, bilateral)
+    strong = fmt in ("call", "2+2", "working-level") or bool(bilateral) or bool(sides.destination)
+    parties = _parties(ctx, sides, officials, strong=strong, strong_words=bool(strong_words))
+    if parties is None:
         return None
-    if ctx.config.watched_countries and not any(ctx.config.watches(p) for p in parties):
-        return None
-    strong_triggers = [t for t in triggers if not WEAK.fullmatch(t.group(0))] or triggers
+    strong_triggers = strong_words or triggers
     d, travel = _pick_date(seg_dates, inherited, text, strong_triggers, 0 if shifted else off)
     if d is not None and fmt == "call" and len(strong_triggers) > 1 and not shifted:
         nearest = min(strong_triggers, key=lambda t: abs(off + t.start() - d.start))
         if not CALL.fullmatch(nearest.group(0)) and not CALL.search(nearest.group(0)):
             fmt = "ministerial" if officials else None
-    if lower_search(READOUT, seg):
-        d = None
     sep = bool(lower_search(SEPARATE, seg))
+    location = _location(ctx, seg)
+    when = _when(ctx, s, text, seg, None if lower_search(READOUT, seg) else d, travel, fmt, reading.tense,
+                 location, reading.dates)
+    n_sides = len(sides.officials & parties)
+    if when.date is None and n_sides < 2 and not sep:
+        return None
+    return Piece(
+        parties=frozenset(parties),
+        date=when.date,
+        precision=when.precision,
+        date_text=when.text,
+        location=location,
+        format=fmt,
+        officials=[m.official for m in officials],
+        status=when.status,
+        evidence=s.text,
+        separate=sep,
+        sentence=s.index,
+        sides=n_sides,
+        plural_calls=fmt == "call" and bool(re.search(r"\b(?:calls|conversations)\b", seg, re.I)),
+        extra={"ref": ctx.ref},
+    )
+
+
+@dataclass(frozen=True)
+class _Sides:
+    """The governments a part of a sentence names: through its officials, as governments in the text, and as
+    the destination of a trip for talks ("left for Washington for talks")."""
+
+    officials: frozenset[str]
+    text: frozenset[str]
+    destination: frozenset[str]
+
+    @classmethod
+    def of(cls, ctx: ItemContext, seg: str, officials: list[OfficialMention]) -> _Sides:
+        official_countries = frozenset(m.official.country for m in officials if m.official.country)
+        text_countries = {c.code for c in ctx.party_countries(seg)}
+        destination = {
+            c.code
+            for c in ctx.gaz.find_countries(seg)
+            if c.kind in ("capital", "city", "name") and DESTINATION.search(seg[max(0, c.start - 30) : c.start])
+        } - official_countries
+        if official_countries and destination and re.search(r"\b(?:talks|meeting|meetings|negotiations)\b", seg, re.I):
+            text_countries |= destination
+        else:
+            destination = set()
+        return cls(official_countries, frozenset(text_countries), frozenset(destination))
+
+
+def _format(seg: str, officials: list[OfficialMention], official_countries: frozenset[str], is_call: bool,
+            bilateral) -> str | None:
+    if is_call:
+        return "call"
+    two_plus_two = lower_search(TWO_PLUS_TWO, seg)
+    working = lower_search(WORKING, seg)
+    if two_plus_two and not (working and working.start() < two_plus_two.start()):
+        return "2+2"
+    if working:
+        return "working-level"
+    if (
+        (any(m.leader for m in officials) and len(official_countries) >= 2)
+        # "his meeting with Xi": a leader's meeting (not "Trump says officials will meet")
+        or (officials and all(m.leader and not SPEAKER.match(seg, m.end) for m in officials))
+        or (bilateral and not officials and re.search(r"\bsummit\b", seg, re.I))
+    ):
+        return "summit"
+    if lower_search(SEPARATE, seg) and len(officials) >= 2:
+        return "bilateral"
+    return "ministerial" if officials else None
+
+
+def _parties(ctx: ItemContext, sides: _Sides, officials: list[OfficialMention], *, strong: bool,
+             strong_words: bool) -> set[str] | None:
+    """The two (or more) governments that meet, or None: one government among itself, or no second side."""
+    parties = {p for p in sides.officials | sides.text if p}
+    if len(officials) >= 2 and len(sides.officials) == 1 and not sides.text - sides.officials:
+        return None  # people of one government among themselves
+    if len(parties) < 2:
+        if not strong and not (sides.officials and strong_words):
+            return None
+        for code in ctx.main_countries(3):  # the item's most named governments
+            if len(parties) >= 2:
+                break
+            parties.add(code)
+    if len(parties) > 2:
+        if len(sides.officials) >= 2:
+            parties = set(sides.officials)
+        else:
+            ranked = [c for c in ctx.main_countries(6) if c in parties]
+            parties = set(ranked[:2]) | sides.officials
+    if len(parties) < 2:
+        return None
+    if ctx.config.watched_countries and not any(ctx.config.watches(p) for p in parties):
+        return None
+    return parties
+
+
+@dataclass(frozen=True)
+class _When:
+    date: date | None
+    precision: str | None
+    text: str | None
+    status: str
+
+
+def _when(ctx: ItemContext, s: Sentence, text: str, seg: str, d: DateRef | None, travel: bool, fmt: str | None,
+          default_tense, location: str | None, all_dates) -> _When:
+    """The encounter's date (and its precision) and status, from the date picked for it and the tense."""
     status = _status(s, seg, d, ctx.ref, default_tense)
     if d is not None and travel:
         status = "scheduled"
     if d is not None and d.date is not None:
         lo, hi = _window_of(d.date, d.precision)
-        if (status == "held" and lo > ctx.ref) or (
-            status == "scheduled" and hi < ctx.ref - timedelta(days=1)
-        ):
+        if (status == "held" and lo > ctx.ref) or (status == "scheduled" and hi < ctx.ref - timedelta(days=1)):
             d = None  # "hold 2nd round, aim for leaders' deal in June": the date is not this meeting's
-    location = _location(ctx, seg)
     at_dateline = _at_dateline(ctx, location)
     if d is None and all_dates is not None and status == "held" and (fmt == "call" or at_dateline):
         reported = _reported_day(ctx, text, all_dates, at_dateline)
@@ -582,33 +601,12 @@ def _piece(
         date_value, precision = monday(d.date), "week"
     if d is not None and precision == "day" and status == "held" and ENDED_BEFORE.search(text[: d.start]):
         # "the week-long round that ended on Friday": a multi-day round is dated by its first day
-        days = _duration_days(seg) or next(
-            (n for x in ctx.sentences if (n := _duration_days(fold(x.text)))), None
-        )
+        days = _duration_days(seg) or next((n for x in ctx.sentences if (n := _duration_days(fold(x.text)))), None)
         if days:
             date_value = date_value - timedelta(days=days - 1)
     if d is None and ONGOING.search(seg) and fmt == "working-level":
         date_value, precision, date_text, status = monday(ctx.ref), "week", None, "held"
-    sides = len(official_countries & parties)
-    if d is None and sides < 2 and not sep and not (date_value and fmt == "working-level"):
-        return None
-    plural_calls = fmt == "call" and bool(re.search(r"\b(?:calls|conversations)\b", seg, re.I))
-    return Piece(
-        parties=frozenset(parties),
-        date=date_value,
-        precision=precision,
-        date_text=date_text,
-        location=location,
-        format=fmt,
-        officials=[m.official for m in officials],
-        status=status,
-        evidence=s.text,
-        separate=sep,
-        sentence=s.index,
-        sides=sides,
-        plural_calls=plural_calls,
-        extra={"ref": ctx.ref},
-    )
+    return _When(date_value, precision, date_text, status)
 
 
 # a report of the encounter ("a readout of the call"): its date is not the encounter's
