@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
+
+EVIDENCE_LEVELS = ("tentative", "reported", "confirmed")  # weakest first
 
 
 @dataclass(frozen=True)
@@ -18,6 +20,9 @@ class MeetingEvent:
     officials: tuple[str, ...]
     first_seen_at: datetime
     last_seen_at: datetime | None = None  # the newest item that mentioned it
+    end_date: date | None = None  # the last day of a multi-day meeting
+    evidence_level: str = "reported"  # EVIDENCE_LEVELS: what its reports add up to
+    evidence: dict = field(default_factory=dict, compare=False)  # what made the level
 
 
 @dataclass(frozen=True)
@@ -32,3 +37,6 @@ class DeadlineEvent:
     equivalent_dates: tuple[date, ...] = ()  # other spellings of the current value (July 8 ~ July 9)
     previous_dates: tuple[date, ...] = ()  # values it had before, oldest first
     updated_at: datetime | None = None  # publication of the item that gave the current value
+    rate: str | None = None  # the rate due, when the reports give one ("25%")
+    evidence_level: str = "reported"  # EVIDENCE_LEVELS: what its reports add up to
+    evidence: dict = field(default_factory=dict, compare=False)  # what made the level

@@ -27,7 +27,7 @@ class MeetingChange(NamedTuple):
 
 
 class DeadlineValue(NamedTuple):
-    """One report of a deadline's value: action new | change | restated | equivalent."""
+    """One report of a deadline's value: action new | change | restated | equivalent | conflicting."""
 
     deadline_id: str
     action: str
@@ -37,6 +37,8 @@ class DeadlineValue(NamedTuple):
     item_id: str
     seen_at: datetime
     text: str
+    rate: str | None = None
+    basis: str | None = None  # for a change: change_language | official | corroborated
 
 
 class Mention(NamedTuple):
@@ -51,10 +53,11 @@ class Mention(NamedTuple):
 
 
 def load_meetings(con: duckdb.DuckDBPyConnection) -> list[MeetingEvent]:
-    return [MeetingEvent(r[0], tuple(r[1]), r[2], r[3], r[4], r[5], r[6], tuple(r[7]), r[8], r[9])
+    return [MeetingEvent(r[0], tuple(r[1]), r[2], r[3], r[4], r[5], r[6], tuple(r[7]), r[8], r[9], end_date=r[10],
+                         evidence_level=r[11] or "reported", evidence=json.loads(r[12]) if r[12] else {})
             for r in con.execute(
                 "SELECT meeting_id, parties, meeting_date, date_precision, location, format, status, officials,"
-                " first_seen_at, updated_at FROM core.meetings").fetchall()]
+                " first_seen_at, updated_at, end_date, evidence_level, evidence FROM core.meetings").fetchall()]
 
 
 def load_deadlines(con: duckdb.DuckDBPyConnection) -> list[DeadlineEvent]:
@@ -69,7 +72,8 @@ def load_deadlines(con: duckdb.DuckDBPyConnection) -> list[DeadlineEvent]:
         history.setdefault(did, []).append((action, due, seen_at, detail))
     out = []
     for r in con.execute(
-        "SELECT deadline_id, subject, subject_label, countries, due_date, due_at, first_seen_at FROM core.deadlines"
+        "SELECT deadline_id, subject, subject_label, countries, due_date, due_at, first_seen_at, rate,"
+        " evidence_level, evidence FROM core.deadlines"
     ).fetchall():
         values = [h for h in history.get(r[0], []) if h[0] in ("new", "change")]
         previous = tuple(dict.fromkeys(h[1] for h in values[:-1] if h[1] != r[4]))
@@ -82,7 +86,8 @@ def load_deadlines(con: duckdb.DuckDBPyConnection) -> list[DeadlineEvent]:
         equivalents.discard(r[4])
         out.append(DeadlineEvent(r[0], r[1], r[2], tuple(r[3]), r[4], r[5], r[6],
                                  equivalent_dates=tuple(sorted(equivalents)), previous_dates=previous,
-                                 updated_at=values[-1][2] if values else None))
+                                 updated_at=values[-1][2] if values else None, rate=r[7],
+                                 evidence_level=r[8] or "reported", evidence=json.loads(r[9]) if r[9] else {}))
     return out
 
 
@@ -108,12 +113,22 @@ def upsert_meetings(con: duckdb.DuckDBPyConnection, events: Sequence[MeetingEven
         "format": pa.array([e.format for e in events], pa.string()), "status": [e.status for e in events],
         "officials": pa.array([list(e.officials) for e in events], pa.list_(pa.string())),
         "first_seen_at": pa.array([e.first_seen_at for e in events], _TS),
-        "updated_at": pa.array([now] * len(events), _TS)}),
-        "INSERT INTO core.meetings SELECT meeting_id, parties, meeting_date, date_precision, location,"
-        " format, status, officials, first_seen_at, updated_at FROM meeting_rows"
+        "updated_at": pa.array([now] * len(events), _TS),
+        "end_date": pa.array([e.end_date for e in events], pa.date32()),
+        "evidence_level": [e.evidence_level for e in events],
+        "evidence": [json.dumps(e.evidence, default=str) for e in events]}),
+        "INSERT INTO core.meetings (meeting_id, parties, meeting_date, date_precision, location, format, status,"
+        " officials, first_seen_at, updated_at, end_date, evidence_level, evidence, revision)"
+        " SELECT meeting_id, parties, meeting_date, date_precision, location, format, status, officials,"
+        " first_seen_at, updated_at, end_date, evidence_level, evidence::JSON, 0 FROM meeting_rows"
         " ON CONFLICT (meeting_id) DO UPDATE SET meeting_date = excluded.meeting_date,"
         " date_precision = excluded.date_precision, location = excluded.location, format = excluded.format,"
-        " status = excluded.status, officials = excluded.officials, updated_at = excluded.updated_at")
+        " status = excluded.status, officials = excluded.officials, updated_at = excluded.updated_at,"
+        " end_date = excluded.end_date, evidence_level = excluded.evidence_level, evidence = excluded.evidence,"
+        " revision = core.meetings.revision + CASE WHEN core.meetings.meeting_date IS DISTINCT FROM"
+        " excluded.meeting_date OR core.meetings.end_date IS DISTINCT FROM excluded.end_date"
+        " OR core.meetings.date_precision IS DISTINCT FROM excluded.date_precision"
+        " OR core.meetings.status <> excluded.status THEN 1 ELSE 0 END")
 
 
 def append_meeting_changes(con: duckdb.DuckDBPyConnection, rows: Sequence[MeetingChange]) -> None:
@@ -136,12 +151,20 @@ def upsert_deadlines(con: duckdb.DuckDBPyConnection, events: Sequence[DeadlineEv
         "due_date": pa.array([e.due_date for e in events], pa.date32()),
         "due_at": pa.array([e.due_at for e in events], _TS),
         "first_seen_at": pa.array([e.first_seen_at for e in events], _TS),
-        "updated_at": pa.array([now] * len(events), _TS)}),
-        "INSERT INTO core.deadlines SELECT deadline_id, subject, subject_label, countries, due_date, due_at,"
-        " first_seen_at, updated_at FROM deadline_rows"
+        "updated_at": pa.array([now] * len(events), _TS),
+        "rate": pa.array([e.rate for e in events], pa.string()),
+        "evidence_level": [e.evidence_level for e in events],
+        "evidence": [json.dumps(e.evidence, default=str) for e in events]}),
+        "INSERT INTO core.deadlines (deadline_id, subject, subject_label, countries, due_date, due_at,"
+        " first_seen_at, updated_at, rate, evidence_level, evidence, revision)"
+        " SELECT deadline_id, subject, subject_label, countries, due_date, due_at, first_seen_at, updated_at,"
+        " rate, evidence_level, evidence::JSON, 0 FROM deadline_rows"
         " ON CONFLICT (deadline_id) DO UPDATE SET due_date = excluded.due_date, due_at = excluded.due_at,"
+        " rate = excluded.rate, evidence_level = excluded.evidence_level, evidence = excluded.evidence,"
         " updated_at = CASE WHEN core.deadlines.due_date <> excluded.due_date"
-        " THEN excluded.updated_at ELSE core.deadlines.updated_at END")
+        " THEN excluded.updated_at ELSE core.deadlines.updated_at END,"
+        " revision = core.deadlines.revision + CASE WHEN core.deadlines.due_date <> excluded.due_date"
+        " THEN 1 ELSE 0 END")
 
 
 def append_deadline_values(con: duckdb.DuckDBPyConnection, rows: Sequence[DeadlineValue]) -> None:
@@ -152,8 +175,10 @@ def append_deadline_values(con: duckdb.DuckDBPyConnection, rows: Sequence[Deadli
         "old_date": pa.array([r.old_date for r in rows], pa.date32()),
         "due_date": pa.array([r.due_date for r in rows], pa.date32()),
         "due_at": pa.array([r.due_at for r in rows], _TS), "item_id": [r.item_id for r in rows],
-        "seen_at": pa.array([r.seen_at for r in rows], _TS), "text": [r.text for r in rows]}),
-        "INSERT INTO core.deadline_values SELECT * FROM value_rows")
+        "seen_at": pa.array([r.seen_at for r in rows], _TS), "text": [r.text for r in rows],
+        "rate": pa.array([r.rate for r in rows], pa.string()), "basis": pa.array([r.basis for r in rows], pa.string())}),
+        "INSERT INTO core.deadline_values (deadline_id, action, old_date, due_date, due_at, item_id, seen_at, text,"
+        " rate, basis) SELECT * FROM value_rows")
 
 
 def add_mentions(con: duckdb.DuckDBPyConnection, rows: Sequence[Mention]) -> int:

@@ -18,12 +18,12 @@ SELECT m.meeting_id, m.parties, m.meeting_date, m.date_precision, m.location, m.
                  WHERE x.event_kind = 'meeting' AND x.event_id = m.meeting_id), []) AS sources,
        (SELECT count(*) FROM core.mentions x
         WHERE x.event_kind = 'meeting' AND x.event_id = m.meeting_id) AS reports,
-       m.updated_at
+       m.updated_at, m.end_date, m.evidence_level, m.evidence, m.revision
 FROM core.meetings m;
 
 CREATE OR REPLACE VIEW deadlines AS
 SELECT deadline_id, subject_label AS subject, countries, due_date, due_at, first_seen_at,
-       subject AS subject_key, updated_at
+       subject AS subject_key, updated_at, evidence_level, evidence, revision, rate
 FROM core.deadlines;
 
 CREATE OR REPLACE VIEW deadline_changes AS
@@ -32,7 +32,7 @@ FROM core.deadline_values
 WHERE action = 'change';
 
 CREATE OR REPLACE VIEW deadline_history AS
-SELECT deadline_id, action, old_date, due_date, due_at, seen_at, item_id, text
+SELECT deadline_id, action, old_date, due_date, due_at, seen_at, item_id, text, rate, basis
 FROM core.deadline_values;
 
 CREATE OR REPLACE VIEW sources AS

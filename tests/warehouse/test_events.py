@@ -1,0 +1,58 @@
+"""Storage of events: what migration 008 adds, and the revision a calendar's SEQUENCE comes from."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime
+
+import duckdb
+
+from records.events import DeadlineEvent, MeetingEvent
+from warehouse import connection, schema
+from warehouse import events as event_store
+from warehouse.transaction import transaction
+
+NOW = datetime(2025, 4, 24, 12, tzinfo=UTC)
+MEETING = MeetingEvent("m-kr-us", ("KR", "US"), date(2025, 4, 24), "day", "Washington", "2+2", "scheduled",
+                       ("Choi Sang-mok",), NOW)
+DEADLINE = DeadlineEvent("d-us", "reciprocal-tariffs-apply", "reciprocal tariffs apply", ("US",),
+                         date(2025, 7, 9), None, NOW)
+
+
+def revisions(con) -> dict[str, int]:
+    return dict(con.execute("SELECT meeting_id, revision FROM meetings UNION ALL "
+                            "SELECT deadline_id, revision FROM deadlines").fetchall())
+
+
+def test_revisions_count_changes_of_date_or_status_only(tmp_path):
+    with connection.writer(tmp_path / "w.duckdb") as con:
+        for meeting, deadline in (
+            (MEETING, DEADLINE),
+            (replace(MEETING, officials=("Choi Sang-mok", "Scott Bessent")), replace(DEADLINE, rate="25%")),
+            (replace(MEETING, status="held"), replace(DEADLINE, due_date=date(2025, 8, 1))),
+            (replace(MEETING, status="held", end_date=date(2025, 4, 25)), DEADLINE),
+        ):
+            with transaction(con):
+                event_store.upsert_meetings(con, [meeting], now=NOW)
+                event_store.upsert_deadlines(con, [deadline], now=NOW)
+        assert revisions(con) == {"m-kr-us": 2, "d-us": 2}
+        (end, level), = con.execute("SELECT end_date, evidence_level FROM meetings").fetchall()
+        assert (end, level) == (date(2025, 4, 25), "reported")
+        assert event_store.load_meetings(con)[0].end_date == date(2025, 4, 25)
+
+
+def test_events_stored_before_008_count_as_reported(tmp_path):
+    path = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE SCHEMA core")
+    con.execute("CREATE TABLE core.schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
+                " applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
+    for number, name, sql in schema.migrations()[:7]:
+        con.execute(sql)
+        con.execute("INSERT INTO core.schema_migrations (version, name) VALUES (?, ?)", [number, name])
+    con.execute("INSERT INTO core.meetings VALUES ('m1', ['KR', 'US'], '2025-04-24', 'day', NULL, NULL, 'held',"
+                " [], ?, ?)", [NOW, NOW])
+    con.close()
+    with connection.writer(path) as con:
+        assert con.execute("SELECT meeting_id, evidence_level, revision, end_date FROM meetings").fetchall() == [
+            ("m1", "reported", 0, None)]
