@@ -6,11 +6,13 @@ kept-alive connection is reused). TLS still verifies the certificate against the
 window for DNS rebinding between check and connect.
 
 Time: one watchdog thread expires every fetch at its total deadline by shutting down that fetch's sockets,
-which wakes any blocking read (TLS handshake, headers or body) however slowly the server trickles bytes.
+which wakes any blocking read (TLS handshake, headers or body) however slowly the server trickles bytes. Name
+resolution, which no socket can cut short, runs in a resolver thread and is waited for only until the deadline.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import contextvars
 import heapq
@@ -71,6 +73,7 @@ class Guard:
         self.expired = False
         self.done = False
         self._seconds = max(seconds, 0.0)
+        self.deadline = time.monotonic() + self._seconds  # set again by start()
         self._socks: list[socket.socket] = []
         self._lock = threading.Lock()
 
@@ -92,7 +95,11 @@ class Guard:
             _shutdown(sock)
 
     def start(self) -> None:
-        _WATCHDOG.add(self, time.monotonic() + self._seconds)
+        self.deadline = time.monotonic() + self._seconds
+        _WATCHDOG.add(self, self.deadline)
+
+    def remaining(self) -> float:
+        return max(self.deadline - time.monotonic(), 0.0)
 
     def cancel(self) -> None:
         with self._lock:
@@ -143,6 +150,29 @@ def _shutdown(sock: socket.socket) -> None:
         sock.shutdown(socket.SHUT_RDWR)
 
 
+# getaddrinfo blocks in the C library for as long as the resolver takes (a DNS server that does not answer:
+# tens of seconds, retries included) and nothing can interrupt it; it runs here and is waited for only until
+# the fetch's deadline. A lookup that outlives its fetch finishes in the background and is discarded.
+_RESOLVER = concurrent.futures.ThreadPoolExecutor(max_workers=8, thread_name_prefix="fetch-resolver")
+
+
+def resolve(host: str, port: int, guard: Guard | None) -> list[tuple]:
+    """getaddrinfo for a stream socket, within the guard's deadline (IP literals need no lookup: no thread)."""
+    try:
+        ipaddress.ip_address(host.strip("[]").split("%", 1)[0])
+        literal = True
+    except ValueError:
+        literal = False
+    if guard is None or literal:
+        return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    lookup = _RESOLVER.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
+    try:
+        return lookup.result(timeout=guard.remaining())
+    except concurrent.futures.TimeoutError:
+        guard.expire()
+        raise TimeoutError(f"resolving {host} took longer than the fetch's total deadline") from None
+
+
 # Set by fetch() for the duration of one call; connections made outside fetch() allow nothing private.
 CURRENT: contextvars.ContextVar[Guard | None] = contextvars.ContextVar("tradewatch_fetch_guard", default=None)
 
@@ -167,9 +197,11 @@ class _GuardedConnectionMixin(SocketHook):
     def make_socket(self) -> socket.socket:
         guard, allowed = self._allowed()
         try:
-            infos = socket.getaddrinfo(self.host, self.port, type=socket.SOCK_STREAM)
+            infos = resolve(self.host, self.port, guard)
         except socket.gaierror as e:
             raise NameResolutionError(self.host, self, e) from e  # type: ignore[arg-type]
+        except TimeoutError as e:
+            raise ConnectTimeoutError(self, str(e)) from e
         if not allowed:
             for *_, sockaddr in infos:
                 if not is_public_address(sockaddr[0]):

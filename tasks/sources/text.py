@@ -11,11 +11,16 @@ from html import unescape as html_unescape
 from html.parser import HTMLParser
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
-# C0 controls except \t and \n, DEL, C1 controls, bidi embeddings/overrides/isolates, BOM, lone surrogates.
+# C0 controls except \t and \n, DEL, C1 controls, zero-width and bidi marks, bidi embeddings/overrides/isolates,
+# BOM, lone surrogates. Zero-width characters (space, non-joiner, joiner, word joiner, invisible operators,
+# Mongolian vowel separator) are invisible: left in, "Korea\u200b-US talks" would not read as "Korea-US talks".
 _CONTROL_CODEPOINTS = (
     [c for c in range(0x00, 0x20) if c not in (0x09, 0x0A)]
     + [0x7F]
     + list(range(0x80, 0xA0))
+    + [0x180E]
+    + list(range(0x200B, 0x2010))  # zero-width space, non-joiner, joiner; left-to-right and right-to-left marks
+    + list(range(0x2060, 0x2065))  # word joiner, invisible function application, times, separator, plus
     + list(range(0x202A, 0x202F))
     + list(range(0x2066, 0x206A))
     + [0xFEFF, 0xFFFE, 0xFFFF]
@@ -30,7 +35,8 @@ _ASCII_CONTROLS = bytes(c for c in _CONTROL_CODEPOINTS if c < 0x80)
 
 
 def strip_controls(text: str) -> str:
-    """Remove control characters (C0 except tab and newline, DEL, C1) and bidi override characters."""
+    """Remove control characters (C0 except tab and newline, DEL, C1), zero-width characters and bidi marks and
+    override characters."""
     if text.isascii():  # the common case: a bytes scan is ~10x faster than the regex
         if len(text.encode("ascii").translate(None, _ASCII_CONTROLS)) == len(text):
             return text

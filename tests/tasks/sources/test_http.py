@@ -203,6 +203,34 @@ def test_each_fetch_is_cut_at_its_own_deadline_however_they_overlap(server, sess
     assert outcomes["longer"].error == "timeout" and outcomes["longer"].elapsed_s > shorter.elapsed_s
 
 
+def test_a_name_that_does_not_resolve_in_time_is_cut_at_the_total_deadline(server, session, monkeypatch):
+    """DNS is part of the request: a resolver that does not answer (getaddrinfo blocks in the C library,
+    where no socket can be shut down) ends the fetch at its total deadline, not when the resolver gives up."""
+    real_getaddrinfo = socket.getaddrinfo
+    answer = threading.Event()  # set when the test ends
+    lookups = {"started": 0, "ended": 0}
+
+    def getaddrinfo(host, *args, **kwargs):
+        if host != "slow-dns.example":
+            return real_getaddrinfo(host, *args, **kwargs)
+        lookups["started"] += 1
+        try:
+            answer.wait(8)  # a resolver's retries, then it gives up
+            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        finally:
+            lookups["ended"] += 1
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    try:
+        got = fetch("src", "http://slow-dns.example/feed", etag=None, last_modified=None, session=session,
+                    policy=FetchPolicy(total_deadline_s=1.0))
+        resolving_when_fetch_returned = lookups["started"] - lookups["ended"]
+    finally:
+        answer.set()
+    assert resolving_when_fetch_returned == 1  # the fetch did not wait for the resolver
+    assert (got.error, got.status, got.error_detail) == ("timeout", None, "total deadline exceeded")
+
+
 def test_hung_server_times_out(server, session):
     got = get(server, session, "/hang", read_timeout_s=1.0, total_deadline_s=2.0)
     assert (got.error, got.status) == ("timeout", None)
