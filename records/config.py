@@ -7,6 +7,7 @@ file with several mistakes reports them all. Defaults live here only: the models
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import ipaddress
 import tomllib
 from pathlib import Path
@@ -21,6 +22,7 @@ from pydantic import (
     Field,
     StrictBool,
     ValidationError,
+    ValidationInfo,
     field_validator,
 )
 
@@ -176,15 +178,19 @@ class Config(_Table):
 
     @field_validator("extract", mode="before")
     @classmethod
-    def _extract(cls, value: Any) -> ExtractConfig:
+    def _extract(cls, value: Any, info: ValidationInfo) -> ExtractConfig:
         if isinstance(value, ExtractConfig):
             return value
         if not isinstance(value, dict):
             raise ValueError("must be a table, e.g. [extract]")
         try:
-            return ExtractConfig.from_dict(value)
+            extract = ExtractConfig.from_dict(value)
         except (TypeError, ValueError) as exc:
             raise ValueError(str(exc)) from None
+        if extract.gazetteer_path is None:
+            return extract
+        base = info.data.get("path", Path("tradewatch.toml")).parent
+        return dataclasses.replace(extract, gazetteer_path=str(_gazetteer_file(extract.gazetteer_path, base)))
 
     @field_validator("sources")
     @classmethod
@@ -205,6 +211,28 @@ class Config(_Table):
         """A path from the config, relative to the config file's directory."""
         path = Path(relative).expanduser()
         return path if path.is_absolute() else self.path.parent / path
+
+
+def _gazetteer_file(value: Any, base: Path) -> Path:
+    """`extract.gazetteer_path`: a readable TOML file (relative to the config file's directory), checked when
+    the config is read, before a run touches the warehouse or starts Prefect."""
+    if not isinstance(value, str) or not value.strip():
+        raise _Located(("gazetteer_path",), f"must be the path of a gazetteer TOML file, got {value!r}")
+    path = Path(value).expanduser()
+    path = path if path.is_absolute() else base / path
+    try:
+        tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise _Located(("gazetteer_path",), f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise _Located(("gazetteer_path",), f"{path}: a directory, not a gazetteer file") from None
+    except OSError as exc:
+        raise _Located(("gazetteer_path",), f"{path}: cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise _Located(("gazetteer_path",), f"{path}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise _Located(("gazetteer_path",), f"{path}: not valid TOML: {exc}") from None
+    return path
 
 
 class _Located(ValueError):

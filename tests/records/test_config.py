@@ -50,6 +50,13 @@ def test_starter_config_is_valid_and_has_the_real_sources():
          "slack.routes[0].countries[0]: 'Korea' is not an ISO 3166-1 alpha-2 code"),
         ({"warehouse": {"path": ""}}, "warehouse.path: must be a file path"),
         ({"wearhouse": {}}, "wearhouse: unknown key"),
+        ({"sources": [GOOD_SOURCE | {"expect_items_hours": "soon"}]},
+         "sources[0].expect_items_hours: must be a number, got 'soon'"),
+        ({"extract": {"gazetteer_path": 5}},  # once opened as file descriptor 5 (issue 17)
+         "extract.gazetteer_path: must be the path of a gazetteer TOML file, got 5"),
+        ({"extract": {"gazetteer_path": "no-such-gazetteer.toml"}},
+         "extract.gazetteer_path: /tmp/no-such-gazetteer.toml: no such file"),
+        ({"extract": {"gazetteer_path": "/"}}, "extract.gazetteer_path: /: a directory, not a gazetteer file"),
     ],
 )
 def test_bad_config_names_the_key(raw, message):
@@ -78,3 +85,12 @@ def test_extract_table_is_validated_at_load_time():
         parse_config({"extract": {"watched_countris": ["KR"]}}, Path("/tmp/t.toml"))
     config = parse_config({"extract": {"watched_countries": ["kr", "US"]}}, Path("/tmp/t.toml"))
     assert config.extract.watched_countries == ("KR", "US")
+
+
+def test_a_gazetteer_path_is_relative_to_the_config_file_and_read_when_the_config_is(tmp_path):
+    (tmp_path / "places.toml").write_text('[countries.KR]\nnames = ["Korea"]\n')
+    (tmp_path / "broken.toml").write_text("[countries\n")
+    config = parse_config({"extract": {"gazetteer_path": "places.toml"}}, tmp_path / "tradewatch.toml")
+    assert config.extract.gazetteer_path == str(tmp_path / "places.toml")
+    with pytest.raises(ConfigError, match=r"extract.gazetteer_path: .*broken.toml: not valid TOML"):
+        parse_config({"extract": {"gazetteer_path": "broken.toml"}}, tmp_path / "tradewatch.toml")
