@@ -1,6 +1,7 @@
 """The read-only snapshot readers query: published after each run, never the live file.
 
-Publishing checkpoints the live file, copies it to a temp file beside the snapshot and renames that over it:
+Publishing writes what readers need from the live file to a temp file beside the snapshot, in a storage format
+every DuckDB since 1.0 reads (warehouse/snapshot_copy.py), and renames that over it:
 readers holding the old snapshot keep their open inode; new readers get the new one.
 """
 
@@ -8,15 +9,15 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import tempfile
 import threading
 from pathlib import Path
 
 import duckdb
 
-from warehouse.connection import WRITER_CONFIG
+from warehouse.connection import writer
 from warehouse.errors import WarehouseError, explain
+from warehouse.snapshot_copy import write_snapshot
 
 
 def snapshot_path(path: str | Path) -> Path:
@@ -25,28 +26,25 @@ def snapshot_path(path: str | Path) -> Path:
 
 
 def publish_snapshot(path: str | Path) -> Path:
-    """Checkpoint the live file (when no connection of this process holds it), copy it beside the snapshot,
-    rename the copy over the snapshot. Returns the snapshot's path."""
+    """Write the snapshot of the live file (call it when no connection of this process holds it) beside the
+    snapshot, rename it over the snapshot. Returns the snapshot's path."""
     path = Path(path)
     target = snapshot_path(path)
-    if Path(f"{path}.wal").exists():  # else the last close checkpointed: the main file has everything
-        try:
-            con = duckdb.connect(str(path), config=WRITER_CONFIG)
-            try:
-                con.execute("CHECKPOINT")  # everything committed is in the main file, the WAL is empty
-            finally:
-                con.close()
-        except duckdb.Error as exc:
-            raise explain(path, exc) from exc
     fd, tmp = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent)
     os.close(fd)
+    os.unlink(tmp)  # a fresh unique name: DuckDB creates the file (mode 0666 less the umask: others may read)
     try:
-        shutil.copyfile(path, tmp)
+        try:
+            with writer(path) as con:  # (checked first: a damaged file is not written to)
+                write_snapshot(con, tmp)  # snapshot_copy: DuckDB 1.0's format, what readers need
+        except duckdb.Error as exc:
+            raise explain(path, exc) from exc
         retired = _retire(target)
         os.replace(tmp, target)
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+        for leftover in (tmp, tmp + ".wal"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(leftover)
         raise
     if retired is not None:
         _unlink_in_background(retired)
