@@ -237,7 +237,8 @@ class _GuardedConnectionMixin(SocketHook):
             if guard is not None:
                 guard.watch(self._tradewatch_handle)
             return sock
-        raise NewConnectionError(self, f"Failed to establish a new connection: {last_error}")  # type: ignore[arg-type]
+        raise NewConnectionError(  # type: ignore[arg-type]
+            self, f"Failed to establish a new connection: {last_error}") from last_error  # the cause, for http.py
 
     def request(self, *args: Any, **kwargs: Any) -> Any:
         # A kept-alive connection was checked when it was made, maybe under another policy: check again.

@@ -6,6 +6,10 @@ deadline, or a stable error key. Network and HTTP problems never raise; they com
     timeout, connection, tls, too_large, too_many_redirects, redirect_loop, blocked_scheme,
     blocked_address, bad_url, bad_content_encoding, http_<status>
 
+with `Fetched.error_detail` naming the cause in words, host first ("DNS lookup failed for www.example.gov",
+"connection refused by example.org:443", "TLS error with example.org: certificate has expired", "HTTP 503
+Service Unavailable from example.org"), never a library's repr.
+
 Every connection goes through the guard (tasks/sources/guard.py: public addresses only, a total deadline).
 Redirects are followed by hand, each hop checked. The body is streamed and its DECODED size counted, so a
 gzip bomb stops at the cap.
@@ -14,15 +18,25 @@ gzip bomb stops at the cap.
 from __future__ import annotations
 
 import contextlib
+import socket
+import ssl
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from http.client import IncompleteRead, RemoteDisconnected
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
-from urllib3.exceptions import ConnectTimeoutError, DecodeError, ReadTimeoutError, SSLError
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    DecodeError,
+    NameResolutionError,
+    ProtocolError,
+    ReadTimeoutError,
+    SSLError,
+)
 from urllib3.exceptions import HTTPError as Urllib3HTTPError
 
 from records.items import Fetched
@@ -128,13 +142,13 @@ class _Request:
             seen.add(key)
             remaining = deadline - time.monotonic()
             if remaining <= 0 or guard.expired:
-                return self.failed("timeout", "total deadline exceeded")
+                return self.failed("timeout", self.deadline_detail())
             timeout = (min(self.policy.connect_timeout_s, remaining), min(self.policy.read_timeout_s, remaining))
             try:
                 resp = self.session.get(self.url, headers=self.headers(), allow_redirects=False, stream=True,
                                         timeout=timeout)
             except _NETWORK_ERRORS as e:
-                return self.failed(*_classify(e, guard))
+                return self.failed(*self.classify(e, guard))
             with _response(resp) as connection:
                 outcome = self.answer(resp, connection, guard)
             if outcome is not None:
@@ -157,7 +171,8 @@ class _Request:
         if self.status in _REDIRECTS:
             location = resp.headers.get("Location")
             if not location:
-                return self.failed(f"http_{self.status}", "redirect without Location")
+                return self.failed(f"http_{self.status}", f"HTTP {self.status} redirect without Location from "
+                                   f"{_host(self.url)}")
             try:
                 self.url = urljoin(self.url, location.strip())
             except ValueError as e:
@@ -170,7 +185,9 @@ class _Request:
                                 content_type=content_type)
         if not 200 <= self.status < 300:
             retry_after = parse_retry_after(resp.headers.get("Retry-After"), self.policy.retry_after_cap_s)
-            return self.failed(f"http_{self.status}", resp.reason or "", retry_after, content_type)
+            reason = f" {resp.reason}" if resp.reason else ""
+            return self.failed(f"http_{self.status}", f"HTTP {self.status}{reason} from {_host(self.url)}",
+                               retry_after, content_type)
         body = self.read_body(resp, guard, content_type)
         if isinstance(body, Fetched):
             return body
@@ -196,10 +213,20 @@ class _Request:
                 if guard.expired:
                     break
         except _NETWORK_ERRORS as e:
-            return self.failed(*_classify(e, guard), None, content_type)
+            return self.failed(*self.classify(e, guard), None, content_type)
         if guard.expired:  # the watchdog may have ended a close-delimited body early: not a body
-            return self.failed("timeout", "total deadline exceeded", None, content_type)
+            return self.failed("timeout", self.deadline_detail(), None, content_type)
         return b"".join(chunks)
+
+    def deadline_detail(self) -> str:
+        return (f"total deadline exceeded: no complete answer from {_host(self.url)} within "
+                f"{self.policy.total_deadline_s:g} s")
+
+    def classify(self, exc: BaseException, guard: Guard) -> tuple[str, str]:
+        """Stable error key and the cause in words for an exception raised while talking to the server."""
+        if guard.expired:
+            return "timeout", self.deadline_detail()
+        return _classify(exc, self.url)
 
     def outcome(self, **fields) -> Fetched:
         base = Fetched(source_id=self.source_id, url=self.url, status=self.status, body=None, etag=self.etag,
@@ -245,21 +272,76 @@ def _loop_key(url: str) -> str:
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", parts.query, ""))
 
 
-def _classify(exc: BaseException, guard: Guard) -> tuple[str, str]:
-    """Stable error key and detail for an exception raised while talking to the server."""
-    detail = f"{type(exc).__name__}: {exc}"[:500]
-    if guard.expired:
-        return "timeout", "total deadline exceeded"
+def _host(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+        return parts.hostname or url
+    except ValueError:
+        return url
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """The exception and everything it wraps (urllib3's `reason`, causes, contexts, exception arguments)."""
+    out: list[BaseException] = []
+    todo: list[object] = [exc]
+    while todo and len(out) < 20:
+        e = todo.pop(0)
+        if not isinstance(e, BaseException) or any(e is seen for seen in out):
+            continue
+        out.append(e)
+        todo += [getattr(e, "reason", None), e.__cause__, e.__context__, *e.args]
+    return out
+
+
+def _first(causes: list[BaseException], *kinds: type) -> BaseException | None:
+    return next((c for c in causes if isinstance(c, kinds)), None)
+
+
+def _tls_reason(causes: list[BaseException]) -> str:
+    verify = _first(causes, ssl.SSLCertVerificationError)
+    if verify is not None and getattr(verify, "verify_message", None):
+        return f"certificate verify failed: {verify.verify_message}"
+    tls = _first(causes, ssl.SSLError)
+    if tls is not None and getattr(tls, "reason", None):
+        return str(tls.reason).lower().replace("_", " ")
+    return str(causes[-1])[:200]
+
+
+def _classify(exc: BaseException, url: str) -> tuple[str, str]:
+    """Stable error key and the cause in words, with the host, for an exception raised while talking to it."""
+    host = _host(url)
+    try:
+        port = urlsplit(url).port or _DEFAULT_PORTS.get(urlsplit(url).scheme.lower(), 0)
+    except ValueError:
+        port = 0
+    causes = _causes(exc)
     if isinstance(exc, BlockedAddress):
         return "blocked_address", str(exc)
-    if isinstance(exc, requests.exceptions.SSLError | SSLError):
-        return "tls", detail
-    if isinstance(exc, requests.Timeout | ReadTimeoutError | ConnectTimeoutError | TimeoutError):
-        return "timeout", detail
+    if _first(causes, NameResolutionError, socket.gaierror) is not None:
+        gai = _first(causes, socket.gaierror)
+        why = f" ({gai.strerror})" if isinstance(gai, socket.gaierror) and gai.strerror else ""
+        return "connection", f"DNS lookup failed for {host}{why}"
+    if isinstance(exc, requests.exceptions.SSLError | SSLError) or _first(causes, ssl.SSLError) is not None:
+        return "tls", f"TLS error with {host}: {_tls_reason(causes)}"
+    if isinstance(exc, requests.exceptions.ConnectTimeout) or any(type(c) is ConnectTimeoutError for c in causes):
+        # (urllib3's NewConnectionError, a refused connection for one, subclasses ConnectTimeoutError)
+        return "timeout", f"timed out connecting to {host}:{port}"
+    if isinstance(exc, requests.Timeout | ReadTimeoutError | TimeoutError):
+        return "timeout", f"timed out waiting for {host} to answer"
     if isinstance(exc, requests.exceptions.ContentDecodingError | DecodeError):
-        return "bad_content_encoding", detail
-    if isinstance(exc, requests.exceptions.InvalidURL | requests.exceptions.InvalidSchema):
-        return "bad_url", detail
-    if isinstance(exc, requests.exceptions.MissingSchema | ValueError | UnicodeError):
-        return "bad_url", detail
-    return "connection", detail
+        return "bad_content_encoding", f"the body from {host} does not decode as its Content-Encoding says"
+    if isinstance(exc, requests.exceptions.InvalidURL | requests.exceptions.InvalidSchema
+                  | requests.exceptions.MissingSchema | ValueError | UnicodeError):
+        return "bad_url", f"{url!r}: {exc}"[:300]
+    if _first(causes, ConnectionRefusedError) is not None:
+        return "connection", f"connection refused by {host}:{port}"
+    if _first(causes, ConnectionResetError) is not None:
+        return "connection", f"connection reset by {host}"
+    if _first(causes, RemoteDisconnected) is not None:
+        return "connection", f"{host} closed the connection without answering"
+    if _first(causes, IncompleteRead, ProtocolError) is not None:
+        return "connection", f"{host} closed the connection mid-answer"
+    unreachable = _first(causes, OSError)
+    if isinstance(unreachable, OSError) and unreachable.strerror:
+        return "connection", f"cannot connect to {host}:{port}: {unreachable.strerror}"
+    return "connection", f"cannot connect to {host}:{port}: {type(causes[-1]).__name__}"
