@@ -4,7 +4,9 @@ the installed DuckDB: a release that words one differently fails here, loudly.""
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import struct
 import subprocess
 import sys
 
@@ -42,13 +44,20 @@ def test_a_lock_held_by_another_process_is_locked(filled):
         holder.wait()
 
 
-def test_a_failed_checksum_is_corrupt_not_locked(filled, tmp_path):
-    """Its message speaks of a 'block': a substring test for 'lock' took it for a lock (issue 17)."""
+@pytest.fixture()
+def garbled(filled, tmp_path):
+    """A copy of `filled` with 4 KB of random bytes written at a third of the file, in a block of table data."""
     copy = tmp_path / "c.duckdb"
     shutil.copy(filled, copy)
     with open(copy, "r+b") as fh:
         fh.seek(copy.stat().st_size // 3)
         fh.write(os.urandom(4096))
+    return copy
+
+
+def test_a_failed_checksum_is_corrupt_not_locked(garbled):
+    """Its message speaks of a 'block': a substring test for 'lock' took it for a lock (issue 17)."""
+    copy = garbled
 
     def read():
         con = duckdb.connect(str(copy))
@@ -77,3 +86,63 @@ def test_no_space_is_disk_full():
     assert duckdb_compat.classify(duckdb.IOException(
         'Could not write file "w.duckdb.wal": No space left on device')) == duckdb_compat.DISK_FULL
     assert duckdb_compat.classify(duckdb.CatalogException("Table with name x does not exist")) == duckdb_compat.OTHER
+
+
+# --- block checksums (warehouse/integrity.py reads every block through them) ---------------------------
+
+
+@pytest.fixture()
+def with_free_blocks(tmp_path):
+    """A file whose free list is not empty (rows deleted, then checkpointed), closed cleanly."""
+    path = tmp_path / "f.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE t (i BIGINT PRIMARY KEY, s VARCHAR)")
+    con.execute("INSERT INTO t SELECT range, repeat('x', (range % 200)::INT) FROM range(300000)")
+    con.execute("CHECKPOINT")
+    con.execute("DELETE FROM t WHERE i % 3 = 0")
+    con.execute("CHECKPOINT")
+    con.execute("INSERT INTO t SELECT range + 1000000, 'y' FROM range(1000)")
+    con.close()
+    return path
+
+
+def test_every_block_in_use_passes_the_checksum_duckdb_uses_and_the_free_list_reads_as_duckdb_counts(
+        with_free_blocks):
+    assert duckdb_compat.damaged_blocks(with_free_blocks) == []
+    con = duckdb.connect(str(with_free_blocks), read_only=True)
+    total, free = con.execute("SELECT total_blocks, free_blocks FROM pragma_database_size()").fetchone()
+    con.close()
+    assert free > 0
+    with open(with_free_blocks, "rb") as fh:
+        header = fh.read(3 * duckdb_compat.HEADER_SIZE)
+        pages = [header[o:o + duckdb_compat.HEADER_SIZE] for o in (4096, 8192)]
+        _, _, free_list, block_count, block_size = max(  # iteration first: the newer header
+            struct.unpack_from("<5Q", page, 8) for page in pages)
+        assert block_count == total
+        assert len(duckdb_compat._free_blocks(fh, free_list, block_count, block_size)) == free
+
+
+def test_a_block_duckdb_finds_damaged_is_found_without_reading_it_through_duckdb(garbled):
+    copy = garbled
+    con = duckdb.connect(str(copy), read_only=True)
+    with pytest.raises(duckdb.Error, match=r"block at location (\d+)") as info:
+        con.execute("SELECT sum(length(s)) FROM t").fetchall()
+    con.close()
+    location = int(re.search(r"block at location (\d+)", str(info.value)).group(1))
+    block_size = 262144
+    assert duckdb_compat.damaged_blocks(copy) == [(location - 3 * duckdb_compat.HEADER_SIZE) // block_size]
+
+
+def test_a_file_cut_short_of_a_block_in_use_is_damage(filled, tmp_path):
+    cut = tmp_path / "t.duckdb"
+    shutil.copy(filled, cut)
+    with open(cut, "r+b") as fh:
+        fh.truncate(cut.stat().st_size // 2)
+    with pytest.raises(duckdb_compat.FileDamage, match="cut short"):
+        duckdb_compat.damaged_blocks(cut)
+
+
+def test_a_file_of_another_layout_is_left_to_duckdb(tmp_path):
+    other = tmp_path / "o.duckdb"
+    other.write_bytes(b"\0" * 8 + b"DUCK" + struct.pack("<Q", 12345) + b"\0" * 20000)
+    assert duckdb_compat.damaged_blocks(other) is None
