@@ -10,7 +10,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
 import duckdb
@@ -94,6 +94,7 @@ class EvidenceRow(NamedTuple):
     source_kind: str | None
     source_url: str | None
     published_at: datetime | None
+    reported_date: date | None  # for a deadline: the due date this item gave (its latest value)
 
 
 def due(con: duckdb.DuckDBPyConnection, now: datetime) -> list[OutboxRow]:
@@ -120,10 +121,13 @@ def due(con: duckdb.DuckDBPyConnection, now: datetime) -> list[OutboxRow]:
 
 
 def evidence(con: duckdb.DuckDBPyConnection, event_kind: str, event_id: str) -> list[EvidenceRow]:
-    """Every report of an event: mentions ⋈ items ⋈ sources."""
+    """Every report of an event: mentions ⋈ items ⋈ sources (and for a deadline, the date each one gave)."""
     return [EvidenceRow(r[0], r[1] or "", *r[2:]) for r in con.execute(
         """
-        SELECT i.item_id, i.title, i.url, i.source_id, s.kind, s.url, i.published_at
+        SELECT i.item_id, i.title, i.url, i.source_id, s.kind, s.url, i.published_at,
+               (SELECT v.due_date FROM core.deadline_values v
+                WHERE m.event_kind = 'deadline' AND v.deadline_id = m.event_id AND v.item_id = m.item_id
+                ORDER BY v.seen_at DESC LIMIT 1) AS reported_date
         FROM core.mentions m
         JOIN core.items i USING (item_id)
         LEFT JOIN core.sources s ON s.source_id = i.source_id

@@ -111,6 +111,7 @@ class Evidence:
     source_kind: str | None = None
     source_url: str | None = None
     published_at: datetime | None = None
+    reported_date: date | None = None  # for a deadline: the due date this report gave
 
     @property
     def primary(self) -> bool:
@@ -342,18 +343,33 @@ def join_lines(lines: Sequence[str], limit: int) -> str:
     return "\n".join(out)
 
 
-def _facts_meeting(event: Mapping[str, Any]) -> list[str]:
-    lines = [f"*Parties:* {mrkdwn(parties_text(event.get('parties')), 600)}"]
-    lines.append(f"*When:* {format_date(event.get('meeting_date'), event.get('date_precision'))}")
-    if event.get("location"):
-        lines.append(f"*Where:* {mrkdwn(event.get('location'), 300)}")
-    if event.get("format"):
-        lines.append(f"*Format:* {mrkdwn(event.get('format'), 100)}")
-    if event.get("status"):
-        lines.append(f"*Status:* {mrkdwn(event.get('status'), 100)}")
-    if event.get("officials"):
-        lines.append(f"*Officials:* {mrkdwn(_names(event.get('officials')), 1500)}")
-    return lines
+@dataclass(frozen=True)
+class Fact:
+    """One line of an event's facts: a label and plain text (escaped for Slack within `limit` characters)."""
+
+    label: str
+    text: str
+    limit: int = 300
+
+
+def event_facts(event_kind: str, event: Mapping[str, Any], *, shown: Iterable[str] = ()) -> list[Fact]:
+    """The facts of a meeting or a deadline, in order: one list for Slack and the console, so a new fact is one
+    more line here. `shown`: labels that a 'what changed' line already carries (not repeated)."""
+    facts: list[Fact] = []
+    if event_kind == "meeting":
+        facts += [Fact("Parties", parties_text(event.get("parties")), 600),
+                  Fact("When", format_date(event.get("meeting_date"), event.get("date_precision")))]
+        facts += [Fact(label, clean(event.get(key), max_len=limit), limit)
+                  for key, label, limit in (("location", "Where", 300), ("format", "Format", 100),
+                                            ("status", "Status", 100)) if event.get(key)]
+        if event.get("officials"):
+            facts.append(Fact("Officials", _names(event.get("officials")), 1500))
+    elif event_kind == "deadline":
+        facts += [Fact("What", clean(event.get("subject"), max_len=500), 500), Fact("Due", _due_text(event))]
+        if event.get("countries"):
+            facts.append(Fact("Countries", parties_text(event.get("countries")), 600))
+    skip = set(shown)
+    return [f for f in facts if f.label not in skip]
 
 
 def _due_text(event: Mapping[str, Any]) -> str:
@@ -362,11 +378,14 @@ def _due_text(event: Mapping[str, Any]) -> str:
     return f"{due}, {at}" if at else due
 
 
-def _facts_deadline(event: Mapping[str, Any]) -> list[str]:
-    lines = [f"*What:* {mrkdwn(event.get('subject'), 500)}", f"*Due:* {_due_text(event)}"]
-    if event.get("countries"):
-        lines.append(f"*Countries:* {mrkdwn(parties_text(event.get('countries')), 600)}")
-    return lines
+def _moved(payload: Mapping[str, Any]) -> tuple[str, str]:
+    """A deadline move's old and new due date as text; the new one with its time when the event has one."""
+    change = payload.get("change") if isinstance(payload.get("change"), Mapping) else {}
+    event = _event_of(payload)
+    new = format_date(change.get("new_date"), "day")
+    if _as_date(event.get("due_date")) == _as_date(change.get("new_date")) and format_instant(event.get("due_at")):
+        new = _due_text(event)
+    return format_date(change.get("old_date"), "day"), new
 
 
 def _facts_source(event: Mapping[str, Any]) -> list[str]:
@@ -386,8 +405,7 @@ def change_lines(payload: Mapping[str, Any]) -> list[str]:
     if not isinstance(change, Mapping):
         return []
     if payload.get("kind") == "deadline_change":
-        old = format_date(change.get("old_date"), "day")
-        new = format_date(change.get("new_date"), "day")
+        old, new = _moved(payload)
         return [f"*Due:* ~{old}~ → *{new}*"]
     event = payload.get("event") or {}
     lines = []
@@ -402,18 +420,41 @@ def change_lines(payload: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def evidence_lines(evidence: Sequence[Evidence], reports: int | None = None) -> list[str]:
-    """'*Evidence* (12 reports)' then up to EVIDENCE_SHOWN links, official sources first, then '+n more'."""
+def supporting(payload: Mapping[str, Any], evidence: Sequence[Evidence]) -> list[Evidence]:
+    """The reports behind this alert: for a deadline move, those that gave the new date (a report of the old
+    date is evidence of the old one); for anything else, every report of the event."""
+    if payload.get("kind") != "deadline_change":
+        return list(evidence)
+    change = payload.get("change") if isinstance(payload.get("change"), Mapping) else {}
+    new = _as_date(change.get("new_date"))
+    return [e for e in evidence if e.reported_date is None or _as_date(e.reported_date) == new]
+
+
+def _report_count(payload: Mapping[str, Any], evidence: Sequence[Evidence], reports: int | None) -> int:
+    if payload.get("kind") == "deadline_change" and evidence:
+        return len(evidence)  # the supporting reports only: the event's count includes the old date's
+    return reports if reports is not None else payload.get("reports") or 0
+
+
+def _shown_evidence(evidence: Sequence[Evidence], reports: int | None) -> tuple[str, list[Evidence], int]:
+    """('12 reports', the reports listed, how many more) — official sources first, at most EVIDENCE_SHOWN."""
     ordered = order_evidence(evidence)
     total = max(reports or 0, len(ordered))
-    if total == 0:
+    shown = ordered[:EVIDENCE_SHOWN]
+    return f"{total} report{'s' if total != 1 else ''}", shown, total - len(shown)
+
+
+def evidence_lines(evidence: Sequence[Evidence], reports: int | None = None) -> list[str]:
+    """'*Evidence* (12 reports)' then up to EVIDENCE_SHOWN links, official sources first, then '+n more'."""
+    if not evidence and not reports:
         return []
-    lines = [f"*Evidence* ({total} report{'s' if total != 1 else ''})"]
-    for e in ordered[:EVIDENCE_SHOWN]:
+    count, shown, more = _shown_evidence(evidence, reports)
+    lines = [f"*Evidence* ({count})"]
+    for e in shown:
         mark = "🏛️ " if e.primary else ""
         lines.append(f"• {mark}{link(e.url, e.title or e.url)} — {mrkdwn(e.source_id, 80)}")
-    if total > min(len(ordered), EVIDENCE_SHOWN):
-        lines.append(f"• +{total - min(len(ordered), EVIDENCE_SHOWN)} more")
+    if more > 0:
+        lines.append(f"• +{more} more")
     return lines
 
 
@@ -429,12 +470,15 @@ def _title(kind: str, event: Mapping[str, Any]) -> str:
     return f"{emoji} {label}: {what}" if what else f"{emoji} {label}"
 
 
-def _facts(event_kind: str, event: Mapping[str, Any]) -> list[str]:
-    if event_kind == "meeting":
-        return _facts_meeting(event)
-    if event_kind == "deadline":
-        return _facts_deadline(event)
+def _facts(event_kind: str, event: Mapping[str, Any], shown: Iterable[str] = ()) -> list[str]:
+    if event_kind in ("meeting", "deadline"):
+        return [f"*{f.label}:* {mrkdwn(f.text, f.limit)}" for f in event_facts(event_kind, event, shown=shown)]
     return _facts_source(event)
+
+
+def _changed_labels(kind: str) -> tuple[str, ...]:
+    """Facts a kind's 'what changed' line already shows (a moved deadline's new due date)."""
+    return ("Due",) if kind == "deadline_change" else ()
 
 
 def _fallback(title: str, lines: Sequence[str]) -> str:
@@ -463,9 +507,10 @@ def alert_message(
     event_kind = str(payload.get("event_kind", ""))
     event = _event_of(payload)
     title = _title(kind, event)
-    facts = _facts(event_kind, event)
+    facts = _facts(event_kind, event, _changed_labels(kind))
     changes = change_lines(payload) if kind in ("meeting_update", "deadline_change") else []
-    ev = evidence_lines(evidence, reports if reports is not None else payload.get("reports"))
+    evidence = supporting(payload, evidence)
+    ev = evidence_lines(evidence, _report_count(payload, evidence, reports))
     blocks = [header_block(title)]
     if changes:
         blocks.append(section_block(["*What changed*", *changes]))
@@ -553,8 +598,8 @@ def console_text(
     event = _event_of(payload)
     lines = [_title(kind, event)]
     if kind == "deadline_change":
-        change = payload.get("change") or {}
-        lines.append(f"  Due: {format_date(change.get('old_date'))} → {format_date(change.get('new_date'))}")
+        old, new = _moved(payload)
+        lines.append(f"  Due: {old} → {new}")
     elif kind == "meeting_update":
         for field, diff in (payload.get("change") or {}).items():
             if isinstance(diff, Mapping):
@@ -564,27 +609,24 @@ def console_text(
                     f"  {label}: {_change_value(field, diff.get('old'), precision)} → "
                     f"{_change_value(field, diff.get('new'), precision)}"
                 )
-    if event_kind == "meeting":
-        lines.append(f"  When: {format_date(event.get('meeting_date'), event.get('date_precision'))}")
-        for key, label in (("location", "Where"), ("format", "Format"), ("status", "Status")):
-            if event.get(key):
-                lines.append(f"  {label}: {clean(event.get(key), max_len=300)}")
-        if event.get("officials"):
-            lines.append(f"  Officials: {_names(event.get('officials'))}")
-    elif event_kind == "deadline":
-        lines.append(f"  Due: {_due_text(event)}")
+    if event_kind in ("meeting", "deadline"):
+        lines += [f"  {f.label}: {truncate(f.text, f.limit)}"
+                  for f in event_facts(event_kind, event, shown=_changed_labels(kind))]
     else:
         for key in ("url", "error", "error_streak"):
             if event.get(key):
                 lines.append(f"  {key}: {clean(event.get(key), max_len=500)}")
-    ordered = order_evidence(evidence)
-    total = max(reports or payload.get("reports") or 0, len(ordered))
-    if total:
-        lines.append(f"  Evidence ({total} reports):")
-        for e in ordered[:EVIDENCE_SHOWN]:
+    evidence = supporting(payload, evidence)
+    total = _report_count(payload, evidence, reports)
+    if evidence or total:
+        count, shown, more = _shown_evidence(evidence, total)
+        lines.append(f"  Evidence ({count}):")
+        for e in shown:
             url = e.url if safe_url(e.url) else ""
             mark = "[official] " if e.primary else ""
             lines.append(
                 f"    - {mark}{clean(e.title, max_len=200)} ({clean(e.source_id, max_len=80)}) {url}".rstrip()
             )
+        if more > 0:
+            lines.append(f"    + {more} more")
     return "\n".join(lines)
