@@ -35,6 +35,7 @@ def _add_format(p: argparse.ArgumentParser) -> None:
     from flows.output import FORMATS
 
     p.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
+    p.add_argument("--wide", action="store_true", help="tables: every cell whole (default: cut to fit the terminal)")
 
 
 def _add_config(p: argparse.ArgumentParser, required: bool = False) -> None:
@@ -89,12 +90,15 @@ def _check_api() -> None:
 
 def cmd_run(args) -> int:
     from flows.monitor import run_monitor_flow
+    from flows.progress import on_terminal
     from records.config import load_config
 
-    load_config(args.config)  # fail fast with a clear message before starting Prefect
+    config_path = _config_path(args)
+    load_config(config_path)  # fail fast with a clear message before starting Prefect
     _check_as_of(args.as_of)
     _check_api()
-    result = run_monitor_flow(config_path=str(args.config), as_of=args.as_of, alerts=not args.no_alerts)
+    with on_terminal("tradewatch run"):  # the stage on stderr, on a terminal only
+        result = run_monitor_flow(config_path=config_path, as_of=args.as_of, alerts=not args.no_alerts)
     for line in result["lines"]:
         print(line)
     return 0
@@ -111,7 +115,7 @@ def cmd_sql(args) -> int:
         names, rows = query_with_timeout(con, args.query, args.timeout)
     finally:
         con.close()
-    render(names, rows, args.format)
+    render(names, rows, args.format, wide=args.wide)
     return 0
 
 
@@ -144,10 +148,14 @@ def cmd_read(args) -> int:
 
 def cmd_reprocess(args) -> int:
     from flows.maintenance import reprocess_flow
+    from flows.progress import on_terminal
+    from records.config import load_config
 
+    load_config(_config_path(args))  # fail fast, before starting Prefect
     _check_as_of(args.as_of)
     _check_api()
-    print(reprocess_flow(config_path=str(args.config), as_of=args.as_of))
+    with on_terminal("tradewatch reprocess"):
+        print(reprocess_flow(config_path=_config_path(args), as_of=args.as_of))
     return 0
 
 
@@ -177,7 +185,7 @@ def cmd_serve(args) -> int:
     from flows.serve import NoSchedulerError, serve
 
     try:
-        serve(str(args.config))
+        serve(_config_path(args))
     except NoSchedulerError as exc:
         print(f"tradewatch: {exc}", file=sys.stderr)
         return 1
@@ -186,9 +194,41 @@ def cmd_serve(args) -> int:
     return 0
 
 
+def cmd_doctor(args) -> int:
+    from flows.doctor import FAILED, print_checks, run_checks
+    from records.config import load_config
+
+    config_path = _config_path(args)
+    config = load_config(config_path)
+    unknown = sorted(set(args.source or ()) - {s.id for s in config.sources})
+    if unknown:
+        raise BadArgument(f"--source: no source {', '.join(map(repr, unknown))} in {config_path} "
+                          f"(sources: {', '.join(s.id for s in config.sources)})")
+    checks = run_checks(config, config_path, args.source or ())
+    print_checks(checks)
+    return 1 if any(c.status == FAILED for c in checks) else 0
+
+
+def cmd_completion(args) -> int:
+    import shtab  # static scripts from this parser: no Python runs on each <Tab>
+
+    print(shtab.complete(build_parser(), shell=args.shell))
+    return 0
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("tradewatch")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tradewatch", description="Monitor trade negotiations: meetings and "
                                      "deadlines from news and official feeds, into DuckDB and Slack.")
+    parser.add_argument("--version", action="version", version=f"tradewatch {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("init", help="write a starter config with real sources")
@@ -197,7 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("run", help="one monitor cycle")
-    p.add_argument("--config", required=True, metavar="FILE")
+    _add_config(p)
     p.add_argument("--as-of", metavar="ISO8601", help="treat this instant as now (replays, backfills)")
     p.add_argument("--no-alerts", action="store_true",
                    help="record events but send nothing (decisions are kept as suppressed, never sent later)")
@@ -218,7 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=cmd_read)
 
     p = sub.add_parser("reprocess", help="re-run extraction and resolution over stored items (no re-alerts)")
-    p.add_argument("--config", required=True, metavar="FILE")
+    _add_config(p)
     p.add_argument("--as-of", metavar="ISO8601")
     p.set_defaults(func=cmd_reprocess)
 
@@ -238,8 +278,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("serve", help="run the monitor and digest schedules on this machine (Prefect serve)")
-    p.add_argument("--config", required=True, metavar="FILE")
+    _add_config(p)
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("doctor", help="check the sources, Slack, the Prefect API and the warehouse")
+    _add_config(p)
+    p.add_argument("--source", metavar="ID", action="append", help="check this source only (repeatable)")
+    p.set_defaults(func=cmd_doctor)
+
+    p = sub.add_parser("completion", help="print a shell completion script (bash, zsh or tcsh)")
+    p.add_argument("shell", choices=("bash", "zsh", "tcsh"))
+    p.set_defaults(func=cmd_completion)
+    from flows.cli_help import add_examples
+
+    add_examples(parser, sub.choices)
     return parser
 
 
@@ -262,6 +314,13 @@ def _failures() -> list[tuple[type[BaseException], int, str]]:
     ]
 
 
+def _hint_as_given(message: str, args) -> str:
+    """A hint that names `tradewatch run` works as written: with the --config this command was given."""
+    if getattr(args, "config", None):
+        return message.replace("`tradewatch run`", f"`tradewatch run --config {args.config}`")
+    return message
+
+
 def main(argv: list[str] | None = None) -> int:
     from flows.runtime.process import apply_settings
 
@@ -272,7 +331,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         for kind, status, prefix in _failures():
             if isinstance(exc, kind):
-                print(f"tradewatch: {prefix}{exc}", file=sys.stderr)
+                print(f"tradewatch: {prefix}{_hint_as_given(str(exc), args)}", file=sys.stderr)
                 return status
         raise
 

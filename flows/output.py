@@ -1,10 +1,14 @@
-"""One set of output options for every read command: --format table|csv|json."""
+"""One set of output options for every read command: --format table|csv|json, and --wide.
+
+A table fits the terminal (`$COLUMNS`, else its width, else 100 columns): long cells are cut with "…" on one
+line each; `wide` shows every cell whole, wrapped. csv and json are never cut."""
 
 from __future__ import annotations
 
 import contextlib
 import csv
 import json
+import shutil
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime, timedelta
@@ -37,8 +41,31 @@ def _cell(value) -> str:
     return str(_plain(value))
 
 
+def terminal_width() -> int:
+    return shutil.get_terminal_size((100, 24)).columns
+
+
+def fit_columns(names: Sequence[str], cells: Sequence[Sequence[str]], width: int) -> list[int]:
+    """Each column's width so that the table fits `width`: the widest columns give way first, none below its
+    heading (up to 10 characters) or 3."""
+    natural = [max([len(n), *(max((len(line) for line in row[i].splitlines()), default=0) for row in cells)])
+               for i, n in enumerate(names)]
+    floors = [min(n, max(3, min(len(name), 10))) for n, name in zip(natural, names, strict=True)]
+    room = width - (3 * len(names) + 1)  # borders and padding
+    if sum(natural) <= room:
+        return natural
+    low, high = 0, max(natural)  # the largest cap that fits: columns above it are cut to it
+    while low < high:
+        cap = (low + high + 1) // 2
+        if sum(max(f, min(n, cap)) for n, f in zip(natural, floors, strict=True)) <= room:
+            low = cap
+        else:
+            high = cap - 1
+    return [max(f, min(n, low)) for n, f in zip(natural, floors, strict=True)]
+
+
 def render(names: Sequence[str], rows: Sequence[Sequence], fmt: str, out: TextIO | None = None,
-           title: str | None = None) -> None:
+           title: str | None = None, *, wide: bool = False) -> None:
     out = out or sys.stdout
     if fmt == "json":
         json.dump([dict(zip(names, (_plain(v) for v in row), strict=True)) for row in rows], out, indent=2,
@@ -53,12 +80,18 @@ def render(names: Sequence[str], rows: Sequence[Sequence], fmt: str, out: TextIO
         from rich.console import Console
         from rich.table import Table
 
+        cells = [[_cell(v) for v in row] for row in rows]
+        width = terminal_width()
+        caps = None if wide else fit_columns(names, cells, width)
         table = Table(title=title, show_lines=False)
-        for n in names:
-            table.add_column(n, overflow="fold")
-        for row in rows:
-            table.add_row(*(_cell(v) for v in row))
-        Console(file=out, width=max(100, min(200, Console().width))).print(table)
+        for i, n in enumerate(names):
+            table.add_column(n, overflow="fold" if wide else "ellipsis", no_wrap=not wide,
+                             max_width=caps[i] if caps else None)
+        for row in cells:
+            table.add_row(*row)
+        if wide:  # every cell whole: as wide as the widest row needs (long cells still wrap past 400)
+            width = max(width, min(400, Console(file=out, width=10_000).measure(table).maximum))
+        Console(file=out, width=width, soft_wrap=False).print(table)
         out.write(f"({len(rows)} row{'s' if len(rows) != 1 else ''})\n")
 
 

@@ -259,7 +259,9 @@ def load_config(path: str | Path) -> Config:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"{path}: no such config file (create one with `tradewatch init`)") from None
+        where = "" if path.is_absolute() else f" (looked in {Path.cwd()})"  # a deployment's working directory
+        raise ConfigError(f"{path}: no such config file{where}: create one with `tradewatch init {path}`, or "
+                          "name another with --config or $TRADEWATCH_CONFIG") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
     try:
