@@ -19,6 +19,7 @@ EXIT_CONFIG = 2
 EXIT_WAREHOUSE = 3
 EXIT_BUSY = 4
 EXIT_API = 5
+EXIT_NO_SNAPSHOT = 6  # readers: nothing published yet (they never touch the live file)
 
 DEFAULT_CONFIG = "tradewatch.toml"
 
@@ -300,7 +301,7 @@ def _failures() -> list[tuple[type[BaseException], int, str]]:
     import duckdb
 
     from records.config import ConfigError
-    from warehouse.errors import RunInProgress, WarehouseError
+    from warehouse.errors import NoSnapshot, RunInProgress, WarehouseError
     from warehouse.snapshot import QueryTimeout
 
     return [
@@ -309,6 +310,7 @@ def _failures() -> list[tuple[type[BaseException], int, str]]:
         (WarehouseError, EXIT_WAREHOUSE, ""),
         (RunInProgress, EXIT_BUSY, ""),
         (ApiUnreachable, EXIT_API, ""),
+        (NoSnapshot, EXIT_NO_SNAPSHOT, ""),
         (QueryTimeout, 1, ""),
         (duckdb.Error, 1, "query failed: "),  # a query that is wrong or refused (read-only, no file access)
     ]

@@ -66,7 +66,11 @@ def _tracked(path: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
         ok = True
     finally:
         try:
-            con.close()
+            if ok:
+                con.close()
+            else:  # the error that ended the block is the one to report (after a fatal one, close fails too)
+                with contextlib.suppress(duckdb.Error):
+                    con.close()
         except BaseException:
             ok = False
             raise

@@ -15,6 +15,11 @@ class RunInProgress(RuntimeError):
     """Another run holds this warehouse."""
 
 
+class NoSnapshot(RuntimeError):
+    """Nothing published for readers yet: no run has finished on this warehouse (readers never touch the live
+    file, so they do not publish one themselves)."""
+
+
 def explain(path: str | Path, exc: BaseException) -> WarehouseError:
     """A WarehouseError that says what went wrong with this file."""
     kind = duckdb_compat.classify(exc)
@@ -26,5 +31,6 @@ def explain(path: str | Path, exc: BaseException) -> WarehouseError:
     if kind == duckdb_compat.CORRUPT:
         return WarehouseError(f"warehouse {path} is not a readable DuckDB file (corrupt?); left untouched. {exc}")
     if kind == duckdb_compat.DISK_FULL:
-        return WarehouseError(f"warehouse {path}: out of disk space; nothing was committed. {exc}")
+        return WarehouseError(f"warehouse {path}: out of disk space; what the failing step was writing was rolled "
+                              f"back and the last published snapshot kept. {exc}")
     return WarehouseError(f"warehouse {path}: {exc}")

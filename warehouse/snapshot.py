@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse.connection import writer
-from warehouse.errors import WarehouseError, explain
+from warehouse.errors import NoSnapshot, explain
 from warehouse.snapshot_copy import write_snapshot
 
 
@@ -30,14 +30,17 @@ def publish_snapshot(path: str | Path) -> Path:
     snapshot, rename it over the snapshot. Returns the snapshot's path."""
     path = Path(path)
     target = snapshot_path(path)
-    fd, tmp = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent)
+    except OSError as exc:  # (a full disk: the last snapshot stays)
+        raise explain(path, exc) from exc
     os.close(fd)
     os.unlink(tmp)  # a fresh unique name: DuckDB creates the file (mode 0666 less the umask: others may read)
     try:
         try:
             with writer(path) as con:  # (checked first: a damaged file is not written to)
                 write_snapshot(con, tmp)  # snapshot_copy: DuckDB 1.0's format, what readers need
-        except duckdb.Error as exc:
+        except (duckdb.Error, OSError) as exc:  # a full disk too: the last snapshot stays
             raise explain(path, exc) from exc
         retired = _retire(target)
         os.replace(tmp, target)
@@ -93,13 +96,15 @@ def finish_retiring() -> None:
 
 
 def open_snapshot(path: str | Path) -> duckdb.DuckDBPyConnection:
-    """Open the published snapshot read-only, with no access to files or the network, configuration locked."""
+    """Open the published snapshot read-only, with no access to files or the network, configuration locked.
+    Never the live file, not even to publish a first snapshot (a run may be writing it): NoSnapshot until a
+    run has published one."""
     target = snapshot_path(path)
     if not target.exists():
         if not Path(path).exists():
-            raise WarehouseError(f"no warehouse at {path}: run `tradewatch run` first")
-        # a warehouse that predates snapshots (or a run that crashed before publishing): publish one now
-        publish_snapshot(path)
+            raise NoSnapshot(f"no warehouse at {path} yet: run `tradewatch run` first")
+        raise NoSnapshot(f"no snapshot of {path} yet: the first run has not finished (or a run stopped before "
+                         "publishing); the next `tradewatch run` publishes one")
     try:
         con = duckdb.connect(
             str(target),

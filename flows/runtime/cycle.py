@@ -1,6 +1,7 @@
 """What a cycle runs inside, entered once so the flow itself reads as the pipeline:
 
-    with locked(config):                one run per warehouse (a second one fails fast)
+    with locked(config):                one run per warehouse (a second one fails fast); the warehouse's
+                                        own failures (disk full, damage) reported as such (WarehouseError)
         with cycle(config) as run:      process settings, the warehouse held open (its story index current),
             ...the stages...            parser and extract workers warm
             run.parsed()                the parser workers are not needed past the poll
@@ -12,19 +13,30 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
+import duckdb
+
 from flows.runtime.process import apply_settings
 from records.config import Config
 from tasks.extract.pool import extract_pool
 from tasks.sources.parsing import close_parser_pool, parser_pool
 from tasks.stories.resign import ensure_current
-from warehouse import connection
+from warehouse import connection, duckdb_compat
+from warehouse.errors import explain
 from warehouse.lock import run_lock
 
 
 @contextlib.contextmanager
 def locked(config: Config) -> Iterator[None]:
+    """The run lock for the block. A full disk or a damaged file met anywhere in it — a DuckDB error (also
+    the fatal one a failed checkpoint raises) or an OSError (the snapshot's temp file) — is a WarehouseError
+    naming the warehouse (exit 3), whichever step met it."""
     with run_lock(config.warehouse_path):
-        yield
+        try:
+            yield
+        except (duckdb.Error, OSError) as exc:
+            if duckdb_compat.classify(exc) in (duckdb_compat.DISK_FULL, duckdb_compat.CORRUPT):
+                raise explain(config.warehouse_path, exc) from exc
+            raise
 
 
 class Cycle:

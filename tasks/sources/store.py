@@ -15,7 +15,7 @@ from records.config import Config
 from tasks.faults import crash_point
 from tasks.sources.health import FetchOutcome, record_outcomes
 from tasks.sources.poll import Polled
-from warehouse import connection, outbox
+from warehouse import connection, outbox, space
 from warehouse import items as item_store
 from warehouse.transaction import transaction
 
@@ -67,7 +67,11 @@ def bound_work(con: duckdb.DuckDBPyConnection, polled: Polled, limit: int, now: 
 
 
 def store_polled(config: Config, polled: Sequence[Polled], now: datetime) -> Stored:
-    """Store every source's items and record every source's outcome (and the operations alerts it raises)."""
+    """Store every source's items and record every source's outcome (and the operations alerts it raises).
+    Refused before anything is written when the disk has no room for the batch (WarehouseError)."""
+    incoming = sum(p.table.nbytes if p.table is not None else sum(len(it.body) for it in p.items) for p in polled)
+    count = sum(len(p.items) for p in polled)
+    space.require(config.warehouse_path, space.for_storing(incoming), f"storing {count} items")
     with connection.writer(config.warehouse_path) as con, transaction(con):
         polled = [bound_work(con, p, config.fetch.max_items_per_source, now) for p in polled]
         items = [it for p in polled for it in p.items]

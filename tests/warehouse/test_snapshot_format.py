@@ -60,6 +60,7 @@ def test_the_snapshot_is_written_in_duckdb_1_0s_storage_format(warehouse):
 def test_every_view_has_the_live_warehouses_rows(warehouse):
     with connection.writer(warehouse) as con:
         live = {v: sorted(map(str, con.execute(f"SELECT * FROM {v}").fetchall())) for v in VIEWS}
+    snapshot.publish_snapshot(warehouse)
     con = snapshot.open_snapshot(warehouse)
     try:
         published = {v: sorted(map(str, con.execute(f"SELECT * FROM {v}").fetchall())) for v in VIEWS}
