@@ -143,7 +143,7 @@ def cmd_read(args) -> int:
         names, rows = query_with_timeout(con, READ_QUERIES[args.command], 30)
     finally:
         con.close()
-    render(names, rows, args.format, title=args.command)
+    render(names, rows, args.format, title=args.command, wide=args.wide)
     return 0
 
 
@@ -162,10 +162,16 @@ def cmd_reprocess(args) -> int:
 
 def cmd_digest(args) -> int:
     from flows.digest import digest_flow
+    from records.config import load_config
 
+    load_config(_config_path(args))  # fail fast, before starting Prefect
     _check_as_of(args.as_of)
     _check_api()
-    digest_flow(config_path=str(_config_path(args)), as_of=args.as_of)
+    state = digest_flow(config_path=_config_path(args), as_of=args.as_of, return_state=True)
+    if state.is_failed():  # Slack refused it, or nothing to read: one line, no traceback
+        print(f"tradewatch: {_hint_as_given(state.message or 'the digest failed', args)}", file=sys.stderr)
+        return 1
+    print(state.result())
     return 0
 
 

@@ -6,7 +6,8 @@ import argparse
 
 EXIT_CODES = """exit status:
   0  done (a cycle ran even if some sources failed: they are in the summary and the `sources` view)
-  1  a query failed (syntax error, refused, timed out), `doctor` found a problem, or `init` would overwrite
+  1  a query failed (syntax error, refused, timed out), Slack refused the digest, `doctor` found a problem,
+     or `init` would overwrite
   2  bad config or argument
   3  unusable warehouse (locked by another writer, corrupt, out of disk)
   4  another run holds the warehouse

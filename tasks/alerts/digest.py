@@ -1,21 +1,18 @@
 """The daily digest: deadlines in the next 14 days, meetings this week and next, what changed in the last 24 h.
 
-`build_digest(con, now)` is queries + formatting (no Slack, no clock); `send_digest` posts the result to
-`slack.digest_channel or slack.channel`, or prints it when there is no token.
+`build_digest(con, now)` is queries + formatting (no Slack, no clock), showing the warehouse as it stood at
+`now`; tasks/alerts/digest_delivery.py posts the result once per day to `slack.digest_channel or
+slack.channel`, or prints it when there is no token.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from typing import TextIO
 
 import duckdb
 
-from records.config import SlackConfig
 from tasks.alerts import format as fmt
-from tasks.alerts.slack import make_client, resolve_token
 from warehouse import digest as reads
 
 DEADLINE_DAYS = 14
@@ -37,8 +34,8 @@ def _lines_or_none(lines: Sequence[str], empty: str) -> list[str]:
     return list(lines)
 
 
-def upcoming_deadlines(con: duckdb.DuckDBPyConnection, today: date) -> list[str]:
-    rows = reads.deadlines_due(con, today, today + timedelta(days=DEADLINE_DAYS))
+def upcoming_deadlines(con: duckdb.DuckDBPyConnection, today: date, as_of: datetime) -> list[str]:
+    rows = reads.deadlines_due(con, today, today + timedelta(days=DEADLINE_DAYS), as_of)
     out = []
     for subject, countries, due_date, due_at in rows:
         days = (due_date - today).days
@@ -51,12 +48,40 @@ def upcoming_deadlines(con: duckdb.DuckDBPyConnection, today: date) -> list[str]
     return out
 
 
-def meetings_this_and_next_week(con: duckdb.DuckDBPyConnection, today: date) -> list[str]:
+def meeting_as_of(meeting: dict) -> dict:
+    """A meeting (reads.meetings_known) with the values it had at the digest's instant: each field changed
+    since takes the old value of its first later change (stored as text: lists comma-joined)."""
+    out = {k: v for k, v in meeting.items() if k != "later"}
+    for field, old in meeting.get("later", {}).items():
+        if field == "parties":
+            out[field] = old.split(", ") if old else []
+        elif field == "meeting_date":
+            out[field] = date.fromisoformat(old[:10]) if old else None
+        elif field in reads.MEETING_FIELDS:
+            out[field] = old
+    return out
+
+
+def _in_window(m: dict, start: date, end: date) -> bool:
+    """From `start` to before `end`; a month-precision meeting when its month overlaps; not cancelled."""
+    day = m["meeting_date"]
+    if day is None or m["status"] == "cancelled":
+        return False
+    if m["date_precision"] == "month":
+        month_end = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+        return day < end and month_end > start
+    return start <= day < end
+
+
+def meetings_this_and_next_week(con: duckdb.DuckDBPyConnection, today: date, as_of: datetime) -> list[str]:
     start = _monday(today)
     end = start + timedelta(days=14)  # exclusive
-    rows = reads.meetings_between(con, start, end)
+    then = [meeting_as_of(m) for m in reads.meetings_known(con, as_of)]
+    rows = sorted((m for m in then if _in_window(m, start, end)), key=lambda m: (m["meeting_date"], m["meeting_id"]))
     out = []
-    for parties, meeting_date, precision, location, fmt_, status in rows:
+    for m in rows:
+        parties, meeting_date, precision = m["parties"], m["meeting_date"], m["date_precision"]
+        location, fmt_, status = m["location"], m["format"], m["status"]
         where = f", {fmt.mrkdwn(location, 200)}" if location else ""
         details = ", ".join(fmt.mrkdwn(x, 60) for x in (fmt_, status) if x)
         out.append(
@@ -114,8 +139,8 @@ def recent_changes(con: duckdb.DuckDBPyConnection, now: datetime) -> list[str]:
 def build_digest(con: duckdb.DuckDBPyConnection, now: datetime) -> tuple[list[dict], str]:
     """(Block Kit blocks, fallback text) for the digest as of `now`."""
     today = now.date()
-    deadlines = upcoming_deadlines(con, today)
-    meetings = meetings_this_and_next_week(con, today)
+    deadlines = upcoming_deadlines(con, today, now)
+    meetings = meetings_this_and_next_week(con, today, now)
     changes = recent_changes(con, now)
     title = f"🗓️ Trade watch digest — {fmt.format_date(today)}"
     sections = [
@@ -147,27 +172,3 @@ def console_digest(blocks: Sequence[dict], text: str) -> str:
         if t:
             parts.append(t.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"))
     return "\n\n".join(parts) or text
-
-
-def send_digest(
-    blocks: list[dict],
-    text: str,
-    *,
-    slack: SlackConfig,
-    token: str | None = None,
-    base_url: str | None = None,
-    out: TextIO | None = None,
-) -> str:
-    """Post to `slack.digest_channel or slack.channel`; without a token print it. Returns the ts or "console"."""
-    token = resolve_token(slack, token)
-    channel = slack.digest_channel or slack.channel
-    if token is None:
-        print(console_digest(blocks, text), file=out or sys.stdout)
-        return "console"
-    if not channel:
-        raise ValueError("slack.digest_channel or slack.channel must be set to post the digest")
-    client = make_client(token, base_url)
-    resp = client.chat_postMessage(
-        channel=channel, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False, link_names=False
-    )
-    return resp["ts"]

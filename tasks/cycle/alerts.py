@@ -9,7 +9,8 @@ from prefect.cache_policies import NONE
 
 from records.config import Config
 from tasks.alerts.delivery import DeliveryReport, deliver_pending
-from tasks.alerts.digest import build_digest, send_digest
+from tasks.alerts.digest import build_digest
+from tasks.alerts.digest_delivery import DigestOutcome, deliver_digest
 from warehouse.snapshot import open_snapshot
 
 
@@ -30,5 +31,7 @@ def read_digest(config: Config, now: datetime) -> tuple[list[dict], str]:
 
 
 @task(name="post-digest", cache_policy=NONE)
-def post_digest(config: Config, blocks: list[dict], text: str) -> str:
-    return send_digest(blocks, text, slack=config.slack)  # the token is resolved here, never a task input
+def post_digest(config: Config, blocks: list[dict], text: str, as_of: datetime) -> DigestOutcome:
+    """Once per day and channel (core.digests); Slack's refusals come back as a failed outcome, not raised.
+    The token is resolved here, never a task input."""
+    return deliver_digest(config.warehouse_path, blocks, text, slack=config.slack, as_of=as_of)

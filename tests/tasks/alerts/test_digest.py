@@ -9,7 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from records.config import SlackConfig
-from tasks.alerts.digest import build_digest, send_digest
+from tasks.alerts.digest import build_digest
+from tasks.alerts.digest_delivery import deliver_digest
 from tests.support.fake_slack import TOKEN, FakeSlack
 from warehouse.connection import connect
 
@@ -20,7 +21,8 @@ TODAY = NOW.date()
 def meeting(con, mid, parties, day, precision="day", status="scheduled", location=None, first_seen=None):
     first_seen = first_seen or NOW - timedelta(days=10)
     con.execute(
-        "INSERT INTO core.meetings VALUES (?, ?, ?, ?, ?, 'ministerial', ?, [], ?, ?)",
+        "INSERT INTO core.meetings (meeting_id, parties, meeting_date, date_precision, location, format, status,"
+        " officials, first_seen_at, updated_at) VALUES (?, ?, ?, ?, ?, 'ministerial', ?, [], ?, ?)",
         [mid, parties, day, precision, location, status, first_seen, first_seen],
     )
 
@@ -28,7 +30,8 @@ def meeting(con, mid, parties, day, precision="day", status="scheduled", locatio
 def deadline(con, did, label, day, first_seen=None, countries=("US",)):
     first_seen = first_seen or NOW - timedelta(days=10)
     con.execute(
-        "INSERT INTO core.deadlines VALUES (?, ?, ?, ?, ?, NULL, ?, ?)",
+        "INSERT INTO core.deadlines (deadline_id, subject, subject_label, countries, due_date, due_at,"
+        " first_seen_at, updated_at) VALUES (?, ?, ?, ?, ?, NULL, ?, ?)",
         [did, did, label, list(countries), day, first_seen, first_seen],
     )
 
@@ -91,7 +94,8 @@ def test_changes_in_the_last_24_hours(con):
     )
     deadline(con, "d1", "reciprocal tariff rates take effect", date(2025, 8, 1))
     con.execute(
-        "INSERT INTO core.deadline_values VALUES ('d1', 'change', ?, ?, NULL, 'i2', ?, 'moved')",
+        "INSERT INTO core.deadline_values (deadline_id, action, old_date, due_date, due_at, item_id, seen_at, text)"
+        " VALUES ('d1', 'change', ?, ?, NULL, 'i2', ?, 'moved')",
         [date(2025, 7, 9), date(2025, 8, 1), NOW - timedelta(hours=1)],
     )
     deadline(con, "d2", "<!channel> retaliation list", date(2025, 9, 1), first_seen=NOW - timedelta(hours=2))
@@ -124,25 +128,30 @@ def test_an_empty_warehouse_says_so(con):
     ]
 
 
-def test_digest_posts_to_the_digest_channel(con):
+def test_digest_posts_to_the_digest_channel(con, tmp_path):
     deadline(con, "d1", "reciprocal tariff rates take effect", date(2025, 7, 9))
     blocks, text = build_digest(con, NOW)
+    con.close()
     fake = FakeSlack().start()
     try:
         fake.add_channel("#digest")
         slack = SlackConfig(channel="#trade-watch", digest_channel="#digest")
-        ts = send_digest(blocks, text, slack=slack, token=TOKEN, base_url=fake.base_url)
+        outcome = deliver_digest(tmp_path / "tw.duckdb", blocks, text, slack=slack, as_of=NOW, token=TOKEN,
+                                 base_url=fake.base_url)
         (msg,) = fake.history("#digest")
-        assert msg["ts"] == ts and "reciprocal tariff rates" in json.dumps(msg["blocks"])
+        assert outcome.state == "posted" and msg["ts"] == outcome.ts
+        assert "reciprocal tariff rates" in json.dumps(msg["blocks"])
     finally:
         fake.stop()
 
 
-def test_digest_without_a_token_prints(con, monkeypatch):
+def test_digest_without_a_token_prints(con, monkeypatch, tmp_path):
     monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
     deadline(con, "d1", "tariffs & <duties>", date(2025, 7, 9))
     out = io.StringIO()
-    assert send_digest(*build_digest(con, NOW), slack=SlackConfig(channel="#x"), out=out) == "console"
+    outcome = deliver_digest(tmp_path / "tw.duckdb", *build_digest(con, NOW), slack=SlackConfig(channel="#x"),
+                             as_of=NOW, out=out)
+    assert outcome.state == "printed"
     assert "tariffs & <duties>" in out.getvalue()
 
 
@@ -158,5 +167,8 @@ def test_digest_flow_reads_the_snapshot_and_prints_without_a_token(
     con.close()
     config = tmp_path / "tradewatch.toml"
     config.write_text('[warehouse]\npath = "tw.duckdb"\n[slack]\nchannel = "#trade-watch"\n')
-    assert digest_flow(str(config), as_of=NOW.isoformat()) == "console"
+    from warehouse.snapshot import publish_snapshot
+
+    publish_snapshot(tmp_path / "tw.duckdb")
+    assert digest_flow(str(config), as_of=NOW.isoformat()) == "digest for 2025-07-02 printed (no SLACK_BOT_TOKEN: nothing posted)"
     assert "reciprocal tariff rates take effect" in capsys.readouterr().out
