@@ -20,8 +20,17 @@ Channels are stored as configured ("#trade-watch" or "C0123…"); Slack calls th
 update) use the ID Slack returned for a post in this run, else conversations.list (needs channels:read; configure
 channel IDs to avoid the lookup).
 
-Failures. Retries are slack-sdk retry handlers, bounded: 429 honours Retry-After (up to 30 s, else the channel
-waits for the next run), 5xx and dropped connections are retried only for calls that are safe to repeat; a
+Pacing. Posts to one channel are at least `slack.pace_s` apart, counted from the last post Slack ACCEPTED (not
+from the start of an attempt: after a retried 429 the next post would go out at once and meet another 429). A
+429 on a post holds the whole channel for its Retry-After (up to 30 s, else the channel waits for the next
+run), then the same message is posted again (Slack did not take it). A stop requested by a signal
+(tasks/stop.py) ends delivery between two messages, and wakes any wait: rows not sent stay pending.
+
+Order. Rows are sent oldest first and, within a cycle, in the order the outbox received them, which is the
+order of the changes: an event's new_* alert, the thread's parent, before its updates (outbox.due).
+
+Failures. Retries are slack-sdk retry handlers, bounded: 429 on other calls honours Retry-After (up to 30 s, else
+the channel waits for the next run), 5xx and dropped connections are retried only for calls that are safe to repeat; a
 chat.postMessage that fails ambiguously is reconciled and re-posted once in the run, else left inflight for the
 next run. Auth errors stop the whole run, channel errors stop that channel; the row returns to `pending`
 (attempts + 1, last_error) — unless Slack may already hold it, then it stays `inflight`. Nothing is dropped.
@@ -51,10 +60,13 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from records.config import SlackConfig
+from tasks import stop
 from tasks.alerts import format as fmt
-from tasks.alerts.slack import make_client, resolve_token
-from tasks.faults import CRASH_ENV
-from warehouse import connection, outbox
+from tasks.alerts.slack import MAX_RETRY_AFTER_S, make_client, resolve_token
+from tasks.faults import CRASH_ENV, crash_point, kill_if_asked
+from warehouse import connection, duckdb_compat, outbox, space
+from warehouse.errors import explain
+from warehouse.snapshot import snapshot_path
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +75,7 @@ METADATA_EVENT_TYPE = "tradewatch_alert"
 RECONCILE_MARGIN = timedelta(minutes=10)  # clock skew between us and Slack
 RECONCILE_PAGES = 10  # at most 10 × 200 messages searched per reconcile
 AMBIGUOUS_RETRIES = 1  # in-run reconcile-and-repost after an ambiguous post failure
+RATE_LIMITED_RETRIES = 3  # a post refused with 429 is posted again after Retry-After, this many times
 
 AUTH_ERRORS = frozenset(
     {
@@ -130,6 +143,18 @@ class _Ambiguous(_SlackProblem):
     """Slack may or may not have acted (timeout, dropped connection, 5xx)."""
 
 
+class _RateLimited(_SlackProblem):
+    """429: Slack did not take the call; retry after `retry_after` seconds."""
+
+    def __init__(self, retry_after: float):
+        super().__init__("ratelimited")
+        self.retry_after = retry_after
+
+
+class _Interrupted(_SlackProblem):
+    """A stop was requested while this row waited to be posted: nothing was sent."""
+
+
 # ---------------------------------------------------------------- routing and reading
 
 
@@ -142,6 +167,18 @@ def route_channel(slack: SlackConfig, payload: Mapping[str, Any], item_source_id
         if codes & set(route.countries) or sources & set(route.sources):
             return route.channel
     return slack.channel
+
+
+def _retry_after(response) -> float:
+    """Seconds a 429 asks to wait (Retry-After; 1 when missing or unreadable, as Slack's usual answer)."""
+    for name, values in (getattr(response, "headers", None) or {}).items():
+        if name.lower() == "retry-after":
+            value = values[0] if isinstance(values, list) else values
+            try:
+                return max(float(value), 0.0)
+            except (TypeError, ValueError):
+                return 1.0
+    return 1.0
 
 
 def _digest_key(row: outbox.OutboxRow) -> str | None:
@@ -167,16 +204,19 @@ def deliver_pending(
     base_url: str | None = None,
     out: TextIO | None = None,
     max_new_per_channel: int = 50,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], object] = stop.wait,
 ) -> DeliveryReport:
     """Deliver every pending (and reconcile every inflight) outbox row. See the module docstring."""
     token = resolve_token(slack, token)
     with connection.writer(db_path) as con:
         rows = outbox.due(con, now)
+        if rows:
+            _make_sure_the_run_can_finish(con, db_path)
         if token is None:
             return _deliver_console(con, rows, now, out or sys.stdout)
         run = _Run(con, make_client(token, base_url), slack, now, sleep)
         run.deliver(rows, max_new_per_channel)
+        crash_point("after_delivery")
         return DeliveryReport(
             delivered=run.delivered,
             failed=run.failed,
@@ -184,6 +224,19 @@ def deliver_pending(
             errors=dict(run.errors),
             console=False,
         )
+
+
+def _make_sure_the_run_can_finish(con, db_path) -> None:
+    """No alert from a run that then fails: before the first is sent, what the run committed is folded into the
+    file (a full disk fails this checkpoint, not the one after delivery) and there must be room to publish the
+    snapshot. Either failure is a WarehouseError and nothing is sent; the rows stay pending for the next run."""
+    try:
+        con.execute("CHECKPOINT")
+    except duckdb.Error as exc:
+        if duckdb_compat.classify(exc) in (duckdb_compat.DISK_FULL, duckdb_compat.CORRUPT):
+            raise explain(db_path, exc) from exc
+        log.warning("checkpoint before delivery: %s", exc)  # (another transaction open): the close folds it in
+    space.require(db_path, space.for_publishing(db_path, snapshot_path(db_path)), "publishing the snapshot")
 
 
 def _deliver_console(con, rows: list[outbox.OutboxRow], now: datetime, out: TextIO) -> DeliveryReport:
@@ -210,7 +263,7 @@ class _Run:
         self.crash_at = os.environ.get(CRASH_ENV, "")
         self.threads = outbox.threads(con)
         self.ids: dict[str, str] = {}  # configured channel → Slack channel id
-        self.last_post: dict[str, float] = {}
+        self.not_before: dict[str, float] = {}  # channel → monotonic time its next post may go out
         self.errors: dict[str, str] = {}  # for the report
         self.stopped: set[str] = set()  # channels with no more work in this run
         self.auth_error: str | None = None
@@ -247,11 +300,11 @@ class _Run:
                 for r in group:
                     r.channel = channel
         for key, group in digests.items():
-            if self.auth_error:
+            if self.auth_error or stop.requested():
                 break
             self._deliver_digest(key, group)
         for row, channel in plain:
-            if self.auth_error:
+            if self.auth_error or stop.requested():
                 break
             if row.alert_id in flooded:
                 continue
@@ -309,6 +362,9 @@ class _Run:
                     self._stop(channel, f"ambiguous: {exc}")
                     return
                 reconcile = True
+            except _Interrupted:
+                self._release([row.alert_id], "stopped before it was sent", keep_inflight=reconcile)
+                return
             except _Stop as exc:
                 # Slack refused the post outright (it holds no copy): pending again. A refused *reconcile*
                 # cannot tell, so that row stays inflight and is reconciled next time.
@@ -354,6 +410,9 @@ class _Run:
                     self._stop(channel, f"ambiguous: {exc}")
                     return
                 reconcile = True
+            except _Interrupted:
+                self._release(ids, "stopped before it was sent", keep_inflight=reconcile)
+                return
             except _Stop as exc:
                 self._release(ids, exc.error, keep_inflight=exc.reconciling)
                 self._stop(channel, exc.error, auth=exc.auth)
@@ -384,6 +443,8 @@ class _Run:
                 or f"http_{status}"
             )
             if status == 429:
+                if method == self.client.chat_postMessage:
+                    raise _RateLimited(_retry_after(exc.response)) from None
                 raise _Stop("ratelimited") from None
             if status >= 500:
                 raise _Ambiguous(f"http_{status} {error}") from None
@@ -428,15 +489,15 @@ class _Run:
                 break
         raise _Stop("channel_not_found")
 
-    def _pace(self, channel: str) -> None:
-        if self.slack.pace_s > 0 and channel in self.last_post:
-            wait = self.slack.pace_s - (time.monotonic() - self.last_post[channel])
-            if wait > 0:
-                self.sleep(wait)
-        self.last_post[channel] = time.monotonic()
+    def _wait_for(self, channel: str) -> None:
+        """Until the channel may take its next post (pace, Retry-After). _Interrupted when a stop comes first."""
+        wait = self.not_before.get(channel, 0.0) - time.monotonic()
+        if wait > 0 and not stop.requested():
+            self.sleep(wait)  # (stop.wait by default: wakes when a stop is requested)
+        if stop.requested():
+            raise _Interrupted("stopped")
 
     def _post(self, channel: str, msg: fmt.SlackMessage, alert_id: str, thread_ts: str | None) -> str:
-        self._pace(channel)
         kwargs: dict[str, Any] = dict(
             channel=self.ids.get(channel, channel),
             text=msg.text,
@@ -449,10 +510,20 @@ class _Run:
         if thread_ts:
             kwargs["channel"] = self._channel_id(channel)
             kwargs["thread_ts"] = thread_ts
-        resp = self._call(self.client.chat_postMessage, **kwargs)
+        for attempt in range(RATE_LIMITED_RETRIES + 1):
+            self._wait_for(channel)
+            try:
+                resp = self._call(self.client.chat_postMessage, **kwargs)
+                break
+            except _RateLimited as exc:  # not taken: the channel waits, then the same message goes again
+                if exc.retry_after > MAX_RETRY_AFTER_S or attempt == RATE_LIMITED_RETRIES:
+                    raise _Stop("ratelimited") from None
+                self.not_before[channel] = time.monotonic() + exc.retry_after
+        self.not_before[channel] = time.monotonic() + self.slack.pace_s  # from the post Slack accepted
         if resp.get("channel"):
             self.ids[channel] = resp["channel"]
         if self.crash_at == "after_post":
+            kill_if_asked()
             raise CrashInjected(
                 f"{CRASH_ENV}=after_post: Slack accepted {alert_id} but it is not marked delivered"
             )

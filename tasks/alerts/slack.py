@@ -1,8 +1,9 @@
 """The Slack Web API client: the bot token, and retries that are safe for an exactly-once outbox.
 
-429 honours Retry-After (up to MAX_RETRY_AFTER_S; a longer wait is left to the next run); 5xx and dropped
-connections are retried only for calls that are safe to repeat. A chat.postMessage that fails ambiguously is
-never retried here: delivery reconciles it against the channel's history first.
+429 honours Retry-After (up to MAX_RETRY_AFTER_S; a longer wait is left to the next run), except for
+chat.postMessage, whose 429 holds the whole channel: delivery waits and paces it (tasks/alerts/delivery.py);
+5xx and dropped connections are retried only for calls that are safe to repeat. A chat.postMessage that fails
+ambiguously is never retried here: delivery reconciles it against the channel's history first.
 """
 
 from __future__ import annotations
@@ -68,9 +69,12 @@ class _SafeServerErrorRetryHandler(ServerErrorRetryHandler):
 
 
 class _BoundedRateLimitRetryHandler(RateLimitErrorRetryHandler):
-    """Honours Retry-After, but a wait longer than MAX_RETRY_AFTER_S is left to the next run."""
+    """Honours Retry-After, but a wait longer than MAX_RETRY_AFTER_S is left to the next run. Not for
+    chat.postMessage: delivery holds the channel for it (the next post to it must wait too)."""
 
     def _can_retry(self, *, state, request, response=None, error=None) -> bool:
+        if _is_post(request.url):
+            return False
         if not super()._can_retry(state=state, request=request, response=response, error=error):
             return False
         for name, values in (response.headers or {}).items():

@@ -11,6 +11,7 @@ from prefect.cache_policies import NONE
 
 from records.config import Config
 from records.findings import Findings
+from tasks import stop
 from tasks.cycle.extract import Extracted
 from tasks.events.apply import AlertPolicy, EventCounts, resolver_for
 from tasks.faults import crash_point
@@ -48,4 +49,5 @@ def apply_findings(config: Config, findings: Sequence[Findings], published: Mapp
 
 @task(name="resolve-events", cache_policy=NONE)
 def resolve_events(config: Config, extracted: Extracted, now: datetime, alerts: bool) -> EventCounts:
+    stop.check("before resolving events")  # a safe point: the items stay unread, the next run reads them first
     return apply_findings(config, extracted.findings, extracted.published, now, alert_policy(config, alerts))

@@ -21,6 +21,7 @@ import itertools
 import socket
 import threading
 import time
+import weakref
 from typing import Any
 
 from requests.adapters import HTTPAdapter
@@ -28,6 +29,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 
+from tasks import stop
 from tasks.sources.urllib3_compat import SocketHook
 
 
@@ -97,6 +99,8 @@ class Guard:
     def start(self) -> None:
         self.deadline = time.monotonic() + self._seconds
         _WATCHDOG.add(self, self.deadline)
+        with _ACTIVE_LOCK:
+            _ACTIVE.add(self)
 
     def remaining(self) -> float:
         return max(self.deadline - time.monotonic(), 0.0)
@@ -105,6 +109,23 @@ class Guard:
         with self._lock:
             self.done = True
             self._socks.clear()
+        with _ACTIVE_LOCK:
+            _ACTIVE.discard(self)
+
+
+_ACTIVE: weakref.WeakSet[Guard] = weakref.WeakSet()  # the fetches in flight
+_ACTIVE_LOCK = threading.Lock()
+
+
+def expire_all() -> None:
+    """End every fetch in flight now, as its deadline would (a stop was requested: tasks/stop.py)."""
+    with _ACTIVE_LOCK:
+        guards = list(_ACTIVE)
+    for guard in guards:
+        guard.expire()
+
+
+stop.on_request(expire_all)
 
 
 class _Watchdog:

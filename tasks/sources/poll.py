@@ -15,6 +15,7 @@ import requests
 from records.config import Config, FetchConfig, SourceConfig
 from records.items import Fetched, Item
 from records.sources import SourceState
+from tasks import stop
 from tasks.sources.http import FetchPolicy, fetch, make_session
 from tasks.sources.kinds import read_body
 from tasks.sources.parsing import parser_pool
@@ -61,7 +62,9 @@ NewItems = Callable[[Sequence[Item]], None]
 def poll(source: SourceConfig, state: SourceState | None, config: Config, now: datetime, *,
          on_new_items: NewItems | None = None) -> Polled:
     """Fetch and parse one source. `on_new_items` gets the items not stored yet, text included, as soon as
-    they are known (the cycle starts extracting them while other sources are polled)."""
+    they are known (the cycle starts extracting them while other sources are polled). A stop requested before
+    the fetch starts raises Stopped (tasks/stop.py); fetches in flight are cut by it."""
+    stop.check(f"before fetching {source.id}")
     fetched = fetch(source.id, source.url, etag=state.etag if state else None,
                     last_modified=state.last_modified if state else None,
                     session=session(), policy=fetch_policy(config.fetch))

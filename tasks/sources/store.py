@@ -12,6 +12,7 @@ import numpy as np
 import pyarrow as pa
 
 from records.config import Config
+from tasks import stop
 from tasks.faults import crash_point
 from tasks.sources.health import FetchOutcome, record_outcomes
 from tasks.sources.poll import Polled
@@ -69,6 +70,7 @@ def bound_work(con: duckdb.DuckDBPyConnection, polled: Polled, limit: int, now: 
 def store_polled(config: Config, polled: Sequence[Polled], now: datetime) -> Stored:
     """Store every source's items and record every source's outcome (and the operations alerts it raises).
     Refused before anything is written when the disk has no room for the batch (WarehouseError)."""
+    stop.check("before storing")  # a safe point: nothing of this cycle is written yet
     incoming = sum(p.table.nbytes if p.table is not None else sum(len(it.body) for it in p.items) for p in polled)
     count = sum(len(p.items) for p in polled)
     space.require(config.warehouse_path, space.for_storing(incoming), f"storing {count} items")

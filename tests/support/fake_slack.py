@@ -10,13 +10,24 @@ Programmable failures (each consumes one matching call):
     fake.fail_next(500, count=1, method="chat.postMessage")
     fake.error_next("channel_not_found", method=..., channel="#korea")   # 200 {"ok": false, "error": ...}
     fake.drop_next(method="chat.postMessage")         # accept and store the message, then close the socket
+    fake.hang_next(20, method="chat.postMessage")     # accept and store it, answer only after 20 s
     fake.auth_error = "invalid_auth"                  # every call fails until reset to None
+
+Slack's own limits, as the service enforces them:
+    FakeSlack(post_interval_s=1.0)    # one accepted chat.postMessage per second per channel; an earlier one
+                                      # gets 429 with Retry-After (whole seconds, rounded up), like Slack
+    fake.rate_limited                 # the requests answered 429 (by the enforcement or fail_next)
+    fake.post_delay_s = 0.3           # every chat.postMessage is answered this much later (a slow Slack)
+
+Standalone, for trying a config against it: python -m tests.support.fake_slack --enforce-rate 1 --channel trade-watch
 """
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import json
+import math
 import socket
 import threading
 import time
@@ -54,10 +65,14 @@ class FakeSlack:
     requests: list[Request] = field(default_factory=list)
     auth_error: str | None = None
     token: str = TOKEN
+    post_interval_s: float | None = None  # enforce one accepted post per channel per this many seconds
+    post_delay_s: float = 0.0
+    rate_limited: list[Request] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
         self._failures: list[_Failure] = []
+        self._last_accepted: dict[str, float] = {}  # channel id → monotonic time of its last accepted post
         self._clock = time.time()
         self._server: ThreadingHTTPServer | None = None
 
@@ -122,6 +137,9 @@ class FakeSlack:
     def drop_next(self, *, count: int = 1, method: str = "chat.postMessage") -> None:
         self._failures.append(_Failure("drop", method, None, count))
 
+    def hang_next(self, seconds: float, *, count: int = 1, method: str = "chat.postMessage") -> None:
+        self._failures.append(_Failure("hang", method, None, count, retry_after=seconds))
+
     def history(self, channel: str) -> list[dict]:
         """All messages of a channel (name or id), top-level and replies, in post order."""
         cid = self.channels.get(channel.lstrip("#"), channel)
@@ -146,9 +164,18 @@ class FakeSlack:
         for key in ("blocks", "metadata"):
             if isinstance(params.get(key), str):
                 params[key] = json.loads(params[key])
+        request = Request(method, params, raw, time.monotonic())
         with self._lock:
-            self.requests.append(Request(method, params, raw, time.monotonic()))
+            self.requests.append(request)
             failure = self._take_failure(method, params.get("channel"))
+            wait = self._rate_wait(method, params.get("channel")) if failure is None else None
+        if wait is not None:
+            self.rate_limited.append(request)
+            return self._send(h, 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(wait)})
+        if failure and failure.kind == "status" and failure.status == 429:
+            self.rate_limited.append(request)
+        if method == "chat.postMessage" and self.post_delay_s:
+            time.sleep(self.post_delay_s)
         if failure and failure.kind == "status":
             body = {"ok": False, "error": "ratelimited" if failure.status == 429 else "internal_error"}
             headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
@@ -164,6 +191,8 @@ class FakeSlack:
             return self._send(h, 404, {"ok": False, "error": "unknown_method"})
         with self._lock:
             body = handler(params)
+        if failure and failure.kind == "hang" and body.get("ok"):
+            time.sleep(float(failure.retry_after or 0))  # accepted and stored; the answer comes (too) late
         if failure and failure.kind == "drop" and body.get("ok"):
             # Slack accepted (and stored) the message, but the response never arrives
             h.close_connection = True
@@ -171,6 +200,19 @@ class FakeSlack:
                 h.connection.shutdown(socket.SHUT_RDWR)
             return None
         return self._send(h, 200, body)
+
+    def _rate_wait(self, method: str, channel: Any) -> int | None:
+        """With post_interval_s: whole seconds to Retry-After when this post comes too soon, else None (and
+        the post, if it will be accepted, is counted as the channel's last)."""
+        if method != "chat.postMessage" or not self.post_interval_s:
+            return None
+        cid = self._id(channel, allow_name=True) or str(channel)
+        now = time.monotonic()
+        last = self._last_accepted.get(cid)
+        if last is not None and now - last < self.post_interval_s:
+            return max(1, math.ceil(self.post_interval_s - (now - last)))
+        self._last_accepted[cid] = now
+        return None
 
     def _take_failure(self, method: str, channel: Any) -> _Failure | None:
         for f in self._failures:
@@ -303,3 +345,21 @@ class FakeSlack:
             "channels": chans[start : start + limit],
             "response_metadata": {"next_cursor": str(start + limit) if more else ""},
         }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="A fake Slack Web API on 127.0.0.1 (prints its base URL).")
+    parser.add_argument("--enforce-rate", type=float, metavar="S", help="one post per channel per S seconds")
+    parser.add_argument("--channel", action="append", default=[], help="a channel to create (repeatable)")
+    args = parser.parse_args(argv)
+    fake = FakeSlack(post_interval_s=args.enforce_rate).start()
+    for name in args.channel or ["trade-watch"]:
+        fake.add_channel(name)
+    print(f"SLACK_API_URL={fake.base_url} SLACK_BOT_TOKEN={TOKEN}", flush=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        while True:
+            time.sleep(3600)
+
+
+if __name__ == "__main__":
+    main()
