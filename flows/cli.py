@@ -330,9 +330,11 @@ def _hint_as_given(message: str, args) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from flows.runtime.logs import quiet_shutdown_noise
     from flows.runtime.process import apply_settings
 
     apply_settings()  # before any thread starts
+    quiet_shutdown_noise()  # no stray traceback from the temporary Prefect API's teardown after a good run
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
