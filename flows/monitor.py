@@ -8,6 +8,7 @@ a run. The stages are tasks (tasks/); the plumbing they share is the runtime (fl
 from __future__ import annotations
 
 import asyncio
+import sys
 from datetime import UTC, datetime
 
 from prefect import flow, get_run_logger
@@ -15,8 +16,10 @@ from prefect.settings import PREFECT_API_URL
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote as q
 
+from flows.progress import stage
 from flows.runtime import api
 from flows.runtime.cycle import cycle, locked
+from flows.schedules import cycle_line, served
 from flows.summary import CycleSummary
 from records.config import Config, load_config
 from tasks.cycle.alerts import deliver_alerts
@@ -33,18 +36,23 @@ def run_cycle(config: Config, now: datetime, alerts: bool = True, *, keep_parser
     them all (tens of thousands of items) looking for futures, and none holds one."""
     with locked(config):
         with cycle(config, keep_parsers=keep_parsers) as run:
+            stage(f"polling {sum(s.enabled for s in config.sources)} sources")
             states = sync_sources(config)
             polls = [poll_sources.submit(q(batch), q(config), now, label=batch_label(batch))
                      for batch in poll_batches(config, states, now)]
             polled = [p for poll in polls for p in poll.result()]
             run.parsed()
+            stage(f"storing what {len(polled)} sources gave")
             stored = store_items(q(config), q(polled), now)
             del polls, polled  # the items are in the warehouse now: not held through extraction
             extracted, events = Extracted(), EventCounts()
             if stored.anything or has_unread(config):  # else a quiet cycle: nothing to read
                 assign_stories(q(config), q(stored), now)
+                stage("extracting meetings and deadlines")
                 extracted = extract_items(q(config), q(stored))
+                stage("resolving events")
                 events = resolve_events(q(config), q(extracted), now, alerts)
+            stage("delivering alerts and publishing")
             delivery = deliver_alerts(q(config), now) if alerts else None
         publish_snapshot(q(config))
     return CycleSummary.of(now, enabled=sum(s.enabled for s in config.sources), stored=stored,
@@ -65,6 +73,9 @@ def _monitor(config_path: str, as_of: str | None, alerts: bool) -> dict:
         summary = run_cycle(config, parse_as_of(as_of), alerts)
     for line in summary.lines():
         get_run_logger().info(line)
+    if served():  # a run `tradewatch serve` started: one line on its console
+        sys.stdout.write(cycle_line(summary.lines(), datetime.now(UTC)) + "\n")  # not print: log_prints logs it
+        sys.stdout.flush()
     return {"lines": summary.lines(), "new_items": summary.new_items, "failed": sorted(summary.sources_failed)}
 
 

@@ -15,14 +15,21 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
 from prefect.deployments.runner import EntrypointType, RunnerDeployment
 from prefect.schedules import Cron
 
-MONITOR_CRON, MONITOR_TZ = "*/10 * * * *", "UTC"  # every 10 minutes
-DIGEST_CRON, DIGEST_TZ = "0 8 * * *", "Asia/Seoul"  # daily at 08:00 Seoul time
+from flows.schedules import (
+    DIGEST_CRON,
+    DIGEST_TZ,
+    MONITOR_CRON,
+    MONITOR_TZ,
+    SERVED_ENV,
+    next_runs_line,
+)
 
 
 def one_at_a_time() -> ConcurrencyLimitConfig:
@@ -115,6 +122,26 @@ def local_server(home: Path, timeout_s: float = 120) -> Iterator[str]:
         log.close()
 
 
+def starting_lines(config_path: str, api_url: str, started: str | None, now: datetime) -> list[str]:
+    """What `serve` says when it starts: the config, where the API is and how to use it from another shell
+    (the dashboard is off: no UI link), when the runs are."""
+    lines = [f"tradewatch serve: {config_path}: monitor every 10 minutes (UTC), digest daily at 08:00 {DIGEST_TZ}"]
+    if started:
+        lines.append(f"  started a private Prefect server at {api_url} (state in {started}); it stops with serve")
+    else:
+        lines.append(f"  using the Prefect API at {api_url} (PREFECT_API_URL)")
+    lines += [
+        "  to start a run now, from another shell:",
+        f"    PREFECT_API_URL={api_url} prefect deployment run 'monitor/monitor'",
+        f"  {next_runs_line(now)}; one line per cycle below; Ctrl-C stops",
+    ]
+    return lines
+
+
+def _say(lines: list[str]) -> None:
+    print("\n".join(lines), flush=True)
+
+
 def serve(config_path: str) -> None:
     """Run the monitor (every 10 minutes, UTC) and digest (08:00 Asia/Seoul) schedules until interrupted.
 
@@ -126,15 +153,23 @@ def serve(config_path: str) -> None:
     from records.config import load_config
 
     config = load_config(config_path)  # fail fast with a clear message, before anything is registered
-    deps = deployments(str(Path(config_path).resolve()))  # runs start in other processes: an absolute path
-    if PREFECT_API_URL.value():
-        prefect_serve(*deps)
-        return
-    home = config.warehouse_path.parent / ".prefect-serve"
-    with local_server(home) as url:
-        print(f"tradewatch serve: started a local Prefect server at {url} (state in {home})", flush=True)
-        os.environ["PREFECT_API_URL"] = url
-        from prefect.settings import temporary_settings
+    absolute = str(Path(config_path).resolve())  # runs start in other processes: an absolute path
+    deps = deployments(absolute)
+    os.environ[SERVED_ENV] = "1"  # the runs it starts (child processes) each print their cycle's line
+    now = datetime.now(UTC)
+    try:
+        if PREFECT_API_URL.value():
+            _say(starting_lines(absolute, PREFECT_API_URL.value(), None, now))
+            prefect_serve(*deps, print_starting_message=False)  # Prefect's names a UI link that is off
+            return
+        home = config.warehouse_path.parent / ".prefect-serve"
+        with local_server(home) as url:
+            _say(starting_lines(absolute, url, str(home), now))
+            os.environ["PREFECT_API_URL"] = url
+            from prefect.settings import temporary_settings
 
-        with temporary_settings(updates={PREFECT_API_URL: url}):
-            prefect_serve(*deps)
+            with temporary_settings(updates={PREFECT_API_URL: url}):
+                prefect_serve(*deps, print_starting_message=False)
+    finally:
+        _say([f"tradewatch serve: stopped at {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; no more runs are scheduled "
+              "from this machine"])
