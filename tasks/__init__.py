@@ -5,7 +5,7 @@ stories/     near-duplicate detection: wire copies of one report share a story
 extract/     an item → findings: relevance, meetings, deadlines
 events/      findings → events: one meeting across N outlets, deadline history, alert decisions
 alerts/      the outbox → Slack, exactly once; the daily digest
-publish/     the read-only snapshot readers query
+publish/     the iCalendar feed and the HTML timeline report, published beside the snapshot
 workers/     the worker processes stages run in (parsing under limits, extraction on every core)
 evaluation/  scoring what the pipeline decided against labelled corpora
 """

@@ -166,8 +166,9 @@ def plain(value: Any, limit: int) -> str:
     return truncate(clean(value).replace("<", "‹").replace(">", "›"), limit)
 
 
-def safe_url(url: Any) -> str | None:
-    """The URL ready for `<url|label>`, or None when it must not be a link (not http(s), user-info, too long)."""
+def http_url(url: Any) -> str | None:
+    """The URL (stripped) when it may be a link: http(s) with a host, no user-info part, no spaces or invisible
+    characters, at most 1500 characters; else None."""
     if not isinstance(url, str):
         return None
     url = url.strip()
@@ -179,6 +180,14 @@ def safe_url(url: Any) -> str | None:
     except ValueError:
         return None
     if parts.scheme.lower() not in ("http", "https") or not host or "@" in parts.netloc:
+        return None
+    return url
+
+
+def safe_url(url: Any) -> str | None:
+    """The URL ready for `<url|label>`, or None when it must not be a link (not http(s), user-info, too long)."""
+    url = http_url(url)
+    if url is None:
         return None
     target = url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
     return target if len(target) <= 2000 else None  # a line of evidence must fit a section with room to spare
