@@ -147,6 +147,66 @@ def cmd_read(args) -> int:
     return 0
 
 
+def _countries_arg(value: str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    codes = tuple(c.strip().upper() for c in value.split(",") if c.strip())
+    bad = [c for c in codes if not (c == "EU" or (len(c) == 2 and c.isascii() and c.isalpha()))]
+    if bad:
+        raise BadArgument(f"--countries: {', '.join(bad)} not ISO 3166-1 alpha-2 codes or EU (e.g. KR,US)")
+    return codes
+
+
+def _write_out(data: bytes, out: str | None, what: str) -> None:
+    """To --out (atomically: a reader never sees half a file) or to standard output."""
+    from tasks.publish.files import write_atomically
+
+    if out is None or out == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    try:
+        write_atomically(Path(out), data)
+    except OSError as exc:
+        raise BadArgument(f"--out: cannot write {out}: {exc.strerror or exc}") from None
+    print(f"wrote {out}: {what}")
+
+
+def cmd_calendar(args) -> int:
+    from datetime import date
+
+    from records.config import load_config
+    from tasks.cycle.publish import calendar_selection, read_published_timeline
+    from tasks.publish.calendar import build_calendar
+
+    countries = _countries_arg(args.countries)
+    try:
+        since = date.fromisoformat(args.since) if args.since else None
+    except ValueError:
+        raise BadArgument(f"--since: {args.since!r} is not a date (YYYY-MM-DD)") from None
+    config = load_config(_config_path(args))
+    timeline = read_published_timeline(config)
+    selection = calendar_selection(config, timeline.as_of, countries=countries, since=since)
+    meetings = sum(map(selection.takes_meeting, timeline.meetings))
+    deadlines = sum(map(selection.takes_deadline, timeline.deadlines))
+    _write_out(build_calendar(timeline, selection), args.out, f"{meetings} meetings, {deadlines} deadlines")
+    return 0
+
+
+def cmd_report(args) -> int:
+    from flows.monitor import parse_as_of
+    from records.config import load_config
+    from tasks.cycle.publish import read_published_timeline, report_calendar_href
+    from tasks.publish.report import build_report
+
+    _check_as_of(args.as_of)
+    config = load_config(_config_path(args))
+    timeline = read_published_timeline(config, parse_as_of(args.as_of) if args.as_of else None)
+    page = build_report(timeline, calendar_href=report_calendar_href(config, beside=False))
+    _write_out(page.encode("utf-8"), args.out, f"the report as of {timeline.as_of:%Y-%m-%d %H:%M %Z}")
+    return 0
+
+
 def cmd_reprocess(args) -> int:
     from flows.maintenance import reprocess_flow
     from flows.progress import on_terminal
@@ -263,6 +323,19 @@ def build_parser() -> argparse.ArgumentParser:
         _add_config(p)
         _add_format(p)
         p.set_defaults(func=cmd_read)
+
+    p = sub.add_parser("calendar", help="the iCalendar feed of meetings and deadlines (from the published snapshot)")
+    _add_config(p)
+    p.add_argument("--out", metavar="PATH", help="write it here (atomically) instead of to standard output")
+    p.add_argument("--countries", metavar="KR,US", help="events involving these countries only (default: [calendar])")
+    p.add_argument("--since", metavar="DATE", help="events ending on or after this day (default: [calendar])")
+    p.set_defaults(func=cmd_calendar)
+
+    p = sub.add_parser("report", help="the HTML timeline report, one self-contained file (from the published snapshot)")
+    _add_config(p)
+    p.add_argument("--out", metavar="PATH", help="write it here (atomically) instead of to standard output")
+    p.add_argument("--as-of", metavar="ISO8601", help="the 'now' of the report (default: the snapshot's last cycle)")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("reprocess", help="re-run extraction and resolution over stored items (no re-alerts)")
     _add_config(p)

@@ -12,6 +12,7 @@ from importlib import resources
 from pathlib import Path
 
 from flows.feedserver import TimelineItem, TimelineServer, ticks_for, write_config
+from tasks.publish.files import calendar_path, note_path, report_path
 
 EXAMPLE_QUERIES = [
     ("Meetings, with how many reports each",
@@ -43,7 +44,8 @@ def run_demo(workdir: Path, out=None) -> int:
     os.environ.pop("SLACK_BOT_TOKEN", None)  # the demo never posts to a real workspace: alerts go to the console
     workdir.mkdir(parents=True, exist_ok=True)
     warehouse = workdir / "demo.duckdb"
-    for stale in (warehouse, warehouse.with_name("demo.snapshot.duckdb")):
+    for stale in (warehouse, warehouse.with_name("demo.snapshot.duckdb"), calendar_path(warehouse),
+                  report_path(warehouse), note_path(warehouse)):
         stale.unlink(missing_ok=True)
     timeline = load_timeline()
     config_path = workdir / "tradewatch.toml"
@@ -79,4 +81,6 @@ def run_demo(workdir: Path, out=None) -> int:
     exe = ".venv/bin/tradewatch"
     for title, sql in EXAMPLE_QUERIES:
         print(f"  # {title}\n  {exe} sql --config {config_path} \"{sql}\"", file=out)
+    print(f"\nPublished beside the snapshot after every cycle:\n  {report_path(warehouse)}   the timeline report: "
+          f"open it in a browser\n  {calendar_path(warehouse)}  the calendar: import or subscribe to it", file=out)
     return 0

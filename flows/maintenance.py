@@ -11,6 +11,7 @@ from flows.output import progress_bar
 from flows.runtime.cycle import locked
 from records.config import load_config
 from tasks.cycle.events import alert_policy, apply_findings
+from tasks.cycle.publish import publish_files, read_published_timeline
 from tasks.extract.pool import extract_all
 from warehouse import connection
 from warehouse import items as item_store
@@ -33,6 +34,8 @@ def reprocess_flow(config_path: str, as_of: str | None = None) -> str:
         published = {it.item_id: it.published_at for it in items}
         counts = apply_findings(config, findings, published, now, alert_policy(config, True), reset=True)
         publish_snapshot(config.warehouse_path)
+        published = publish_files(config, read_published_timeline(config, now))  # calendar and report
     return (f"reprocessed {len(items)} items: {sum(f.relevant for f in findings)} relevant, "
             f"{counts.new_meetings} meetings, {counts.new_deadlines} deadlines, "
-            f"{counts.deadline_changes} deadline changes; {counts.alerts_pending} new alerts queued")
+            f"{counts.deadline_changes} deadline changes; {counts.alerts_pending} new alerts queued"
+            + (f"; {published.error}" if published.error else ""))

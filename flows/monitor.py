@@ -25,7 +25,7 @@ from records.config import Config, load_config
 from tasks.cycle.alerts import deliver_alerts
 from tasks.cycle.events import resolve_events
 from tasks.cycle.extract import Extracted, extract_items, has_unread
-from tasks.cycle.publish import publish_snapshot
+from tasks.cycle.publish import calendar_due, publish_calendar_and_report, publish_snapshot, read_calendar
 from tasks.cycle.sources import batch_label, poll_batches, poll_sources, store_items, sync_sources
 from tasks.cycle.stories import assign_stories
 from tasks.events.apply import EventCounts
@@ -46,7 +46,8 @@ def run_cycle(config: Config, now: datetime, alerts: bool = True, *, keep_parser
             stored = store_items(q(config), q(polled), now)
             del polls, polled  # the items are in the warehouse now: not held through extraction
             extracted, events = Extracted(), EventCounts()
-            if stored.anything or has_unread(config):  # else a quiet cycle: nothing to read
+            resolved = stored.anything or has_unread(config)  # else a quiet cycle: nothing to read
+            if resolved:
                 assign_stories(q(config), q(stored), now)
                 stage("extracting meetings and deadlines")
                 extracted = extract_items(q(config), q(stored))
@@ -54,7 +55,12 @@ def run_cycle(config: Config, now: datetime, alerts: bool = True, *, keep_parser
                 events = resolve_events(q(config), q(extracted), now, alerts)
             stage("delivering alerts and publishing")
             delivery = deliver_alerts(q(config), now) if alerts else None
+            timeline = read_calendar(q(config), now) if calendar_due(config, now, resolved) else None
+        # the calendar and the report are built while the snapshot is copied
+        published = publish_calendar_and_report.submit(q(config), q(timeline)) if timeline else None
         publish_snapshot(q(config))
+        if published is not None:
+            published.result()
     return CycleSummary.of(now, enabled=sum(s.enabled for s in config.sources), stored=stored,
                            extracted=extracted, events=events, delivery=delivery)
 

@@ -156,6 +156,23 @@ class AlertConfig(_Table):
     max_per_run: Count(1) = 50  # beyond this, one summary message per channel instead of a flood
 
 
+class CalendarConfig(_Table):
+    """What the published iCalendar feed holds (`tradewatch calendar` too, unless its options say otherwise)."""
+
+    countries: tuple[Country, ...] = ()  # events involving one of these only; empty: every country
+    past_days: Count(0) | None = None  # leave out events over for more than this many days; None: keep all
+    tentative: StrictBool = True  # include events whose evidence is tentative (always shown as tentative)
+    name: Text = "tradewatch"  # the calendar's name in a calendar client
+
+
+class PublishConfig(_Table):
+    """The files published beside the snapshot each cycle, and where they are served from."""
+
+    calendar: StrictBool = True  # <warehouse>.calendar.ics
+    report: StrictBool = True  # <warehouse>.report.html
+    base_url: Annotated[str, BeforeValidator(_http_url)] | None = None  # the digest links the files under it
+
+
 class SourceConfig(_Table):
     id: Text = Field(description="a short unique name")
     kind: Literal["feed", "federal_register", "ustr"] = "feed"
@@ -174,6 +191,8 @@ class Config(_Table):
     slack: SlackConfig = SlackConfig()
     alerts: AlertConfig = AlertConfig()
     extract: ExtractConfig = ExtractConfig()
+    calendar: CalendarConfig = CalendarConfig()
+    publish: PublishConfig = PublishConfig()
     sources: tuple[SourceConfig, ...] = ()
 
     @field_validator("extract", mode="before")

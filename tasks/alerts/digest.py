@@ -136,8 +136,10 @@ def recent_changes(con: duckdb.DuckDBPyConnection, now: datetime) -> list[str]:
     return [line for _, line in out]
 
 
-def build_digest(con: duckdb.DuckDBPyConnection, now: datetime) -> tuple[list[dict], str]:
-    """(Block Kit blocks, fallback text) for the digest as of `now`."""
+def build_digest(con: duckdb.DuckDBPyConnection, now: datetime,
+                 links: Sequence[tuple[str, str]] = ()) -> tuple[list[dict], str]:
+    """(Block Kit blocks, fallback text) for the digest as of `now`; `links` are (label, URL) of the published
+    calendar and report, shown under the sections."""
     today = now.date()
     deadlines = upcoming_deadlines(con, today, now)
     meetings = meetings_this_and_next_week(con, today, now)
@@ -154,6 +156,8 @@ def build_digest(con: duckdb.DuckDBPyConnection, now: datetime) -> tuple[list[di
     blocks = [fmt.header_block(title)]
     for heading, lines in sections:
         blocks.append(fmt.section_block([heading, *lines]))
+    if links:
+        blocks.append(fmt.section_block([" · ".join(fmt.link(url, label) for label, url in links)]))
     blocks.append(fmt.context_block(f"tradewatch · as of {now:%Y-%m-%d %H:%M %Z}".strip()))
     summary = [
         f"{len(deadlines)} deadline(s) in the next 14 days",

@@ -11,6 +11,7 @@ from records.config import Config
 from tasks.alerts.delivery import DeliveryReport, deliver_pending
 from tasks.alerts.digest import build_digest
 from tasks.alerts.digest_delivery import DigestOutcome, deliver_digest
+from tasks.cycle.publish import published_links
 from warehouse.snapshot import open_snapshot
 
 
@@ -25,7 +26,7 @@ def read_digest(config: Config, now: datetime) -> tuple[list[dict], str]:
     """The digest as of `now`, from the published snapshot (never the live file: runs may be writing)."""
     con = open_snapshot(config.warehouse_path)
     try:
-        return build_digest(con, now)
+        return build_digest(con, now, published_links(config))
     finally:
         con.close()
 
