@@ -12,26 +12,20 @@ from pathlib import Path
 import pytest
 
 from flows.cli import build_parser, main
-from flows.demo import load_timeline
-from flows.feedserver import TimelineServer, write_config
 from flows.output import render
+from tests.flows import test_cli
+
+server, config = test_cli.server, test_cli.config  # fixtures: a timeline server, a config that polls it
 
 APRIL_25 = datetime(2025, 4, 25, tzinfo=UTC)
 EXE = Path(sys.executable).with_name("tradewatch")
 
 
-@pytest.fixture
-def server():
-    with TimelineServer(load_timeline()) as srv:
-        srv.now = APRIL_25
-        yield srv
-
-
-@pytest.fixture
-def config(tmp_path, server) -> Path:
-    path = tmp_path / "tradewatch.toml"
-    write_config(path, server, "tw.duckdb")
-    return path
+@pytest.fixture(autouse=True)
+def april(request):
+    """The timeline server (tests/flows/test_cli.py's fixture), when a test uses it, at 25 April."""
+    if "server" in request.fixturenames:
+        request.getfixturevalue("server").now = APRIL_25
 
 
 @pytest.mark.usefixtures("prefect_harness")
