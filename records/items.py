@@ -59,7 +59,9 @@ def _sha(text: str) -> str:
 def identity_key(guid: str | None, url: str | None, title: str, published_at: datetime | None,
                  content: str) -> str:
     """What identifies an entry within its source: guid, else canonical URL, else title and date, else the
-    content hash (an untitled, unlinked entry)."""
+    content hash (an untitled, unlinked entry). The guid and the link as the feed wrote them: a relative one
+    is not made absolute against the URL the feed was read from (tasks/sources/feeds.py), so an item keeps its
+    identity when its feed moves; an absolute one keys exactly as it always has."""
     if guid:
         return "guid:" + guid
     if url:

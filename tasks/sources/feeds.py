@@ -27,8 +27,9 @@ import feedparser
 
 from records.items import Item, content_hash, identity_key, item_id
 from tasks.sources.fastfeed import read_entries
-from tasks.sources.text import canonical_url, html_to_text, strip_controls
+from tasks.sources.text import canonical_url, html_to_text, is_absolute, strip_controls
 
+RELATIVE_BASE = "http://relative.invalid/"  # a relative link's identity: as written, against no real host
 MAX_OFFSET_MIN = 14 * 60
 EARLIEST_YEAR = 1995
 FUTURE_SLACK = timedelta(days=2)
@@ -57,13 +58,14 @@ def parse_feed(
         return ParseResult((), "xml_entities", "the document's DTD declares entities")
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
+    # The parsers are not told where the feed came from: ids and links stay as the document wrote them (only
+    # the document's own xml:base applies), so an item's identity does not depend on the feed's URL. Links
+    # are made absolute against `base_url` afterwards, for the stored URL only (entry_to_item).
     headers = {"content-type": content_type_for(body, content_type)}
-    if base_url:
-        headers["content-location"] = base_url
     try:
         # The common plain feeds are read by lxml and built exactly as feedparser would (tasks/fastfeed.py);
         # anything it is not sure about comes back None and goes to feedparser.
-        entries = read_entries(body, headers["content-type"], base_url)
+        entries = read_entries(body, headers["content-type"], None)
         if entries is not None:
             return _result_of_entries(entries, source_id=source_id, now=now, base_url=base_url)
         return _parse_with_feedparser(body, headers, source_id=source_id, now=now, base_url=base_url)
@@ -134,15 +136,19 @@ def entry_to_item(entry: Any, *, source_id: str, now: datetime, base_url: str | 
         "",
     )
     body = content or summary
-    url = canonical_url(entry.get("link"), base_url)
+    link = entry.get("link")
+    url = canonical_url(link, base_url)
     guid = strip_controls(entry.get("id") or "").strip() or None
     if not (title or url or guid or body):
         return None
     raw_date, parsed_date = _raw_date(entry)
     published_at, offset_min, suspect = parse_date(raw_date, parsed_date, now)
     hashed = content_hash(title, summary, body)
+    # identity from the entry's own words: its guid as written, its link as written (a relative one is not
+    # made absolute against the feed's URL for this: the feed may move to another scheme, host or port)
+    key_url = url if is_absolute(link) else canonical_url(link, RELATIVE_BASE)
     return Item(
-        item_id=item_id(source_id, identity_key(guid, url, title, published_at, hashed)),
+        item_id=item_id(source_id, identity_key(guid, key_url, title, published_at, hashed)),
         source_id=source_id,
         guid=guid,
         url=url,

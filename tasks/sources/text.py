@@ -243,6 +243,14 @@ def _is_tracking(raw_pair: str) -> bool:
     return key in TRACKING_PARAMS or key.startswith(_TRACKING_PREFIXES)
 
 
+_SCHEME_RE = re.compile(r"^\s*[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def is_absolute(url: str | None) -> bool:
+    """True when the URL (or URI: tag:, urn:) names its scheme; a relative reference does not."""
+    return bool(url) and bool(_SCHEME_RE.match(url))
+
+
 def canonical_url(url: str | None, base: str | None = None) -> str | None:
     """The canonical form of an http(s) link, or None when it is not one (javascript:, mailto:, garbage).
 
