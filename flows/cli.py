@@ -20,6 +20,7 @@ EXIT_WAREHOUSE = 3
 EXIT_BUSY = 4
 EXIT_API = 5
 EXIT_NO_SNAPSHOT = 6  # readers: nothing published yet (they never touch the live file)
+EXIT_STOPPED = 143  # stopped by a signal at a safe point: 128 + the signal (143 SIGTERM, 130 SIGINT)
 
 DEFAULT_CONFIG = "tradewatch.toml"
 
@@ -380,6 +381,7 @@ def _failures() -> list[tuple[type[BaseException], int, str]]:
     import duckdb
 
     from records.config import ConfigError
+    from tasks.stop import Stopped
     from warehouse.errors import NoSnapshot, RunInProgress, WarehouseError
     from warehouse.snapshot import QueryTimeout
 
@@ -390,6 +392,7 @@ def _failures() -> list[tuple[type[BaseException], int, str]]:
         (RunInProgress, EXIT_BUSY, ""),
         (ApiUnreachable, EXIT_API, ""),
         (NoSnapshot, EXIT_NO_SNAPSHOT, ""),
+        (Stopped, EXIT_STOPPED, ""),
         (QueryTimeout, 1, ""),
         (duckdb.Error, 1, "query failed: "),  # a query that is wrong or refused (read-only, no file access)
     ]
@@ -415,7 +418,7 @@ def main(argv: list[str] | None = None) -> int:
         for kind, status, prefix in _failures():
             if isinstance(exc, kind):
                 print(f"tradewatch: {prefix}{_hint_as_given(str(exc), args)}", file=sys.stderr)
-                return status
+                return getattr(exc, "exit_status", status)
         raise
 
 

@@ -12,7 +12,8 @@ EXIT_CODES = """exit status:
   3  unusable warehouse (locked by another writer, corrupt, out of disk)
   4  another run holds the warehouse
   5  PREFECT_API_URL names a Prefect server that does not answer
-  6  nothing published to read yet (no run has finished on this warehouse)"""
+  6  nothing published to read yet (no run has finished on this warehouse)
+  143, 130  `run` stopped by SIGTERM / SIGINT at a safe point (128 + the signal; the next run carries on)"""
 
 MAIN = """examples:
   tradewatch init                       write ./tradewatch.toml with real sources, then edit [slack]

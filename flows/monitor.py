@@ -19,6 +19,7 @@ from prefect.utilities.annotations import quote as q
 from flows.progress import stage
 from flows.runtime import api
 from flows.runtime.cycle import cycle, locked
+from flows.runtime.signals import stopping_on_signals
 from flows.schedules import cycle_line, served
 from flows.summary import CycleSummary
 from records.config import Config, load_config
@@ -90,8 +91,10 @@ async def monitor_flow(config_path: str, as_of: str | None = None, alerts: bool 
     """One monitor cycle over every configured source.
 
     Async only so that the run ends when its work does (at the end of a sync flow run Prefect joins the run's
-    heartbeat thread, which sleeps in 1 s steps). The cycle itself is synchronous code in a thread."""
-    return await asyncio.to_thread(_monitor, config_path, as_of, alerts)
+    heartbeat thread, which sleeps in 1 s steps). The cycle itself is synchronous code in a thread; SIGTERM or
+    SIGINT stops it at its next safe point (flows/runtime/signals.py)."""
+    with stopping_on_signals():
+        return await asyncio.to_thread(_monitor, config_path, as_of, alerts)
 
 
 def run_monitor_flow(config_path: str, as_of: str | None = None, alerts: bool = True) -> dict:
@@ -113,9 +116,10 @@ def replay_flow(config_path: str, ticks: list[str], alerts: bool = True, on_tick
     """Many cycles inside one flow run and one process (replays, backfills, the demo)."""
     config = load_config(config_path)
     out = []
-    for tick in ticks:
-        now = parse_as_of(tick)
-        if on_tick is not None:
-            on_tick(now)
-        out.append(run_cycle(config, now, alerts, keep_parsers=True))
+    with stopping_on_signals():
+        for tick in ticks:
+            now = parse_as_of(tick)
+            if on_tick is not None:
+                on_tick(now)
+            out.append(run_cycle(config, now, alerts, keep_parsers=True))
     return out

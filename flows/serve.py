@@ -86,6 +86,8 @@ def local_server(home: Path, timeout_s: float = 120) -> Iterator[str]:
     import time
     import urllib.request
 
+    from flows.runtime.lifetime import dies_with_this_process
+
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -94,8 +96,9 @@ def local_server(home: Path, timeout_s: float = 120) -> Iterator[str]:
            "PREFECT_UI_ENABLED": "false"}
     env.pop("PREFECT_API_URL", None)
     log = open(home / "server.log", "ab")  # noqa: SIM115 - kept open for the child's lifetime
-    proc = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-                             "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT,
+    command, keep = dies_with_this_process([sys.executable, "-m", "prefect", "server", "start", "--host",
+                                            "127.0.0.1", "--port", str(port)])  # not left behind by a kill -9
+    proc = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, pass_fds=keep,
                             stdin=subprocess.DEVNULL, start_new_session=True)  # its own group: stopped whole
     url = f"http://127.0.0.1:{port}/api"
     try:

@@ -23,13 +23,14 @@ def free_bytes(path: str | Path) -> int:
     return st.f_bavail * st.f_frsize
 
 
-def require(path: str | Path, needed: int, step: str) -> None:
-    """WarehouseError (out of disk space, nothing done) unless `needed` bytes are free beside `path`."""
+def require(path: str | Path, needed: int, step: str, *, outcome: str = "nothing was done") -> None:
+    """WarehouseError (out of disk space; `outcome` says what the run did) unless `needed` bytes are free
+    beside `path`."""
     free = free_bytes(path)
     if free < needed:
         raise WarehouseError(
             f"warehouse {path}: out of disk space: {step} needs about {_mb(needed)} free, {_mb(free)} left; "
-            "nothing was done. Free some space; the next run carries on from here."
+            f"{outcome}. Free some space; the next run carries on from here."
         )
 
 

@@ -17,6 +17,7 @@ import duckdb
 
 from flows.runtime.process import apply_settings
 from records.config import Config
+from tasks import stop
 from tasks.extract.pool import extract_pool
 from tasks.sources.parsing import close_parser_pool, parser_pool
 from tasks.stories.resign import ensure_current
@@ -61,5 +62,6 @@ def cycle(config: Config, *, keep_parsers: bool = False) -> Iterator[Cycle]:
         run = Cycle(keep_parsers)
         try:
             yield run
+            stop.check("before publishing the snapshot")  # (delivery ends early on a stop, without raising)
         finally:
             run.parsed()

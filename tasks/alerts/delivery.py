@@ -236,7 +236,8 @@ def _make_sure_the_run_can_finish(con, db_path) -> None:
         if duckdb_compat.classify(exc) in (duckdb_compat.DISK_FULL, duckdb_compat.CORRUPT):
             raise explain(db_path, exc) from exc
         log.warning("checkpoint before delivery: %s", exc)  # (another transaction open): the close folds it in
-    space.require(db_path, space.for_publishing(db_path, snapshot_path(db_path)), "publishing the snapshot")
+    space.require(db_path, space.for_publishing(db_path, snapshot_path(db_path)), "publishing the snapshot",
+                  outcome="what this run stored is kept, no alert was sent")
 
 
 def _deliver_console(con, rows: list[outbox.OutboxRow], now: datetime, out: TextIO) -> DeliveryReport:

@@ -13,6 +13,8 @@ import sys
 import duckdb
 import pytest
 
+from tests.support.paths import ROOT
+from tests.support.small_filesystem import namespace_prefix, run_on_small_filesystem
 from warehouse import duckdb_compat
 from warehouse.connection import connect
 from warehouse.errors import WarehouseError
@@ -146,3 +148,26 @@ def test_a_file_of_another_layout_is_left_to_duckdb(tmp_path):
     other = tmp_path / "o.duckdb"
     other.write_bytes(b"\0" * 8 + b"DUCK" + struct.pack("<Q", 12345) + b"\0" * 20000)
     assert duckdb_compat.damaged_blocks(other) is None
+
+
+def test_a_write_or_checkpoint_on_a_full_disk_is_disk_full(tmp_path):
+    """Provoked for real on a 2 MB tmpfs: whatever DuckDB raises there (an IO error on the WAL, or the FATAL
+    error of a checkpoint that cannot write its blocks) is classified as a full disk."""
+    if namespace_prefix() is None:
+        pytest.skip("no mount namespace here (unshare)")
+    small = tmp_path / "small"
+    small.mkdir()
+    script = (f'"{sys.executable}" -c "'
+              "import duckdb, sys\n"
+              "from warehouse import duckdb_compat\n"
+              f"con = duckdb.connect('{small}/w.duckdb')\n"
+              "try:\n"
+              "    con.execute(\\\"CREATE TABLE t AS SELECT range AS i, md5(range::VARCHAR) AS s FROM range(300000)\\\")\n"
+              "    con.execute('CHECKPOINT')\n"
+              "    print('no failure')\n"
+              "except duckdb.Error as exc:\n"
+              "    print(duckdb_compat.classify(exc)); print(exc)\n"
+              '"')
+    done = run_on_small_filesystem("2m", str(small), script, {**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == duckdb_compat.DISK_FULL, done.stdout

@@ -24,3 +24,21 @@ def test_a_context_made_with_settings_serves_get_client_once_marked_default():
         assert get_client(sync_client=True) is ctx.client
     with SyncClientContext(httpx_settings={"timeout": 30}) as unmarked:
         assert get_client(sync_client=True) is not unmarked.client  # what the compat step changes
+
+
+def test_prefects_temporary_server_is_started_with_the_modules_subprocess_popen():
+    """What tie_server_module relies on: SubprocessASGIServer starts `python -m uvicorn ...` with
+    `subprocess.Popen` looked up in its module. Tied, the module's Popen starts it through lifetime.py."""
+    import inspect
+    import subprocess
+
+    from prefect.server.api import server
+
+    from flows.runtime import prefect_compat
+
+    source = inspect.getsource(server.SubprocessASGIServer._run_uvicorn_command)
+    assert "subprocess.Popen(" in source and '"-m",' in source and '"uvicorn",' in source
+    prefect_compat.tie_temporary_server_to_this_process()  # (the CLI's apply_settings does it at start)
+    assert server.subprocess is not subprocess
+    assert server.subprocess.Popen is prefect_compat._popen_dying_with_this_process
+    assert server.subprocess.TimeoutExpired is subprocess.TimeoutExpired
