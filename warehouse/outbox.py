@@ -99,9 +99,9 @@ class EvidenceRow(NamedTuple):
 
 def due(con: duckdb.DuckDBPyConnection, now: datetime) -> list[OutboxRow]:
     """Rows to deliver (pending) or reconcile (inflight) whose retry time has come, oldest first, and within one
-    instant (a cycle's alerts share created_at) in the order they were added: the order of the changes, which
-    puts an event's new_* alert (its thread's parent) before its updates. (Rows are only ever inserted and
-    updated in place, never deleted, so rowid is insertion order.)"""
+    instant (a cycle's alerts share created_at) every new_* alert (a thread's parent) before the updates that
+    reply in threads. (A bulk insert with ON CONFLICT does not keep its rows' order in rowid, so the
+    parent-first rule is explicit.)"""
     rows = con.execute(
         """
         SELECT o.alert_id, o.kind, o.event_kind, o.event_id, o.created_at, o.state, o.channel, o.text,
@@ -109,7 +109,7 @@ def due(con: duckdb.DuckDBPyConnection, now: datetime) -> list[OutboxRow]:
         FROM core.alert_outbox o
         LEFT JOIN core.items i ON i.item_id = json_extract_string(o.payload, '$.item_id')
         WHERE o.state IN ('pending', 'inflight') AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= ?)
-        ORDER BY o.created_at, o.rowid
+        ORDER BY o.created_at, NOT starts_with(o.kind, 'new_'), o.rowid
         """,
         [now],
     ).fetchall()

@@ -26,8 +26,8 @@ from the start of an attempt: after a retried 429 the next post would go out at 
 run), then the same message is posted again (Slack did not take it). A stop requested by a signal
 (tasks/stop.py) ends delivery between two messages, and wakes any wait: rows not sent stay pending.
 
-Order. Rows are sent oldest first and, within a cycle, in the order the outbox received them, which is the
-order of the changes: an event's new_* alert, the thread's parent, before its updates (outbox.due).
+Order. Rows are sent oldest first and, within a cycle, every new_* alert (a thread's parent) before the updates
+that reply in threads (outbox.due).
 
 Failures. Retries are slack-sdk retry handlers, bounded: 429 on other calls honours Retry-After (up to 30 s, else
 the channel waits for the next run), 5xx and dropped connections are retried only for calls that are safe to repeat; a
