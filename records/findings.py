@@ -56,19 +56,29 @@ class MeetingMention:
     officials: tuple[Official, ...]
     status: str  # "scheduled" | "held" | "postponed" | "cancelled"
     evidence: str  # the sentence(s) it was read from
+    end_date: date | None = None  # the last day of a multi-day meeting ("talks from May 4 to 7")
+    # what the text says for it (tasks/events/evidence.py weighs them): "meeting-words" (an explicit encounter),
+    # "parties-together" (both sides named in one sentence), "officials", "place", "format", "past" (retold)
+    signals: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class DeadlineMention:
-    """A trade deadline as one item states it."""
+    """A trade deadline as one item states it: a measure (what, imposed by whom, on whom, on which goods) and the
+    date the text ties to it."""
 
-    subject: str  # normalised key, e.g. "reciprocal-tariff-rates-apply"
-    subject_label: str  # human readable, e.g. "reciprocal tariff rates take effect"
-    countries: tuple[str, ...]  # sorted; who set it, plus the partner when country specific
+    subject: str  # the measure's key: kind, scope and qualifier, e.g. "tariff:autos", "pause:all:reciprocal"
+    subject_label: str  # human readable, e.g. "tariff on autos takes effect"
+    countries: tuple[str, ...]  # sorted; who set it, plus the partner when country specific (parties of a pact)
     due_date: date  # the local date the text gives
     due_at: datetime | None  # an instant when the text gives a time and zone ("12:01 a.m. EDT on July 9")
     text: str  # the literal sentence
     equivalent_dates: tuple[date, ...] = ()  # other spellings of the same value (July 8 KST ~ July 9 EDT)
+    rate: str | None = None  # "25%", when the sentence gives the rate due
+    moved_from: date | None = None  # the earlier value the text says this one replaces ("instead of Aug. 1")
+    change: str | None = None  # the words that tell a move ("extended to", "pushed back"): a move, not a report
+    certainty: str = "definite"  # "definite", or "tentative": proposed, possible, expected ("could slip to")
+    link: str = ""  # the words that tie the date to the measure ("takes effect on", "expires")
 
 
 @dataclass(frozen=True)

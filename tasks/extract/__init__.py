@@ -30,7 +30,7 @@ def extract(item: Item, config: ExtractConfig | None = None) -> Findings:
         if code not in ctx.country_counts:
             ctx.country_counts[code] = 1
     verdict = judge(ctx, len(meetings), len(deadlines))
-    countries = tuple(sorted(c for c in ctx.country_counts if config.watches(c)))
+    countries = tuple(sorted(c for c in ctx.gaz.expand(ctx.country_counts, ctx.ref) if config.watches(c)))
     if not verdict.relevant:
         return Findings(item.item_id, False, verdict.reason, countries)
     return Findings(item.item_id, True, verdict.reason, countries, tuple(meetings), tuple(deadlines))

@@ -110,7 +110,9 @@ def party_countries(gaz: Gazetteer, text: str) -> list[CountryMention]:
     """Country mentions that name a government, not a place ("in Washington" is a place)."""
     folded = fold(text)
     out = []
-    for c in gaz.find_countries(text):
+    found = gaz.find_countries(text)
+    listed = {c.end for c in found if c.kind in ("name", "bloc")}  # "Argentina, Brazil": a list of governments
+    for c in found:
         if c.kind == "city":
             continue
         before = folded[max(0, c.start - 40) : c.start]
@@ -118,6 +120,7 @@ def party_countries(gaz: Gazetteer, text: str) -> list[CountryMention]:
             c.kind in ("capital", "name")
             and _LOCATIVE.search(before)
             and not _ATTRIBUTIVE.match(folded, c.end)
+            and not (before.endswith(", ") and c.start - 2 in listed)
         ):
             continue
         if c.kind == "adjective" and _IN_THE.search(before) and _PLACE_NOUN.match(folded, c.end):

@@ -96,6 +96,7 @@ class DateRef:
     kind: str  # "absolute" | "weekday" | "relative" | "period"
     at: datetime | None = None  # an instant, when a time and a zone are given
     vague: bool = False  # "early July", "mid-May", "before April is out": no day-precise value
+    last: date | None = None  # the last day of a span ("May 4 to 7", "29 January to 9 February")
 
 
 def monday(d: date) -> date:
@@ -240,13 +241,21 @@ def resolve_weekday(ref: date, weekday: int, direction: str | None, modifier: st
     return ref + timedelta(days=fwd) if fwd <= 3 else ref - timedelta(days=7 - fwd)
 
 
+_TO = r"\s*(?:-|–|—|and|to|through|until)\s*"  # joins the first and last day of a span
 _ABS_MD = re.compile(
-    rf"\b(?P<mon>{_MON})\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?(?!\d|%| percent| billion| million)(?:\s*(?:-|–|and|to)\s*\d{{1,2}}(?!\d))?(?:,?\s+(?P<year>20\d\d))?"
+    rf"\b(?P<mon>{_MON})\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?(?!\d|%| percent| billion| million)"
+    rf"(?:{_TO}(?P<last>\d{{1,2}})(?:st|nd|rd|th)?(?!\d|:|%| percent))?(?:,?\s+(?P<year>20\d\d))?"
 )
 _MONTH_NAME = re.compile(_MON)  # where a match of _ABS_MD can begin (precheck.finditer_from_first)
 _ABS_DM = re.compile(
-    rf"\b(?:the\s+)?(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon>{_MON})(?:,?\s+(?P<year>20\d\d))?"
+    rf"\b(?:the\s+)?(?:(?P<first>\d{{1,2}})(?:st|nd|rd|th)?{_TO})?(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?"
+    rf"(?P<mon>{_MON})(?:,?\s+(?P<year>20\d\d))?"
 )
+# "December 2026", "in Feb. 2027": a month of a given year (month precision)
+_MONTH_YEAR = re.compile(rf"\b(?P<mon>{_MON})\.?\s+(?P<year>20\d\d)\b")
+# two dates that make one span: "from 29 January to 9 February", "March 30-April 2"
+_SPAN_OPEN = re.compile(r"\b(?:from|between)\s+$", re.I)
+_SPAN_JOIN = re.compile(r"^\s*(?:-|–|—|to|through|until|till)\s*$")
 _WEEKDAY = re.compile(rf"\b(?:(?P<mod>this|last|next|on|late|early)\s+)?(?P<wd>{_WD})(?:'s)?{_PART}")
 _VAGUE_MONTH = re.compile(
     rf"\b(?P<q>early|mid|late|the end of|end of|the start of|the beginning of|the middle of)[\s-]+(?P<mon>{_MON})(?!\s+\d)"
@@ -368,12 +377,24 @@ def _find_dates(text: str, ref: date, default_tense: str | None) -> tuple[DateRe
             continue
         d = _dated(mon, day, m.group("year"), ref)
         if d:
-            add(DateRef(m.start(), m.end(), m.group(0), d, "day", "absolute"))
+            add(DateRef(m.start(), m.end(), m.group(0), d, "day", "absolute", last=_last_day(d, m.group("last"))))
     for m in _ABS_DM.finditer(text) if month else ():
         mon, day = _month_num(m.group("mon")), int(m.group("day"))
+        if m.group("first"):  # "4-7 May": the span starts on the first day
+            first = _dated(mon, int(m.group("first")), m.group("year"), ref)
+            last = _dated(mon, day, m.group("year"), ref)
+            if first and last and first < last:
+                add(DateRef(m.start(), m.end(), m.group(0), first, "day", "absolute", last=last))
+                continue
         d = _dated(mon, day, m.group("year"), ref)
         if d:
             add(DateRef(m.start(), m.end(), m.group(0), d, "day", "absolute"))
+    for m in _MONTH_YEAR.finditer(text) if month else ():
+        try:
+            d = date(int(m.group("year")), _month_num(m.group("mon")), 1)
+        except ValueError:
+            continue
+        add(DateRef(m.start(), m.end(), m.group(0), d, "month", "period"))
     alt_days = [(m.start(), m.end()) for m in _ALT_ZONE_DAY.finditer(text)] if weekday else []
     for m in _WEEKDAY.finditer(text) if weekday else ():
         if any(a <= m.start() < b for a, b in alt_days):
@@ -422,7 +443,48 @@ def _find_dates(text: str, ref: date, default_tense: str | None) -> tuple[DateRe
             continue
         add(DateRef(m.start(), m.end(), m.group(0), d, "month", "period", vague=True))
     found.sort(key=lambda r: r.start)
-    return tuple(_attach_instants(text, found))
+    return tuple(_attach_instants(text, _join_spans(text, found, ref)))
+
+
+def _last_day(first: date, last: str | None) -> date | None:
+    """The last day of "May 4 to 7": the same month (or the next, for "May 30 to 2")."""
+    if not last or int(last) > 31:
+        return None
+    try:
+        end = first.replace(day=int(last))
+    except ValueError:
+        return None
+    if end <= first:
+        end = (add_months(first, 1)).replace(day=int(last)) if int(last) <= 28 else None
+    return end if end is not None and (end - first).days <= 31 else None
+
+
+def _join_spans(text: str, refs: list[DateRef], ref: date | None = None) -> list[DateRef]:
+    """Two absolute days joined by "to" or a dash, the second at most a month after the first, are one span:
+    "from 29 January to 9 February". (A move "from Aug. 1 to Aug. 7" reads the same: deadlines tell it by its
+    verb and use `date` and `last` as the old and the new day.)"""
+    out: list[DateRef] = []
+    for r in refs:
+        prev = out[-1] if out else None
+        if (prev is not None and prev.kind == "absolute" and r.kind == "absolute" and prev.precision == "day"
+                and r.precision == "day" and prev.last is None and r.last is None and prev.date and r.date
+                and 0 < (r.date - prev.date).days <= 31 and _SPAN_JOIN.match(text[prev.end : r.start])):
+            out[-1] = DateRef(prev.start, r.end, text[prev.start : r.end], prev.date, "day", "absolute",
+                              last=r.date)
+            continue
+        if (prev is not None and prev.kind == "weekday" and r.kind == "weekday" and prev.date and r.date
+                and prev.last is None and _SPAN_JOIN.match(text[prev.end : r.start])
+                and _SPAN_OPEN.search(text[max(0, prev.start - 12) : prev.start])):
+            # "from Wednesday to Friday": one span; a past one is dated by its last day, a coming one by its first
+            length = timedelta(days=(r.date.weekday() - prev.date.weekday()) % 7)
+            if ref is not None and r.date <= ref:
+                first, last = r.date - length, r.date
+            else:
+                first, last = prev.date, prev.date + length
+            out[-1] = DateRef(prev.start, r.end, text[prev.start : r.end], first, "day", "weekday", last=last)
+            continue
+        out.append(r)
+    return out
 
 
 def _dated(mon: int, day: int, year: str | None, ref: date) -> date | None:
@@ -458,5 +520,5 @@ def _attach_instants(text: str, refs: list[DateRef]) -> list[DateRef]:
         else:
             continue
         at = datetime(r.date.year, r.date.month, r.date.day, hour, minute, tzinfo=tz)
-        out[i] = DateRef(r.start, r.end, r.text, r.date, r.precision, r.kind, at, r.vague)
+        out[i] = DateRef(r.start, r.end, r.text, r.date, r.precision, r.kind, at, r.vague, r.last)
     return out

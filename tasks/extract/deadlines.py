@@ -1,165 +1,739 @@
-"""Trade deadlines as one item states them: what takes effect or expires, for whom, and when.
+"""Trade deadlines as one item states them: a measure, and the date the text ties to it.
 
-Each day-precise date in a sentence is classified by the words around it (its clause): the end of
-a pause on higher tariffs, the end of a suspension of countermeasures, a threatened tariff on a
-named partner, a sector tariff change, an agreed rate applying (often retroactively), or a
-negotiation target. Vague dates ("early July", "90 days") and old values ("had been due on
-July 9", "to Aug. 1 from July 9") give none.
+A measure is what takes effect or ends: its kind (a tariff, countermeasures, an agreement entering into force, a
+regulation applying, a program expiring, a quota, export controls, a negotiation's target date, a review), who
+imposes it, on whom (one partner, or every partner) and on which goods. A pause, a suspension or a truce is the
+measure it holds back: "the pause on the higher rates ends July 8" dates the higher rates.
+
+A date belongs to a measure only when the text ties them: the date is the object of "takes effect on", "enters
+into force on", "expires", "until", "by", "from", "extended to" (a link), and the measure is the head of the same
+clause. A date that is merely near a measure (a meeting's day, the day a deal was struck, a dateline, "since
+the March 3 announcement") is not its date; a date already past needs words that say so ("took effect on").
+Words that tie an old value to a new one ("extended to", "pushed back", "instead of") make a move; the resolver
+(tasks/events) decides what a different value without them means.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 
 from records.findings import DeadlineMention
 from tasks.extract.context import ItemContext
 from tasks.extract.dates import DateRef, find_dates, sentence_tense
-from tasks.extract.precheck import TextTests, lower_search, lowered, may_contain, search_if_needles
+from tasks.extract.precheck import lowered, may_contain
 from tasks.extract.sentences import Sentence, fold
 
-PAUSE = re.compile(
-    r"\b(?:pause[sd]?|pausing|suspension|suspended|suspend|freeze|froze|frozen|on hold|on ice|grace period|reprieve|halt|truce)\b",
-    re.I,
-)
-COUNTER = re.compile(
-    r"\b(?:countermeasures?|counter-measures?|(?<!not )(?<!never )retaliat\w*|rebalancing measures|counter-tariffs?)\b",
-    re.I,
-)
-END = re.compile(
-    r"\b(?:ends?|ended|ending|expires?|expired|expiry|expiration|runs? out|until|till|through|last day|lapses?|"
-    r"due to end|would have expired|remains? suspended|runs until|deadline)\b",
-    re.I,
-)
-APPLY = re.compile(
-    r"\b(?:take effect|takes effect|took effect|taking effect|kick in|kicks in|kicked in|into force|apply|applies|"
-    r"applied|would apply|effective|come into effect|starting|beginning|from|as of|on or after|date for|deadline|"
-    r"be charged|will pay|to pay|face|faces|facing|retroactive\w*|backdated|reaches back|in effect|impose|go into effect|"
-    r"would be charged|drops? to|falls? to|lower\w*|cut\w*|(?:be|been) (?:taken|implemented|put in place) by)\b",
-    re.I,
-)
-RECIPROCAL = re.compile(
-    r"\b(?:reciprocal|higher (?:country-specific )?(?:tariff )?rates|higher rates|country-specific tariffs|add-on)\b",
-    re.I,
-)
-RECIPROCAL_NEEDLES = ("reciprocal", "higher", "country-specific", "add-on")  # one in every match (precheck)
-THREAT = re.compile(
-    r"\b(?:threat\w*|warn\w*|ultimatum|avert\w*|avoid|would face|will face|faces|facing|face)\b", re.I
-)
-THREAT_NEEDLES = ("threat", "warn", "ultimatum", "avert", "avoid", "face", "facing")  # one in every match
-TARGET = re.compile(
-    r"\b(?:target|targets|targeting|aim(?:s|ed|ing)? (?:to|for)|goal|wrap up|complete[d]?|finish|conclude|"
-    r"package (?:deal )?to be completed|keep negotiating until|negotiate until|reach (?:a|an) (?:deal|agreement)|"
-    # a trade pact's agreed review ("must hold the first joint review on July 1, 2026")
-    r"(?:joint|formal|mandatory|scheduled)\s+review\s+(?:(?:is\s+)?(?:due|set|scheduled)\s+)?(?:on|by|for)?\s*"
-    r"(?:\w+day,?\s+)?(?=Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|\d))\b",
-    re.I,
-)
-DEAL = re.compile(
-    r"\b(?:retroactive\w*|backdated|reaches back|refund\w*|modified|under the (?:agreement|deal|order)|relief|treatment)\b",
-    re.I,
-)
-OLD = re.compile(
-    r"(?:\b(?:had been|was|were)\s+(?:due|set|scheduled|slated|expected)\b[^.;]{0,40}$|\boriginal(?:ly)?\b[^.;]{0,25}$"
-    r"|\bprevious(?:ly)?\b[^.;]{0,20}$|\b(?:to|until)\s+[A-Z][a-z]{2,8}\.?\s+\d{1,2}\s+from\s+(?:\w+day,?\s+)?$"
-    r"|\bsince\s+$|\bin place since\s+$|\bwould have\s+\w+\s+$"
-    # "in seven days rather than on Friday", "from August 7 and not from Friday", "instead of Aug. 1"
-    r"|\b(?:rather than|instead of|and not|not)\s+(?:on\s+|from\s+)?(?:\w+day,?\s+)?$)",
-    re.I,
-)
+# --- the measures -------------------------------------------------------------------------------------------
+
+# kind → its head nouns (the order decides between heads found at the same place: first wins)
+_HEADS = [
+    ("countermeasure", r"(?i:countermeasures?|counter-measures?|counter-tariffs?|retaliatory\s+(?:tariffs?|duties|"
+                       r"levies|measures|action)|rebalancing\s+measures)"),
+    ("export-control", r"(?i:export\s+(?:controls?|restrictions|bans?|curbs|licen[cs]ing(?:\s+requirements?)?))"),
+    ("quota", r"(?i:(?:tariff-rate\s+)?quotas?)"),
+    ("program", r"AGOA|GSP|(?i:African\s+Growth\s+and\s+Opportunity\s+Act|Generali[sz]ed\s+System\s+of\s+"
+                r"Preferences|trade\s+preferences?|preference\s+(?:program|programme|scheme))"),
+    ("regulation", r"(?i:regulations?|rules|law|requirements|regime|mechanism|obligations|directive)|"
+                   r"[A-Z]{3,6}(?=\s*(?:'s\s+)?(?i:rules|regulation|requirements|obligations|applies|will\s+apply|"
+                   r"takes\s+effect|enters|comes|kicks|starts?)\b)"),
+    ("review", r"(?i:(?:joint|formal|mandatory|scheduled|first)\s+review)"),
+    ("agreement", r"FTA|CEPA|CECA|EPA|TEPA|(?i:(?:free\s+trade|trade|partnership|economic\s+partnership|investment)"
+                  r"\s+(?:agreement|pact|deal|accord)|agreement|pact|accord|treaty|protocol|trade\s+deal)"),
+    ("tariff", r"(?i:tariffs?|duties|duty|levy|levies|surcharges?|(?:reciprocal|higher|country-specific|new|baseline)"
+               r"\s+rates?|rates?)"),
+]
+_HEAD = re.compile(r"\b(?:" + "|".join(f"(?P<{k.replace('-', '_')}>{rx})" for k, rx in _HEADS) + r")\b")
+_NEGOTIATION = re.compile(r"\b(?:talks|negotiat\w+|deal|agreement|package|accord|pact)\b", re.I)
+# a clause that names its measure by pointing back: "The changes take effect on Wednesday", "They apply from"
+_ANAPHOR = re.compile(r"^\s*(?:the\s+(?:changes|cuts|reductions|new\s+rates|new\s+duties|measures|increases|hikes)|"
+                      r"they|it|these|those|both)\b", re.I)
+_TIME_TAIL = re.compile(r"\s+(?:at\s+)?\d{1,2}(?::\d{2})?\s*(?:a\.m\.|p\.m\.|am|pm)(?:\s+(?:[A-Z]{2,4}|local\s+time|GMT"
+                        r"|Eastern\s+time))?(?:\s+on)?\s+$")
+# what a pause holds back, when it is named by the pause alone
+_PAUSE = re.compile(r"\b(?:pause[sd]?|suspension|suspended|reprieve|truce|moratorium|exemptions?|waiver|"
+                    r"grace\s+period|stay|freeze|halt)\b", re.I)
+# every measure head, pause and negotiation word holds one of these (lower case): the precheck of a sentence
+MEASURE_NEEDLES = (
+    "countermeasure", "counter-", "retaliat", "rebalancing", "export", "quota", "agoa", "african growth", "gsp",
+    "generali", "preference", "regulation", "rules", "law", "requirement", "regime", "mechanism", "obligation",
+    "directive", "review", "agreement", "pact", "deal", "fta", "cepa", "ceca", "epa", "accord", "treaty",
+    "protocol", "tariff", "dut", "lev", "surcharge", "rate", "pause", "suspen", "reprieve", "truce", "moratorium",
+    "exemption", "waiver", "grace", "stay", "freeze", "halt", "talks", "negotiat", "package", "comply",
+    "effect",  # "The changes take effect on Wednesday": a measure named in the sentence before (_ANAPHOR)
+    "small", "micro",  # "Micro and small enterprises have until June 30": the rules' date for them (_FIRMS)
+)  # fmt: skip
+
+# qualifiers that tell two measures of one kind apart ("the additional 25% tariff" is not the 25% tariff)
+_QUALIFIERS = [
+    # a cut a deal brings ("lower tariffs on British cars apply from June 30") is not the rate it replaces
+    ("reduced", re.compile(r"\b(?:lower|lowered|reduced|reduce|reduces|reducing|cut|cuts|slash|slashes|slashed|"
+                           r"slashing|lowering|cancel|cancels|cancelled|canceled|scrap|"
+                           r"scraps|scrapped)\b(?!\s+(?:off|short)\b)", re.I)),
+    ("reciprocal", re.compile(r"\breciprocal\b|\bcountry-specific\b|\bhigher\s+(?:tariff\s+)?rates\b", re.I)),
+    ("additional", re.compile(r"\b(?:additional|extra|secondary|penalty|punitive)\b", re.I)),
+    ("fentanyl", re.compile(r"\bfentanyl\b", re.I)),
+    ("section-232", re.compile(r"\bSection\s+232\b", re.I)),
+    ("section-301", re.compile(r"\bSection\s+301\b", re.I)),
+    ("anti-dumping", re.compile(r"\banti-?dumping\b|\bcountervailing\b", re.I)),
+    ("safeguard", re.compile(r"\bsafeguards?\b", re.I)),
+    ("de-minimis", re.compile(r"\bde\s+minimis\b", re.I)),
+]
+# product scope (the first that the clause names; else every good)
 SECTORS = [
     ("mfn-only", re.compile(r"\b(?:most-favou?red-nation|MFN)\b")),
-    ("auto", re.compile(r"\b(?:cars?|autos?|automobiles?|auto parts|car parts|vehicles|automotive)\b", re.I)),
+    ("autos", re.compile(r"\b(?:cars?|autos?|automobiles?|auto\s+parts|car\s+parts|passenger\s+vehicles|"
+                         r"vehicles|automotive)\b", re.I)),
+    ("trucks", re.compile(r"\b(?:trucks?|buses|heavy-duty)\b", re.I)),
     ("steel-aluminum", re.compile(r"\b(?:steel|alumin(?:i)?um)\b", re.I)),
-    ("pharmaceutical", re.compile(r"\b(?:pharmaceuticals?|drugs?|medicines?)\b", re.I)),
-    ("semiconductor", re.compile(r"\b(?:semiconductors?|chips?)\b", re.I)),
-    ("lumber", re.compile(r"\b(?:lumber|timber)\b", re.I)),
+    ("pharmaceuticals", re.compile(r"\b(?:pharmaceuticals?|drugs?(?!\s+(?:cartels?|trafficking|smuggling|flows?|"
+                                   r"traffickers|gangs?|crisis|overdoses?|lords?))|medicines?)\b", re.I)),
+    ("semiconductors", re.compile(r"\b(?:semiconductors?|chips?)\b", re.I)),
+    ("lumber-furniture", re.compile(r"\b(?:lumber|timber|softwood|furniture|(?:kitchen\s+)?cabinets?|vanities)\b",
+                                    re.I)),
     ("copper", re.compile(r"\bcopper\b", re.I)),
+    ("agriculture", re.compile(r"\b(?:agricultural|farm\s+goods|beef|pork|rice|dairy|soybeans?|coffee|cocoa)\b",
+                               re.I)),
 ]
-_CNAME = r"[A-Z][\w.]+(?:\s[A-Z][\w.]+){0,2}"
-TARGET_NP = re.compile(
-    rf"\b(?:on|against)\s+(?:the\s+)?(?:(?:imports?|goods|products)\s+from\s+)?(?:the\s+)?(?:most\s+)?(?P<c>{_CNAME})(?!\s+(?:[\w\"']+\s+)?(?:tariffs?|duties|duty|levies|levy|reciprocal|rates?)\b)"
-    rf"|\b(?:imports?|goods|products|exports?)\s+from\s+(?:the\s+)?(?P<c2>{_CNAME})"
-    rf"|\bfor\s+(?:the\s+)?(?P<c3>{_CNAME})(?:'s)?\s+(?:goods|products|imports|exports)?"
-    r"|(?P<adj>[A-Z][\w.]+(?:\s[A-Z][\w.]+)?)(?:'s)?\s+(?:goods|products|imports|exports|cars|autos|automobiles|vehicles|carmakers|automakers|companies)"
-)
+# a regulation's name: "the EU deforestation regulation", "the carbon border adjustment mechanism", "CBAM"
+_REGULATION_NAME = re.compile(r"\b(?P<acr>[A-Z]{3,6})\b|\b(?P<words>(?:[A-Za-z]+-)?[A-Za-z]+(?:\s+[A-Za-z]+)?)\s+"
+                              r"(?i:regulation|rules|law|requirements|regime|mechanism|directive)\b")
+# "the EU Deforestation Regulation (EUDR)": an acronym defined in the text names what it follows
+_ACRONYM_DEFINED = re.compile(r"\b(?P<words>(?:[A-Za-z]+-)?[A-Za-z]+(?:\s+[A-Za-z]+){0,4})\s+\((?P<acr>[A-Z]{3,6})\)")
+_NOT_A_NAME = {"for", "of", "on", "to", "with", "from", "by", "in", "under", "and", "the", "new", "trade", "its", "their", "these", "those", "such", "current", "existing", "eu", "us",
+               "same", "this", "that", "global", "import", "export", "tariff", "customs", "related", "key", "final"}
+# who a regulation applies to, when a text gives two dates by firm size ("from Dec. 30 for large companies")
+_FIRMS = re.compile(r"\b(?P<who>(?:(?:large|big|medium(?:-sized)?|small|micro|smaller)(?:\s*(?:and|,|or)\s*)?){1,3})"
+                    r"\s*(?:-sized\s+)?(?:companies|firms|businesses|operators|enterprises|traders|producers)\b", re.I)
+_RATE = re.compile(r"(?<![\d.])(?P<n>\d{1,3}(?:\.\d{1,2})?)\s?(?:%|percent\b|per\s+cent\b)", re.I)
+
+# --- the links between a measure and its date ----------------------------------------------------------------
+
+_ON = (r"(?:\s+(?:again|only|fully|automatically|retroactively|formally|officially))?"
+       r"(?:\s+(?:on|from|as\s+of|starting|beginning|at|by))?(?:\s+(?:the\s+)?\w+day,?)?\s+(?:the\s+)?$")
+LINKS = [  # (class, words right before the date)
+    ("effect", re.compile(
+        r"\b(?:(?:take|takes|took|taking|taken)\s+effect|(?:come|comes|came|coming)\s+into\s+(?:force|effect)|"
+        r"(?:enter|enters|entered|entering)\s+into\s+force|(?:go|goes|went|going|gone)\s+into\s+(?:effect|force)|"
+        r"(?:kick|kicks|kicked|kicking)\s+in|(?:become|becomes|became)\s+(?:applicable|effective)|"
+        r"(?:apply|applies|applied|applying)|(?:be|been|being|is|are|was|were)\s+(?:applied|imposed|implemented|"
+        r"enforced|levied|collected|charged)|in\s+(?:force|effect)|(?:start|starts|started|begin|begins|began)"
+        r"(?:\s+to\s+apply)?|(?:rise|rises|rose|climb|climbs|jump|jumps|increase|increases|drop|drops|fall|falls|"
+        r"fell)\s+(?:to\s+[\d.]+\s?(?:%|percent|per\s+cent))?|(?:(?:have|has|had|must|will\s+have)\s+to\s+)?"
+        r"comply(?:\s+with\s+(?:the\s+)?\w+(?:\s+\w+)?)?)" + _ON, re.I)),
+    ("effect", re.compile(r"\b(?:effective|as\s+of|starting|beginning)(?:\s+(?:on|from))?(?:\s+\w+day,?)?\s+$",
+                          re.I)),
+    # customs wording: "applies to goods entered for consumption on or after Sept. 16"
+    ("effect", re.compile(r"\b(?:entered|withdrawn|imported|shipped|exported)\b[^.;]{0,40}?\bon\s+or\s+after\s+$", re.I)),
+    # an obligation with its day: "must hold a joint review on March 1", "are required to comply by"
+    ("due", re.compile(r"\b(?:must|shall|(?:is|are)\s+required\s+to|(?:has|have)\s+to)\s+(?:[\w-]+\s+){1,6}?"
+                       r"(?:on|by|before)(?:\s+\w+day,?)?\s+$", re.I)),
+    ("from", re.compile(r"\bfrom(?:\s+\w+day,?)?\s+$", re.I)),
+    ("end", re.compile(
+        r"\b(?:expire|expires|expired|expiring|end|ends|ended|ending|lapse|lapses|lapsed|run|runs|ran)"
+        r"(?:\s+out)?" + _ON + r"|\b(?:until|till|through|to\s+run\s+until|valid\s+until|last\s+day\s+(?:is|of))"
+        r"(?:\s+\w+day,?)?\s+$|\b(?:due|set|scheduled)\s+to\s+(?:expire|end|lapse)" + _ON, re.I)),
+    ("due", re.compile(
+        r"\b(?:due|set|scheduled|slated|planned|timed)(?:\s+to\s+(?:take\s+effect|start|begin|apply|"
+        r"come\s+into\s+force|enter\s+into\s+force))?(?:\s+(?:for|on|from))?(?:\s+\w+day,?)?\s+$|"
+        r"\bdeadline\s+(?:of|is|on|for)?(?:\s+\w+day,?)?\s+$", re.I)),
+    ("by", re.compile(r"\b(?:by|before)(?:\s+\w+day,?)?\s+$", re.I)),
+]
+# a move: the verb and the new value ("extended to", "pushed back to Aug. 1", "delayed by a year to")
+CHANGE = re.compile(
+    r"\b(?:extend|extends|extended|extending|extension|push|pushes|pushed|pushing|delay|delays|delayed|delaying|"
+    r"postpone|postpones|postponed|postponing|postponement|defer|defers|deferred|deferring|move|moves|moved|moving|"
+    r"bring|brings|brought|bringing|advance|advances|advanced|reschedul\w+|shift|shifts|shifted|prolong\w*|"
+    r"roll(?:ed|s)?\s+over|renew\w*)\b", re.I)
+_CHANGE_TO = re.compile(
+    r"(?P<verb>\b(?:extend\w*|extension|push\w*\s+back|delay\w*|postpone\w*|postponement|defer\w*|"
+    r"mov\w*(?:\s+(?:back|up|forward))?|brought\s+forward|bring\w*\s+forward|advance\w*|reschedul\w+|shift\w*|"
+    r"prolong\w*|roll\w*\s+over|renew\w*)\b)(?:(?!(?<![A-Z])\.\s)[^;]){0,80}?\b(?:to|until|till|through|for|into)"
+    r"(?:\s+\w+day,?)?\s+(?:the\s+)?$", re.I)
+_INSTEAD_OF = re.compile(r"\b(?:instead\s+of|rather\s+than|and\s+not|not)\s+(?:on\s+|from\s+)?(?:\w+day,?\s+)?$", re.I)
+_NOW_NEW = re.compile(r"\b(?:now|newly|new\s+(?:deadline|date|start\s+date)\s+(?:of|is))(?:\s+\w+){0,4}\s+$", re.I)
+# a date told as an old value ("originally due on Aug. 1", "had been set to take effect on", "since March 3")
+OLD = re.compile(
+    r"(?:\b(?:had\s+been|was|were)\s+(?:originally\s+)?(?:due|set|scheduled|slated|expected|planned)\b[^.;]{0,40}$"
+    r"|\boriginal(?:ly)?\b[^.;]{0,30}$|\bprevious(?:ly)?\b[^.;]{0,25}$|\bearlier\s+(?:deadline|date)\b[^.;]{0,20}$"
+    r"|\bsince\s+(?:the\s+)?$|\bin\s+place\s+since\s+$|\bwould\s+have\s+\w+\s+(?:on\s+)?$)", re.I)
+# tentative: proposed, possible, floated
+TENTATIVE = re.compile(
+    r"\b(?:could|may|might|possibly|proposes?|proposed|proposal|propose|floated?|floats|mull\w*|weigh\w*|"
+    r"considering|consider|seeks?\s+to|seeking\s+to|wants?\s+to|would\s+(?:like|prefer)|if\b|unless\b|"
+    r"rumou?r\w*|speculat\w*|reportedly)\b", re.I)
+# a date that names an event, not a measure's due day ("the July 22 deal", "the May 12 truce", "the Aug. 1 meeting")
+EVENT_AFTER = re.compile(
+    # (not "from Oct. 1 under the deal": a preposition starts another phrase)
+    r"^\s*(?:'s\s+)?(?!(?:under|in|with|by|after|as|from|for|of|per|through)\b)(?:[\w+\"'-]+\s+){0,2}?"
+    r"(?:meeting|talks|negotiations|summit|call|session|visit|election|vote|"
+    r"announcement|statement|joint\s+statement|letter|order|executive\s+order|proclamation|deal|agreement|accord|"
+    r"truce|framework|signing|ceremony|conference|speech|ruling|hearing|decision|report)\b", re.I)
+EVENT_BEFORE = re.compile(
+    r"\b(?:said|says|told|announced|added|wrote|posted|confirmed|agreed|reached|struck|sealed|signed|unveiled|"
+    r"published|dated|released|issued|met|meet|meeting|talks|spoke|call|statement|readout|sworn|elected|approved|"
+    r"adopted|decided|voted|ruled|launched|concluded|held|hosted|brokered)\s+(?:on\s+|late\s+|early\s+)?(?:the\s+)?$",
+    re.I)
+# what a date already past needs to be one of the measure's values
+PAST_EFFECT = re.compile(
+    r"\b(?:took\s+effect|entered\s+into\s+force|came\s+into\s+(?:force|effect)|went\s+into\s+(?:effect|force)|"
+    r"kicked\s+in|became\s+(?:applicable|effective)|(?:has|have|had)\s+(?:applied|been\s+in\s+(?:force|effect))|"
+    r"retroactive\w*|backdated|reach(?:es|ing)?\s+back|expired|ended|lapsed|ran\s+out)\b", re.I)
+_CLAUSE_BREAK = re.compile(r"[;]|,\s+(?:but|while|whereas|although)\b|\s+but\s+|\s+while\s+|\s+whereas\s+"
+                           r"|,\s+(?:and\s+)?(?:which|who)\b|\s+and\s+(?=(?:the|a|an|it|they|he|she|its|their)\s)")
+_FOR_WHOM = re.compile(r"\s*,?\s*for\s+[^,;]{1,60}", re.I)  # "on Dec. 30, 2025, for large companies"
+# a country's rate: "Japan's 24 percent reciprocal tariff" is the rate on Japan when another country sets tariffs
+_POSSESSIVE_RATE = re.compile(r"[A-Z][\w.'-]+(?:\s+[A-Z][\w.'-]+)?'s\s+(?:[\w%.-]+\s+){0,4}?(?:tariffs?|rates?|duty)\b")
+# a date the sentence goes on to tie to a measure: "by July 8, when the U.S. pause on reciprocal tariffs ends"
+_WHEN = re.compile(r"\s*,\s*(?:the\s+day\s+)?when\s+(?P<clause>[^,;]{3,120}?)\s+(?P<verb>(?:is|are)\s+(?:set|due|scheduled)\s+to\s+"
+                   r"(?:expire|end|lapse|apply|take\s+effect)|ends|expires|lapses|runs\s+out|takes\s+effect|kicks\s+in|"
+                   r"applies|apply|come\s+into\s+force|comes\s+into\s+force|enters\s+into\s+force)\b", re.I)
+# a condition the date hangs on, told after it: "on Aug. 8 if approved by Congress"
+_CONDITION_AFTER = re.compile(r"\s*,?\s*(?:if|unless|subject\s+to|pending|provided\s+that)\b", re.I)
+_RELATIVE = re.compile(r",\s+(?:and\s+)?(?:which|who)", re.I)
+_TARGET = re.compile(
+    # (not "the pause on U.S. reciprocal duties": a country before the measure's noun owns it)
+    r"\b(?:on|against|to)\s+(?:the\s+)?(?:(?:imports?|goods|products|shipments|exports)\s+(?:from|of)\s+)?(?:the\s+)?"
+    r"(?P<c>[A-Z][\w.'-]+(?:\s+[A-Z][\w.'-]+){0,2})(?!\s+(?:[\w-]+\s+)?(?:tariffs?|duties|levies|rates?)\b)"
+    r"|\b(?:imports?|goods|products|exports|shipments)\s+from\s+(?:the\s+)?(?P<c2>[A-Z][\w.'-]+(?:\s+[A-Z][\w.'-]+){0,2})"
+    r"|\bfor\s+(?:the\s+)?(?P<c3>[A-Z][\w.'-]+(?:\s+[A-Z][\w.'-]+){0,2})"
+    r"|(?P<adj>[A-Z][\w.'-]+(?:\s+[A-Z][\w.'-]+)?)(?:'s)?\s+(?:goods|products|imports|exports|shipments|cars|autos|"
+    r"steel|companies|carmakers|automakers|businesses)\b"
+    r"|(?P<subj>[A-Z][\w.'-]+(?:\s+[A-Z][\w.'-]+)?)\s+(?:will|would|could|now)?\s*(?:face|faces|faced|facing|pay|pays)\b")
+_EVERY_PARTNER = re.compile(
+    r"\b(?:all|every|most|other|dozens\s+of|scores\s+of|a\s+dozen|many|several|\d+)\s+(?:other\s+)?(?:countries|trading\s+"
+    r"partners|economies|nations|imports|partners)\b|\btrading\s+partners\b|\bglobal(?:ly)?\b|\bworldwide\b"
+    r"|\bimports?\s+from\s+(?:all|every)\b|\bon\s+all\s+imports\b", re.I)
 
 LABELS = {
-    "reciprocal-tariffs-apply": "higher reciprocal tariff rates apply (pause ends)",
-    "countermeasures-suspension-ends": "countermeasures suspension ends",
-    "tariff-threat": "threatened tariff on a partner takes effect",
-    "negotiation-target": "negotiation target date",
-    "deal-rate-applies": "agreed tariff rate applies",
-    "tariff-pause-ends": "suspension of higher tariffs on a partner (truce) ends",
-    "additional-tariff": "additional tariff on a partner takes effect",
+    "tariff": "tariff takes effect", "countermeasure": "countermeasures take effect",
+    "agreement": "agreement enters into force", "regulation": "rules apply", "program": "program expires",
+    "quota": "quota applies", "export-control": "export controls take effect", "negotiation": "negotiation target",
+    "review": "review due",
 }
-# several partners at once: the general rates, not one partner's
-MANY_PARTNERS = re.compile(
-    r"\b(?:dozens of|scores of|many|several|some|most|all|other|\d+)\s+(?:other\s+)?(?:countries|trading partners|economies|nations)\b",
-    re.I,
-)
-ADDITIONAL = re.compile(
-    r"\b(?:additional|extra|further|secondary|penalty)\s+(?:[\w%.-]+\s+){0,3}?(?:tariffs?|dut(?:y|ies)|levy|levies)\b",
-    re.I,
-)
-ADDITIONAL_NEEDLES = ("additional", "extra", "further", "secondary", "penalty")  # every match starts with one
-# "The changes take effect on Wednesday" after a sentence about tariff cuts
-CHANGE_WORDS = re.compile(r"\b(?:changes|cuts|reductions|measures|actions|new rates|lower rates)\b", re.I)
-CHANGE_NEEDLES = ("changes", "cuts", "reductions", "measures", "actions", "rates")  # one in every match
-AGREED_CUT = re.compile(
-    r"\b(?:agree[sd]?|agreement|deal|accord)\b[^.;]{0,40}\b(?:cut|cuts|slash\w*|lower\w*|reduc\w*)\b", re.I
-)
-TARIFF_WORDS = re.compile(r"\b(?:tariffs?|duties|duty|levy|levies|rates?)\b", re.I)
-TARIFF_NEEDLES = ("tariff", "duties", "duty", "levy", "levies", "rate")  # one in every match (precheck)
-SOUGHT = re.compile(
-    r"\b(?:seek\w*|sought|ask\w*|press\w*|push\w*|hop\w*|want\w*|urg\w*|lobb\w*)\s+(?:for\s+)?relief\b", re.I
-)
-EFFECT = re.compile(
-    r"\b(?:take effect|takes effect|taking effect|kick in|kicks in|into force|go into effect|effective|apply|applies)\b",
-    re.I,
-)
-CUT = re.compile(r"\b(?:lower\w*|cut|cuts|cutting|reduc\w*|halv\w*|slash\w*)\b", re.I)
-# the general rates for every partner: "rates for trading partners", "for its trading partners"
-TRADING_PARTNERS = re.compile(r"\b(?:for|to|on)\s+(?:its\s+|their\s+|all\s+)?trading partners\b", re.I)
+
+
+@dataclass(frozen=True)
+class Measure:
+    kind: str
+    imposer: tuple[str, ...]  # who sets it (for an agreement or a negotiation: every party)
+    target: tuple[str, ...]  # the partner(s) it is aimed at; () = every partner
+    scope: str  # "all" goods, a sector, or the name of a regulation or program
+    qualifier: str | None
+
+    @property
+    def subject(self) -> str:
+        return ":".join(p for p in (self.kind, self.scope, self.qualifier) if p)
+
+    @property
+    def countries(self) -> tuple[str, ...]:
+        return tuple(sorted(set(self.imposer) | set(self.target)))
+
+    def label(self) -> str:
+        what = LABELS.get(self.kind, self.kind)
+        scope = "" if self.scope in ("all", "") else f" ({self.scope.replace('-', ' ')})"
+        qualifier = f"{self.qualifier.replace('-', ' ')} " if self.qualifier else ""
+        return f"{qualifier}{what}{scope}"
 
 
 @dataclass(frozen=True)
 class _Found:
-    subject: str
-    countries: tuple[str, ...]
-    ref: DateRef
-    sentence: Sentence
-    equivalent: tuple
+    mention: DeadlineMention
     priority: int  # lower = more newsworthy (title, lead)
 
 
-def subject_label(subject: str) -> str:
-    if subject in LABELS:
-        return LABELS[subject]
-    if subject.endswith("-tariff-change"):
-        return f"{subject[: -len('-tariff-change')].replace('-', ' ')} tariff change takes effect"
-    return subject.replace("-", " ")
+def extract_deadlines(ctx: ItemContext) -> list[DeadlineMention]:
+    """The deadlines one item states, one value per measure (the news before the background)."""
+    found: list[_Found] = []
+    setter = tariff_setter(ctx)
+    may = ctx.sentences_holding(MEASURE_NEEDLES)
+    previous = ""
+    for s in ctx.sentences:
+        if s.index in may:
+            found.extend(_in_sentence(ctx, s, setter, previous))
+        previous = fold(s.text)
+    found = _main_application(_one_measure_per_name(found))
+    best: dict[tuple[str, tuple[str, ...]], _Found] = {}
+    for f in found:
+        key = (f.mention.subject, f.mention.countries)
+        cur = best.get(key)
+        if cur is None or _rank(f) < _rank(cur):
+            best[key] = f
+    kept = [f for f in best.values() if not _part_of_a_pact(f.mention, best.values())]
+    return [f.mention for f in sorted(kept, key=lambda f: f.priority)]
 
 
-EVENT_DATE_BEFORE = re.compile(
-    r"\b(?:said|says|told|announced|added|wrote|posted|confirmed|agreed|reached|struck|sealed|signed|unveiled|"
-    r"published|dated|released|met|meet|meeting|talks|spoke|call|statement|readout|of|since|in place since|"
-    r"sworn|elected|approved|adopted|decided|due out|out|publishes|agreement|deal|accord|authori[sz]ed)\s+(?:on\s+|late\s+|early\s+)?(?:the\s+)?$"
-    r"|\b(?:told|tells|said|says|wrote)\s+(?:reporters|journalists|lawmakers|legislators|parliament|the press|"
-    r"the media|in a (?:statement|post|briefing|interview)|at a (?:news|press) conference|on X|on social media)\s+(?:on\s+)?$",
-    re.I,
-)
-EVENT_VERB_AFTER = re.compile(
-    r"^\s*,?\s*(?:(?:[A-Z][\w.]*|the|a|an)\s+){0,4}(?:formally\s+)?(?:put|paused|suspended|froze|announced|unveiled|signed|said|"
-    r"posted|wrote|agreed|decided|imposed|slapped|raised|hiked|approved|adopted|called|threatened|told|met|"
-    r"spoke|held|issued|published|released|ordered|delayed|pushed|extended|sent|set|welcomed|hailed|praised|authori[sz]ed|"
-    r"criticised|criticized|condemned|rejected|urged|warned|vowed|pledged|stressed|expressed|noted)\b"
-)
-MEETING_AFTER = re.compile(
-    r"^\s*(?:'s\s+)?(?:date\s+for\s+)?(?:[\w+\-\"']+\s+){0,4}(?:talks|meeting|negotiations|summit|call|session|visit)\b",
-    re.I,
-)
+def _part_of_a_pact(m: DeadlineMention, found) -> bool:
+    """ "Duty-free access from today" in an item on a pact entering into force today: the pact's own terms, not a
+    measure of its own."""
+    return m.subject.startswith("tariff:") and any(
+        f.mention.subject.startswith("agreement:") and f.mention.due_date == m.due_date
+        and set(m.countries) <= set(f.mention.countries) for f in found)
+
+
+def _main_application(found: list[_Found]) -> list[_Found]:
+    """Rules that give small firms a later date apply to the others on the date told without a firm size: in an
+    item that names a small-firm date, the unqualified date of the same rules is the large firms' date."""
+    small = {(f.mention.subject.rsplit(":", 1)[0], f.mention.countries) for f in found
+             if f.mention.subject.startswith("regulation:") and f.mention.subject.endswith(":small-firms")}
+    out = []
+    for f in found:
+        m = f.mention
+        if m.subject.startswith("regulation:") and m.subject.count(":") == 1 and (m.subject, m.countries) in small:
+            f = _Found(replace(m, subject=m.subject + ":large-firms", subject_label=m.subject_label + " (large firms)"),
+                       f.priority)
+        out.append(f)
+    return out
+
+
+def _one_measure_per_name(found: list[_Found]) -> list[_Found]:
+    """An item that names a measure once with its qualifier ("the higher reciprocal tariffs") and once without
+    ("the higher tariffs"), with the same date or a move, speaks of one measure: the unqualified mentions take the
+    qualified subject, when only one qualified measure of that kind, scope and governments is named."""
+    qualified: dict[tuple, set[str]] = {}
+    for f in found:
+        kind, scope, *rest = f.mention.subject.split(":") + ["all"]
+        if len(f.mention.subject.split(":")) > 2:
+            qualified.setdefault((kind, scope, f.mention.countries), set()).add(f.mention.subject)
+    out = []
+    for f in found:
+        parts = f.mention.subject.split(":")
+        key = (parts[0], parts[1] if len(parts) > 1 else "all", f.mention.countries)
+        subjects = qualified.get(key, set())
+        if len(parts) <= 2 and len(subjects) == 1 and "reduced" not in next(iter(subjects)):
+            subject = next(iter(subjects))
+            other = next(x for x in found if x.mention.subject == subject)
+            same_value = abs((other.mention.due_date - f.mention.due_date).days) <= 1 or f.mention.change
+            if same_value:  # (another date is another measure, or a move the resolver weighs)
+                f = _Found(replace(f.mention, subject=subject, subject_label=other.mention.subject_label),
+                           f.priority)
+        out.append(f)
+    return out
+
+
+def _rank(f: _Found) -> tuple:
+    """A move first (it is the news), then the title and lead, then the later value."""
+    return (f.mention.change is None, f.priority, -f.mention.due_date.toordinal())
+
+
+# "into force on Dec. 30 for large companies and on June 30 for small ones": the second date shares the link
+_COORDINATED = re.compile(r"^\s*(?:,?\s*for\s+[^,;.]{1,60}?)?,?\s+(?:and|or)\s+(?:on|from|by|as\s+of)?\s*(?:the\s+)?$",
+                          re.I)
+
+
+def _in_sentence(ctx: ItemContext, s: Sentence, setter: str | None, previous: str) -> list[_Found]:
+    text = fold(s.text)
+    if not may_contain(lowered(text), MEASURE_NEEDLES):
+        return []
+    dates = [d for d in find_dates(text, ctx.ref, sentence_tense(text, s.headline))
+             if d.precision == "day" and not d.vague and d.date is not None]
+    out = []
+    last: tuple[DateRef, DeadlineMention] | None = None
+    for d in dates:
+        for value, old in _values(d, text):
+            mention = _read(ctx, s, text, d, value, old, setter, previous)
+            if mention is None and last is not None and _COORDINATED.match(text[last[0].end : d.start]):
+                mention = _coordinated(ctx, s, text, d, value, last[1], setter, previous)
+            if mention is not None:
+                out.append(_Found(mention, 0 if s.paragraph <= 2 else 1))
+                last = (d, mention)
+            when = _WHEN.match(text, d.end)
+            if when and old is None:  # "by July 8, when the pause on reciprocal tariffs ends": that measure too
+                said = f"{when.group('clause')} {when.group('verb')} on "
+                told = _read(ctx, s, said + d.text, replace(d, start=len(said), end=len(said) + len(d.text)),
+                             value, None, setter, previous)
+                if told is not None and (mention is None or told.subject != mention.subject):
+                    out.append(_Found(replace(told, text=s.text), 0 if s.paragraph <= 2 else 1))
+    return out
+
+
+def _coordinated(ctx: ItemContext, s: Sentence, text: str, d: DateRef, value: date, first: DeadlineMention,
+                 setter: str | None, previous: str) -> DeadlineMention | None:
+    """The second of two dates one link governs: the same kind of measure, read for its own clause (its firm
+    size, its partner)."""
+    after = text[d.end : d.end + 80].split(",")[0]
+    kind = first.subject.split(":")[0]
+    measure = _measure(ctx, kind, after + " " + first.text[:0], text, setter, previous)
+    if measure is None:
+        return None
+    if kind == "regulation" and measure.qualifier is None:
+        return None
+    return replace(first, subject=measure.subject, subject_label=measure.label(),
+                   countries=tuple(sorted(ctx.gaz.expand(measure.countries, ctx.ref))),
+                   due_date=value, due_at=None, rate=_rate(after) or None, moved_from=None, change=first.change)
+
+
+def _values(d: DateRef, text: str) -> list[tuple[date, date | None]]:
+    """The values a date expression gives: one day, or for a span read as a move ("pushed back from Aug. 1 to
+    Aug. 7") the new day with the old one."""
+    if d.last is None:
+        return [(d.date, None)]
+    before = text[max(0, d.start - 80) : d.start]
+    if CHANGE.search(before) and re.search(r"\bfrom\s+$", before):
+        return [(d.last, d.date)]
+    return [(d.date, None)]  # a span ("from March 3 to 5"): a meeting's, not a deadline's
+
+
+def _clause(text: str, start: int, end: int) -> tuple[str, str]:
+    """The words before a date and after it, within its clause."""
+    before = text[max(0, start - 220) : start]
+    # (a relative clause the date sits in keeps its antecedent: "the Regulation (EUDR), which begins to apply on")
+    cut = [m for m in _CLAUSE_BREAK.finditer(before) if not _RELATIVE.fullmatch(m.group(0))]
+    if cut:
+        before = before[cut[-1].end() :]
+    after = text[end : end + 160]
+    m = _CLAUSE_BREAK.search(after)
+    return before, after[: m.start()] if m else after
+
+
+def _read(ctx: ItemContext, s: Sentence, text: str, d: DateRef, value: date, old: date | None,
+          setter: str | None, previous: str) -> DeadlineMention | None:
+    """The deadline this date gives, if the text ties it to a measure."""
+    before, after = _clause(text, d.start, d.end)
+    before = _TIME_TAIL.sub(" ", before)  # "until 12:01 a.m. EST on Nov. 10": the link is before the time
+    if EVENT_AFTER.match(after) or EVENT_BEFORE.search(before[-60:]) or OLD.search(before[-80:]):
+        return None
+    if _INSTEAD_OF.search(before[-40:]):
+        return None  # "instead of Aug. 1": the old value (read with the new one)
+    opening = len(before.split()) <= 3  # "From Aug. 1, a 25% tariff will apply to ...": the clause follows
+    link = _link(before, after, opening)
+    if link is None:
+        return None
+    kind_words = before if not opening else before + " " + after
+    if (link[0] in ("end", "effect", "from") or (link[0] == "due" and link[1] != "deadline")) and \
+            _MEETING_SUBJECT.search(before.rstrip()[: len(before.rstrip()) - len(link[1])]):
+        return None  # "sessions scheduled to run through Oct. 10", "the round that ended on Friday": a meeting's
+    head = _head(kind_words, link)
+    anaphor = head is None and _ANAPHOR.search(before) and previous
+    if anaphor:  # "The changes take effect on Wednesday": the measures the sentence before names
+        head = _head(previous, link)
+        if head is not None:
+            before = previous + " " + before
+    if head is None:
+        return None
+    kind, at = head
+    if kind == "pause":  # "That suspension now runs until Aug. 6" after "delayed the countermeasures": those
+        held = _head(previous, ("end", "until")) if previous else None
+        kind = held[0] if held is not None and held[0] not in ("pause", "negotiation") else "tariff"
+    if kind == "agreement" and link[0] in ("by", "due") and _NEGOTIATION.search(kind_words):
+        kind = "negotiation"  # "aim to sign the agreement by December 31": the talks' target
+    if kind in ("agreement", "negotiation") and link[0] == "from":
+        return None  # "the pact from July": too loose for a pact
+    if kind in ("agreement", "negotiation") and re.match(r"end", link[1], re.I):
+        return None  # "the round of talks on the agreement that ended on Friday": a pact does not "end" on a day
+    change, moved_from = _change(before, text, d, old)
+    past = value < ctx.ref - timedelta(days=1)
+    if past and not PAST_EFFECT.search(before[-120:] + " " + after[:40]) and change is None:
+        return None  # a day gone by is not a due date unless the text says it took effect then
+    clause = before + " " + d.text + " " + after
+    # the words that name the measure: from a little before its head noun to the end of the date's phrase,
+    # without what the clause gives as a reason ("in response to US tariffs on steel")
+    named = (before[max(0, at - 50) :] if not opening else before) + " " + d.text + " " + after.split(",")[0]
+    phrase = _REASON.split(named)[0] if at < len(before) else clause
+    for_whom = _FOR_WHOM.match(after)
+    measure = _measure(ctx, kind, clause, text, setter, previous, phrase, for_whom.group(0) if for_whom else None)
+    if measure is None and (anaphor or _PAUSE.search(before)) and previous:
+        # "the suspension stays in place until Nov. 10" after "a pause on tariffs on Chinese goods"
+        measure = _measure(ctx, kind, previous + " " + clause, text, setter, previous, previous + " " + phrase)
+    if measure is None:
+        return None
+    # (what comes before a colon is another statement: "the original proposal stands: the law will apply on")
+    certainty = "tentative" if (TENTATIVE.search(before[-140:].rsplit(":", 1)[-1]) or _CONDITION_AFTER.match(after)
+                                ) else "definite"
+    rate = _rate(phrase) or _rate(clause)
+    countries = tuple(sorted(ctx.gaz.expand(measure.countries, ctx.ref)))  # a bloc's pact binds its members
+    return DeadlineMention(
+        subject=measure.subject, subject_label=measure.label(), countries=countries, due_date=value,
+        due_at=d.at if d.last is None else None, text=s.text, equivalent_dates=_equivalents(link[0], clause, value),
+        rate=rate, moved_from=moved_from, change=change, certainty=certainty, link=link[1])
+
+
+_OPENING = re.compile(r"^\s*(?:(?P<effect>from|as\s+of|starting|beginning|effective)|(?P<end>until|till|through)"
+                      r"|(?P<on>on|by|as\s+from))(?:\s+(?:the\s+)?\w+day,?)?\s*(?:the\s+)?$", re.I)
+_FORCE = re.compile(r"\binto\s+force\b|\bapplicable\b|\bratif\w+", re.I)  # said of agreements and laws
+
+
+def _link(before: str, after: str, opening: bool) -> tuple[str, str] | None:
+    """(class, words) of the link that ties the date to a measure: the words right before it; for a clause the
+    date opens ("From Aug. 1, a 25% tariff will apply"), its preposition and the verb after it."""
+    tail = before[-90:]
+    for name, rx in LINKS:
+        m = rx.search(tail)
+        if m:
+            return name, " ".join(m.group(0).split())
+    m = _CHANGE_TO.search(tail)
+    if m:
+        return "change", " ".join(m.group(0).split())
+    if opening:
+        o = _OPENING.match(before)
+        if o and o.group("effect"):
+            return "effect", o.group(0).strip()
+        if o and o.group("end"):
+            return "end", o.group(0).strip()
+        if o:
+            verb = re.search(r"\b(?:take|takes|will\s+take)\s+effect|into\s+(?:force|effect)|kicks?\s+in|"
+                             r"(?:will\s+)?(?:apply|applies|rise|rises|increase|increases|climb|jump|fall|drop)\b"
+                             r"|(?P<end>expire|expires|ends?|lapses?|runs?\s+out)\b", after, re.I)
+            if verb:
+                return ("end" if verb.group("end") else "effect"), " ".join(verb.group(0).split())
+    if re.match(r"\s*(?:deadline|start\s+date|due\s+date|cutoff|cut-off|target)\b", after):
+        return "due", "deadline"
+    return None
+
+
+# an aside between commas before the verb ("The countermeasures, covering EUR 21 billion of U.S. goods in response
+# to the steel tariffs, had been suspended until"): its nouns are not the subject
+_ASIDE = re.compile(r",[^,;]{3,160},(?=\s+(?:had|has|have|was|were|is|are|will|would|remain\w*|now|also|still|"
+                    r"take|takes|took|enter\w*|come|comes|came|expire\w*|end\w*|run\w*)\b)", re.I)
+# the first word of a compound that names something else: "tariff talks", "trade deal negotiations"
+_COMPOUND_TAIL = re.compile(r"\s*['\"]?(?:talks|negotiations?|negotiators?|meetings?|discussions|summit|dispute|package|"
+                            r"deal|"
+                            r"consultations|teams?|officials?|chief|envoys?|revenue|income)\b", re.I)
+# the object of a negotiation ("a deal on tariffs", "talks over the levies")
+_ABOUT = re.compile(r"\b(?:on|over|about|regarding|concerning)\s+(?:the\s+|its\s+|their\s+)?(?:[\w'.%-]+\s+){0,3}$",
+                    re.I)
+# a meeting the date belongs to: "sessions scheduled to run through", "the round that ended on"
+_MEETING_SUBJECT = re.compile(r"\b(?:sessions?|talks|round|rounds|meetings?|visit|summit|conference|negotiations)"
+                              r"(?:\s+(?:that|which|is|are|was|were|had|have|has|been|scheduled|set|due|planned|"
+                              r"expected|to|will|would|formally|finally|officially|run|runs|last|lasts|continue|"
+                              r"continues))*\s*$", re.I)
+# what the clause gives as a reason, not as the measure's goods
+_REASON = re.compile(r"\b(?:in\s+response\s+to|in\s+retaliation\s+(?:for|against)|to\s+protest|over\s+(?:the|its|"
+                     r"their)\b|(?<=countermeasures\s)against\b)", re.I)
+# a head noun inside a modifier ("goods not covered by the USMCA trade pact", "cuts agreed in the deal"): the
+# object of a preposition, not the subject the link is said of
+_GOVERNED = re.compile(r"\b(?:by|under|in|within|outside|with|of|through|per|against)\s+(?:the\s+|a\s+|an\s+|its\s+|their\s+)?"
+                       r"(?:[\w'.-]+\s+){0,3}$", re.I)
+
+
+def _head(words: str, link: tuple[str, str]) -> tuple[str, int] | None:
+    """The kind of the measure the link belongs to, and where its head noun is: the head noun nearest before the
+    link, not one inside a modifier (a prepositional object, an aside between commas, the first word of a
+    compound such as "tariff talks"); for "enters into force" the agreement or law, whatever else the clause
+    names. A pause names the measure it holds back; "rates" alone counts only with tariff words around."""
+    words = _ASIDE.sub(lambda m: " " * len(m.group(0)), words)
+    heads = [(m, next(g.replace("_", "-") for g, v in m.groupdict().items() if v)) for m in _HEAD.finditer(words)
+             if not _COMPOUND_TAIL.match(words, m.end())]
+    if _FORCE.search(link[1]):
+        forced = [h for h in heads if h[1] in ("agreement", "regulation", "program")]
+        heads = forced or heads
+    end = len(words)
+    if not heads:
+        if link[0] in ("by", "due") and _NEGOTIATION.search(words):
+            return "negotiation", end
+        if "comply" in link[1].lower() or _FIRMS.search(words):
+            # "operators would have to comply from Dec. 30", "small firms have until June 30": the item's rules
+            return "regulation", end
+        if _PAUSE.search(words):
+            return "pause", end  # "the 90-day pause ends on July 8": the measure it holds back (_read)
+        return None
+    free = [h for h in heads if not _GOVERNED.search(words[max(0, h[0].start() - 40) : h[0].start()])]
+    if link[0] in ("by", "due"):
+        # "a package deal on tariffs by July 8": the talks' target, not the tariffs'
+        subject = [h for h in free if not _ABOUT.search(words[max(0, h[0].start() - 30) : h[0].start()])]
+        deal = _NEGOTIATION.search(words)
+        if not subject and deal and all(h[0].start() > deal.start() for h in heads):
+            return "negotiation", deal.start()
+        free = subject or free
+    m, kind = (free or heads)[-1]
+    if kind == "tariff" and m.group(0).lower() in ("rate", "rates") and not re.search(
+            r"\b(?:tariffs?|duties|duty|levy|reciprocal)\b", words, re.I):
+        return None  # "interest rates", "the exchange rate"
+    return kind, m.start()
+
+
+def _change(before: str, text: str, d: DateRef, old: date | None) -> tuple[str | None, date | None]:
+    """The words that tell a move to this date, and the value it moved from when the text gives it."""
+    m = _CHANGE_TO.search(before[-110:])
+    words = " ".join(m.group("verb").split()).lower() if m else None
+    if words is None and _NOW_NEW.search(before[-60:]):
+        words = "now"
+    if old is not None:
+        return words or "moved", old
+    if words is None:
+        after = text[d.end : d.end + 60]
+        if re.match(r"\s*(?:,\s*)?(?:instead\s+of|rather\s+than)\b", after):
+            words = "instead of"
+        elif re.match(r"\s*(?:,\s*)?from\b", after) and CHANGE.search(before):
+            words = "moved"
+        else:
+            return None, None
+    # the old value: "from Aug. 1 to Aug. 7" (read as a span), "to Aug. 7 from Aug. 1", "instead of Aug. 1"
+    after = text[d.end : d.end + 60]
+    m_old = re.match(r"\s*(?:,\s*)?(?:instead\s+of|rather\s+than|from)\s+(?:the\s+)?(?:\w+day,?\s+)?", after)
+    if m_old:
+        later = [x for x in find_dates(text[d.end + m_old.end() :], d.date) if x.start == 0 and x.precision == "day"]
+        if later:
+            return words, later[0].date
+    return words, None
+
+
+def _measure(ctx: ItemContext, kind: str, clause: str, text: str, setter: str | None,
+             previous: str, phrase: str | None = None, for_whom: str | None = None) -> Measure | None:
+    """Who imposes the measure, on whom, on which goods (read in `phrase`, the words that name the measure,
+    when given: the clause up to the first comma after the date; the rest says why or what else)."""
+    qualifier = next((name for name, rx in _QUALIFIERS if rx.search(phrase or clause)), None)
+    if kind in ("agreement", "negotiation", "review"):
+        parties = _parties(ctx, clause, text)
+        if len(parties) < 2:
+            return None
+        return Measure(kind, parties, (), "all", None)
+    if kind == "regulation":
+        name = _regulation_name(clause, _acronyms(ctx)) or _item_regulation(ctx)
+        regulator = (_owner(ctx, clause) or _owner(ctx, text) or setter or _only_government(ctx)
+                     or _regulator_of(ctx, name))
+        if not name or not regulator:
+            return None
+        # (the firm size may follow the date: "on Dec. 30, 2025, for large companies")
+        firms = _FIRMS.search(phrase or clause) or (_FIRMS.search(for_whom) if for_whom else None)
+        size = None
+        if firms:
+            who = firms.group("who").lower()
+            size = "small-firms" if ("small" in who or "micro" in who) else "large-firms"
+        return Measure(kind, (regulator,), (), name, size)
+    sectors = [name for name, rx in SECTORS if rx.search(phrase or clause)]
+    scope = sectors[0] if len(sectors) in (1, 2) else "all"  # (a long list of goods is a broad measure)
+    targets = _targets(ctx, clause)
+    imposer = _owner(ctx, clause, exclude=targets) or (setter if setter not in targets else None)
+    if imposer and setter and imposer != setter and kind == "tariff" and _POSSESSIVE_RATE.search(
+            phrase or clause):
+        targets, imposer = targets | {imposer}, setter  # "Japan's 24 percent tariff" in a story of US tariffs
+    if imposer is None:
+        others = [c for c in ctx.main_countries(4) if c not in targets]
+        imposer = "US" if "US" in others else (others[0] if others else None)
+    if imposer is None:
+        return None
+    targets.discard(imposer)
+    if qualifier == "reciprocal" and not targets:
+        pass  # the general rates for every partner
+    elif _EVERY_PARTNER.search(clause):
+        targets = set() if not targets or kind == "program" else targets
+    elif not targets and kind in ("tariff", "countermeasure", "quota", "export-control") and (
+            scope == "all" or qualifier == "reduced"):
+        # "the 25% tariff takes effect on Aug. 1", about one partner: that partner
+        partners = [c for c in ctx.main_countries(3) if c != imposer]
+        if partners and not _EVERY_PARTNER.search(text):
+            targets = {partners[0]}
+    if ctx.config.watched_countries and not any(ctx.config.watches(c) for c in {imposer} | targets):
+        return None
+    return Measure(kind, (imposer,), tuple(sorted(targets)), scope, qualifier)
+
+
+def _regulator_of(ctx: ItemContext, name: str | None) -> str | None:
+    """Whose rules these are, from another sentence of the item that names them ("the European Union's
+    Deforestation Regulation")."""
+    if not name:
+        return None
+    acronyms = _acronyms(ctx)
+    for s in ctx.sentences:
+        text = fold(s.text)
+        if _regulation_name(text, acronyms) == name:
+            owner = _owner(ctx, text)
+            if owner:
+                return owner
+    return None
+
+
+def _regulation_name(clause: str, acronyms: dict[str, str] | None = None) -> str | None:
+    """The name of the regulation a clause speaks of, as a key: its content words ("deforestation"), or an
+    acronym (the name it stands for, when the item defines it)."""
+    for m in _REGULATION_NAME.finditer(clause):
+        acr = m.group("acr")
+        if acr and acr not in ("EU", "US", "UK", "USA", "WTO", "FTA", "GDP", "CEO"):
+            return (acronyms or {}).get(acr, acr.lower())
+        words = [w.lower().removeprefix("anti-") for w in (m.group("words") or "").split()]
+        words = [w for w in words if w not in _NOT_A_NAME]
+        if words:
+            return words[-1]  # "delay and weaken deforestation law": the word that names it is the last
+    return None
+
+
+def _item_regulation(ctx: ItemContext) -> str | None:
+    """The regulation an item is about: the name it gives most often."""
+    acronyms = _acronyms(ctx)
+    counts: dict[str, int] = {}
+    for s in ctx.sentences:
+        name = _regulation_name(fold(s.text), acronyms)
+        if name:
+            counts[name] = counts.get(name, 0) + 1
+    return max(counts, key=lambda n: counts[n]) if counts else None
+
+
+def _acronyms(ctx: ItemContext) -> dict[str, str]:
+    out = {}
+    for s in ctx.sentences:
+        for m in _ACRONYM_DEFINED.finditer(fold(s.text)):
+            name = _regulation_name(m.group("words") + " regulation")
+            if name:
+                out[m.group("acr")] = name
+    return out
+
+
+def _only_government(ctx: ItemContext) -> str | None:
+    main = ctx.main_countries(2)
+    return main[0] if len(main) == 1 else None
+
+
+def _owner(ctx: ItemContext, clause: str, exclude: set[str] | None = None) -> str | None:
+    """The government a measure belongs to: named right before it ("U.S. tariffs", "the EU's countermeasures",
+    "China's export controls") or as the subject of imposing it."""
+    exclude = exclude or set()
+    m = re.search(r"(?P<who>[A-Z][\w.'-]+(?:\s+[A-Z][\w.'-]+)?)(?:'s)?\s+(?:own\s+)?(?:\w+\s+){0,3}?" + _HEAD.pattern,
+                  clause)
+    if m:
+        for c in ctx.party_countries(m.group("who")):
+            if c.code not in exclude:
+                return c.code
+    m = re.search(r"(?P<who>[A-Z][\w.'-]+(?:\s+[A-Z][\w.'-]+)?)\s+(?:will|would|has|had|plans\s+to|is\s+set\s+to)?\s*"
+                  r"(?:impose|imposed|imposes|imposing|slap|slaps|slapped|levy|levies|levied|raise|raises|raised|set|sets|"
+                  r"announce|announces|announced|threaten|threatens|threatened|threatening)\b",
+                  clause)
+    if m:
+        codes = [c.code for c in ctx.party_countries(m.group("who"))]
+        codes += [o.official.country for o in ctx.officials_in(m.group("who")) if o.official.country]
+        for code in codes:
+            if code not in exclude:
+                return code
+    return None
+
+
+def _targets(ctx: ItemContext, clause: str) -> set[str]:
+    out = set()
+    for m in _TARGET.finditer(clause):
+        chunk = next((g for g in m.groups() if g), "")
+        for c in ctx.gaz.find_countries(chunk):
+            if c.start == 0:
+                out.add(c.code)
+    return out
+
+
+def _parties(ctx: ItemContext, clause: str, text: str) -> tuple[str, ...]:
+    """The governments of an agreement or a negotiation: those the clause names, else the sentence's, else the
+    item's two most named."""
+    for words in (clause, text):
+        found = {c.code for c in ctx.party_countries(words)}
+        found |= {m.official.country for m in ctx.officials_in(words) if m.official.country}
+        if len(found) >= 2:
+            return tuple(sorted(found))
+    found = set(found) | set(ctx.main_countries(2))
+    return tuple(sorted(found)) if len(found) >= 2 else ()
+
+
+def _rate(clause: str) -> str | None:
+    m = _RATE.search(clause)
+    return f"{m.group('n')}%" if m else None
+
+
+def _equivalents(link: str, clause: str, value: date) -> tuple[date, ...]:
+    """Other spellings of the same value: the last day of a pause and the first day of what it held back."""
+    if link == "end" and re.search(r"\blast\s+day\b", clause, re.I):
+        return (value + timedelta(days=1),)
+    if link == "end" and _PAUSE.search(clause):
+        return (value - timedelta(days=1), value + timedelta(days=1))
+    if link in ("effect", "from") and _PAUSE.search(clause):
+        return (value - timedelta(days=1),)
+    return ()
 
 
 # a leader who sets tariffs: "Trump's 25% tariff", "Trump imposed a 30% tariff"; not "To Lam, that would set"
@@ -167,10 +741,8 @@ SETTER_AFTER = re.compile(
     r"(?:'s\s|\s+(?:has\s+|had\s+|have\s+|will\s+|would\s+)?(?:impos|set|slap|announc|threaten|rais|hik|levi|order|sign|unveil)\w*)",
     re.I,
 )
-# one in every match of SETTER_AFTER (any case; precheck)
-SETTER_NEEDLES = (
-    "'s", "impos", "set", "slap", "announc", "threaten", "rais", "hik", "levi", "order", "sign", "unveil",
-)  # fmt: skip
+TARIFF_WORDS = re.compile(r"\b(?:tariffs?|duties|duty|levy|levies|rates?)\b", re.I)
+TARIFF_NEEDLES = ("tariff", "duties", "duty", "levy", "levies", "rate")
 
 
 def tariff_setter(ctx: ItemContext) -> str | None:
@@ -179,12 +751,11 @@ def tariff_setter(ctx: ItemContext) -> str | None:
     may_name_tariffs = ctx.sentences_holding(TARIFF_NEEDLES)
     for s in ctx.sentences:
         if s.index not in may_name_tariffs:
-            continue  # no tariff word (most sentences): nothing to count
+            continue
         text = fold(s.text)
         for m in TARIFF_WORDS.finditer(text):
             start = max(0, m.start() - 40)
             window = text[start : m.start()]
-            # read with the tariff word, so "higher U.S. tariffs" is attributive; count only what precedes it
             for c in (c for c in ctx.party_countries(text[start : m.end()]) if c.end <= len(window)):
                 tail = window[c.end :]
                 if re.match(r"\s+(?:goods|products|imports|exports|cars)", tail):
@@ -193,352 +764,10 @@ def tariff_setter(ctx: ItemContext) -> str | None:
                     continue  # "Japan's 24 percent tariff" may be the tariff on Japan
                 if not re.fullmatch(r"(?:'s)?\s*(?:[\w%.-]+\s+){0,4}", tail):
                     continue
-                if re.search(
-                    r"\b(?:face[sd]?|facing|pays?|paid|hit|gets?|receive[sd]?|be charged)\b", tail, re.I
-                ):
+                if re.search(r"\b(?:face[sd]?|facing|pays?|paid|hit|gets?|receive[sd]?|be charged)\b", tail, re.I):
                     continue  # "Vietnam had faced a 46% rate": the partner, not the setter
                 counts[c.code] = counts.get(c.code, 0) + 1
-            if not may_contain(lowered(window), SETTER_NEEDLES):
-                continue  # no setter's verb (or "'s") in the window: no official in it sets the tariff
             for o in ctx.officials_in(window):
                 if o.official.country and o.leader and SETTER_AFTER.match(window, o.end):
                     counts[o.official.country] = counts.get(o.official.country, 0) + 1
     return max(counts, key=lambda c: counts[c]) if counts else None
-
-
-def extract_deadlines(ctx: ItemContext) -> list[DeadlineMention]:
-    found: list[_Found] = []
-    setter = tariff_setter(ctx)
-    previous = ""
-    may_date = ctx.sentences_holding(_DEADLINE_NEEDLES + CHANGE_NEEDLES)
-    for s in ctx.sentences:
-        if s.index in may_date:  # (the others name no tariff, deal, pause or change: _in_sentence skips them)
-            found.extend(_in_sentence(ctx, s, setter, previous))
-        previous = fold(s.text) if s.paragraph >= 1 else ""
-    # one value per deadline per item: the news (title and lead first), not the background
-    best: dict[tuple[str, tuple[str, ...]], _Found] = {}
-    for f in found:
-        key = (f.subject, f.countries)
-        cur = best.get(key)
-        if cur is None or (f.priority, -f.ref.date.toordinal()) < (cur.priority, -cur.ref.date.toordinal()):
-            best[key] = f
-    out = []
-    # the general deadlines first: a partner's rate on the same day is then read as part of them (resolve)
-    for f in sorted(best.values(), key=lambda f: (len(f.countries) > 1, f.sentence.index)):
-        out.append(
-            DeadlineMention(
-                subject=f.subject,
-                subject_label=subject_label(f.subject),
-                countries=f.countries,
-                due_date=f.ref.date,
-                due_at=f.ref.at,
-                text=f.sentence.text,
-                equivalent_dates=f.equivalent,
-            )
-        )
-    return out
-
-
-_CLAUSE_BREAK = r"[;]|,\s+(?:but|while|and)\s+|\b(?:but|while)\b|\s+and\s+(?=(?:use|keep|will|would|is|are|has|have|set|put|make|give|said|says|agreed|signed|to)\b)"
-
-
-def _clause(text: str, start: int, end: int) -> tuple[str, str]:
-    """The words before and after a date, within its clause."""
-    before = text[max(0, start - 140) : start]
-    before = re.split(_CLAUSE_BREAK, before)[-1]
-    if len(before.split()) <= 3:  # the date opens the sentence: its clause is what follows
-        return before, text[end : end + 200]
-    after = text[end : end + 70]
-    after = re.split(_CLAUSE_BREAK + r"|,\s+as\s+", after)[0]
-    return before, after
-
-
-def _sector_text(before: str, after: str) -> str:
-    if len(before.split()) <= 3:
-        return before + " " + after
-    m = re.match(r"\s*,\s*(?:the day|when)\b[^,]*", after)
-    return before + " " + (m.group(0) if m else "")
-
-
-_DEADLINE_WORDS = re.compile(
-    r"\b(?:tariffs?|duties|duty|levy|levies|rates?|countermeasures?|package|deal|agreement|pause|suspension|truce|"
-    r"negotiat(?:e|es|ed|ing|ions?))\b",
-    re.I,
-)
-_DEADLINE_NEEDLES = (  # one in every match of _DEADLINE_WORDS (precheck)
-    "tariff", "duties", "duty", "levy", "levies", "rate", "countermeasure", "package", "deal", "agreement",
-    "pause", "suspension", "truce", "negotiat",
-)  # fmt: skip
-
-
-def _in_sentence(ctx: ItemContext, s: Sentence, setter: str | None, previous: str) -> list[_Found]:
-    text = fold(s.text)
-    low = lowered(text)
-    if not search_if_needles(_DEADLINE_WORDS, _DEADLINE_NEEDLES, text, low) and not (
-        search_if_needles(CHANGE_WORDS, CHANGE_NEEDLES, text, low)
-        and APPLY.search(text)
-        and TARIFF_WORDS.search(previous)
-    ):
-        return []  # the cheap test first: most sentences of an item name no tariff, deal or pause
-    dates = [
-        d
-        for d in find_dates(text, ctx.ref, sentence_tense(text, s.headline))
-        if d.precision == "day" and not d.vague
-    ]
-    if not dates:
-        return []
-    out = []
-    for d in dates:
-        before, after = _clause(text, d.start, d.end)
-        if OLD.search(before) and not re.search(r"\b(?:to|until|till)\s+$", before):
-            continue
-        if re.match(
-            r"\s*(?:election|vote|announcement|inauguration|agreement was|deal was|national day)\b",
-            after,
-            re.I,
-        ):
-            continue
-        if (
-            lower_search(MEETING_AFTER, after)  # (the same as .match: the pattern begins with ^)
-            or lower_search(EVENT_DATE_BEFORE, before)
-            or EVENT_VERB_AFTER.match(after)
-        ):
-            continue
-        meeting_before = re.search(
-            r"\b(?:meet|met|meeting|talks|call|spoke|speak|talk|sit down)\s+((?:[\w.'-]+\s+){0,12})(?:on\s+)?$",
-            before,
-            re.I,
-        )
-        if (
-            meeting_before
-            and d.kind == "weekday"
-            and not (END.search(meeting_before.group(1)) or APPLY.search(meeting_before.group(1)))
-        ):
-            continue  # "a call between X and Y on Thursday": the meeting's date
-        window = before + " " + d.text + " " + after
-        wide = previous[-200:] + " " + text[max(0, d.start - 160) : d.end + 100]
-        if re.match(
-            r"\s*(?:framework|agreement|deal|joint statement|statement|order|executive order|letter|accord|phone call|call|meeting|talks)\b",
-            after,
-            re.I,
-        ):
-            continue
-        ahead = text[d.end : d.end + 120]
-        subjects = [
-            _refine(ctx, subj, window, wide, setter, ahead)
-            for subj in _classify(window, wide, _sector_text(before, after), _reciprocal_item(ctx))
-        ]
-        for subject in dict.fromkeys(subjects):
-            countries = _countries(ctx, subject, text[max(0, d.start - 160) : d.end + 100], setter)
-            if not countries:
-                continue
-            equivalent: tuple = ()
-            if (
-                subject
-                in ("reciprocal-tariffs-apply", "countermeasures-suspension-ends", "tariff-pause-ends")
-                and d.date
-            ):
-                if re.search(r"last day", window, re.I):
-                    equivalent = (d.date + timedelta(days=1),)
-                elif re.search(r"\b(?:ends?|expires?|runs? out|until|till|through|lapses?)\b", window, re.I):
-                    equivalent = (d.date - timedelta(days=1), d.date + timedelta(days=1))
-                elif re.search(r"\b(?:kick in|take effect|apply|applies)\b", window, re.I):
-                    equivalent = (d.date - timedelta(days=1),)
-            priority = 0 if s.paragraph <= 2 else 1
-            out.append(_Found(subject, countries, d, s, equivalent, priority))
-    return out
-
-
-def _refine(
-    ctx: ItemContext, subject: str, window: str, wide: str, setter: str | None, ahead: str = ""
-) -> str:
-    """Generic subjects by what the clause says about partners: one partner, several, or a partner's truce."""
-    partner_in_clause = bool(_targets(ctx, window) - {setter})
-    many = MANY_PARTNERS.search(window) or MANY_PARTNERS.search(ahead)
-    if subject == "tariff-threat" and many and not partner_in_clause:
-        return "reciprocal-tariffs-apply"
-    if subject == "reciprocal-tariffs-apply":
-        if RECIPROCAL.search(window) or many:
-            return subject
-        if (
-            PAUSE.search(window)
-            and not RECIPROCAL.search(wide)
-            and (
-                re.search(r"\btruce\b", wide, re.I)
-                or (_targets(ctx, wide) - {setter} and not _reciprocal_item(ctx))
-            )
-        ):
-            return "tariff-pause-ends"
-        return subject
-    if subject == "tariff-threat" and ADDITIONAL.search(window):
-        return "additional-tariff"
-    if subject == "tariff-threat" and AGREED_CUT.search(window):
-        return "deal-rate-applies"  # "China, U.S. agree to slash tariffs from Wednesday"
-    if (
-        subject == "tariff-threat"
-        and CUT.search(window)
-        and not THREAT.search(window)
-        and EFFECT.search(window)
-    ):
-        return "deal-rate-applies"  # "will lower the tariffs on Chinese imports ..., effective November 10"
-    if (
-        subject == "deal-rate-applies"
-        and RECIPROCAL.search(window)
-        and not partner_in_clause
-        and (many or TRADING_PARTNERS.search(window))
-    ):
-        return "reciprocal-tariffs-apply"  # "modified reciprocal tariff rates for trading partners, effective ..."
-    return subject
-
-
-def _reciprocal_item(ctx: ItemContext) -> bool:
-    """An item about the general "reciprocal" rates that threatens nobody ("seek an exemption from the reciprocal
-    tariffs ... The 25 percent duty on Korean goods takes effect on April 9"): a partner's rate it dates is
-    that partner's rate under the general deadline."""
-    if ctx._reciprocal is None:
-        ctx._reciprocal = _any_sentence(ctx, RECIPROCAL, RECIPROCAL_NEEDLES) and not (
-            _any_sentence(ctx, THREAT, THREAT_NEEDLES) or _any_sentence(ctx, ADDITIONAL, ADDITIONAL_NEEDLES)
-        )
-    return ctx._reciprocal
-
-
-def _any_sentence(ctx: ItemContext, pattern: re.Pattern, needles: tuple[str, ...]) -> bool:
-    """Whether `pattern` occurs in a sentence of the item; tried only in those that may hold its needles."""
-    holders = ctx.sentences_holding(needles)
-    return any(
-        search_if_needles(pattern, needles, text, lowered(text))
-        for text in (fold(s.text) for s in ctx.sentences if s.index in holders)
-    )
-
-
-# words of _classify, beside the module's patterns
-RELIEF = re.compile(r"\b(?:relief|refunds?|treatment|reaches back)\b", re.I)
-TALKS_WORDS = re.compile(r"\b(?:package|deal|agreement|negotiat\w*|talks)\b", re.I)
-RATE_WORDS = re.compile(r"\b(?:tariff|rate|duty|duties)\b", re.I)
-IN_FORCE = re.compile(
-    r"\b(?:went into force|entered into force|took effect|kicked in|came into effect)\b", re.I
-)
-
-
-def _classify(window: str, wide: str, sector_text: str, reciprocal_item: bool = False) -> list[str]:
-    subjects: list[str] = []
-    # whether a pattern occurs in the clause, and in the text around it
-    near, far = TextTests(window).has, TextTests(wide).has
-    if near(RELIEF) and not near(SOUGHT) and near(APPLY):
-        return ["deal-rate-applies"]
-    in_sector_text = TextTests(sector_text).has
-    sector = next((name for name, rx in SECTORS if in_sector_text(rx)), None)
-    if (near(COUNTER) or (far(COUNTER) and near(PAUSE))) and (near(PAUSE) or near(END)):
-        return ["countermeasures-suspension-ends"]
-    if (
-        near(TARGET)
-        and far(TALKS_WORDS)
-        and not (sector and near(APPLY))
-        # "talks aimed to head off the threatened tariff, due to take effect on Nov. 1": the threat's date
-        and not (near(THREAT) and near(TARIFF_WORDS) and near(EFFECT))
-    ):
-        subjects.append("negotiation-target")
-    reciprocal_near = (
-        near(RECIPROCAL)
-        or (far(RECIPROCAL) and not near(THREAT))
-        or (reciprocal_item and not sector and not near(CUT))
-    )
-    deal = _deal(window)
-    if ((near(PAUSE) and near(END)) or (reciprocal_near and near(APPLY) and not deal)) and (
-        not sector or sector == "mfn-only"
-    ):
-        subjects.append("reciprocal-tariffs-apply")
-        return subjects
-    if sector and near(APPLY):
-        subjects.append(f"{sector}-tariff-change" if sector != "mfn-only" else "mfn-only-tariff-change")
-        return subjects
-    if deal and near(APPLY) and far(RATE_WORDS):
-        subjects.append("deal-rate-applies")
-        return subjects
-    if not near(TARIFF_WORDS) and near(CHANGE_WORDS) and near(APPLY) and far(TARIFF_WORDS):
-        return ["deal-rate-applies"]
-    if not subjects and near(TARIFF_WORDS) and (far(THREAT) or near(APPLY)):
-        subjects.append(
-            "reciprocal-tariffs-apply" if near(IN_FORCE) and not near(THREAT) else "tariff-threat"
-        )
-    return subjects
-
-
-def _deal(window: str) -> bool:
-    """Words of an agreed rate; "seeks relief from the tariff" asks for one."""
-    return any(
-        not (m.group(0).lower() == "relief" and SOUGHT.search(window[: m.end()]))
-        for m in DEAL.finditer(window)
-    )
-
-
-def _targets(ctx: ItemContext, wide: str) -> set[str]:
-    out = set()
-    for m in TARGET_NP.finditer(wide):
-        chunk = m.group("c") or m.group("c2") or m.group("c3") or m.group("adj") or ""
-        for c in ctx.gaz.find_countries(chunk):
-            if c.start == 0:
-                out.add(c.code)
-    return out
-
-
-def _setter(ctx: ItemContext, wide: str, targets: set[str], item_setter: str | None = None) -> str | None:
-    if item_setter and item_setter not in targets:
-        return item_setter
-    mentioned = [c.code for c in ctx.party_countries(wide)] + [
-        m.official.country for m in ctx.officials_in(wide) if m.official.country
-    ]
-    candidates = [c for c in mentioned if c not in targets]
-    ranked = ctx.main_countries(6)
-    if "US" in candidates:
-        return "US"
-    if candidates:
-        return candidates[0]
-    rest = [c for c in ranked if c not in targets]
-    return "US" if "US" in rest else (rest[0] if rest else None)
-
-
-def _countries(ctx: ItemContext, subject: str, wide: str, item_setter: str | None) -> tuple[str, ...]:
-    targets = _targets(ctx, wide)
-    if subject == "countermeasures-suspension-ends":
-        own = re.search(
-            r"(?P<c>[A-Z][\w.]+(?:\s[A-Z][\w.]+)?)(?:'s)?\s+(?:own\s+)?(?:first\s+)?(?:package of\s+)?(?:countermeasures|retaliat)",
-            wide,
-        )
-        if own:
-            cs = ctx.gaz.find_countries(own.group("c"))
-            if cs:
-                return (cs[-1].code,)
-        others = [c for c in ctx.main_countries(4) if c != item_setter]
-        return (others[0],) if others else ()
-    if subject == "negotiation-target":
-        parties = {c.code for c in ctx.party_countries(wide)} | {
-            m.official.country for m in ctx.officials_in(wide) if m.official.country
-        }
-        for c in ctx.main_countries(2):
-            if len(parties) >= 2:
-                break
-            parties.add(c)
-        if len(parties) > 2:
-            parties = set(ctx.main_countries(2))
-        return tuple(sorted(p for p in parties if p)) if len(parties) >= 2 else ()
-    setter = _setter(ctx, wide, targets, item_setter)
-    if (
-        subject == "reciprocal-tariffs-apply"
-        and not item_setter
-        and ("US" in ctx.country_counts or not setter)
-    ):
-        setter = "US"  # "Korea will use the pause, which ends July 8": the pause of the US reciprocal rates
-    if not setter:
-        return ()
-    if subject == "reciprocal-tariffs-apply" or subject == "steel-aluminum-tariff-change":
-        return (setter,)
-    partners = {t for t in targets if t != setter}
-    if not partners:  # the partner is the item's other country
-        others = [c for c in ctx.main_countries(3) if c != setter]
-        if not others:
-            return (setter,) if subject.endswith("-tariff-change") else ()
-        partners = {others[0]}
-    if ctx.config.watched_countries and not any(ctx.config.watches(c) for c in partners | {setter}):
-        return ()
-    return tuple(sorted(partners | {setter}))

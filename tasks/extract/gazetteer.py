@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from pathlib import Path
 
@@ -30,8 +31,25 @@ class CountryMention:
     code: str
     start: int
     end: int
-    kind: str  # "name" | "adjective" | "capital" | "agency" | "city"
+    kind: str  # "name" | "adjective" | "capital" | "agency" | "city" | "bloc" (code: the bloc's, e.g. "GCC")
     text: str
+
+
+@dataclass(frozen=True)
+class Bloc:
+    """A group that negotiates trade as one party, and who takes part in its negotiations when."""
+
+    code: str
+    members: tuple[str, ...]
+    since: dict[str, date]  # recent members: from when
+    left: dict[str, date]  # recent leavers: until when
+    aside: frozenset[str]  # members that take no part in its external talks (suspended, acceding)
+
+    def negotiating(self, on: date | None) -> tuple[str, ...]:
+        """The members that negotiate on `on` (today's members when no date is known)."""
+        out = {m for m in self.members if m not in self.aside and (on is None or self.since.get(m, on) <= on)}
+        out |= {m for m, until in self.left.items() if on is not None and on < until}
+        return tuple(sorted(out))
 
 
 @dataclass(frozen=True)
@@ -63,6 +81,15 @@ class Gazetteer:
         for a in data.get("agency", []):
             for surface in a.get("names", []):
                 terms[fold(surface)] = (a["country"], "agency")
+        self.blocs: dict[str, Bloc] = {}
+        for b in data.get("bloc", []):
+            self.blocs[b["code"]] = Bloc(
+                b["code"], tuple(b["members"]),
+                {m: date.fromisoformat(d) for m, d in b.get("members_since", {}).items()},
+                {m: date.fromisoformat(d) for m, d in b.get("left", {}).items()},
+                frozenset(b.get("suspended", [])) | frozenset(b.get("acceding", [])))
+            for surface in b.get("names", []):
+                terms[fold(surface)] = (b["code"], "bloc")
         self._terms = terms
         self._found: dict[
             str, tuple[CountryMention, ...]
@@ -113,6 +140,14 @@ class Gazetteer:
             if surface == "Europe" and folded[m.end() : m.end() + 1] == "a":
                 continue
             out.append(CountryMention(code, m.start(), m.end(), kind, text[m.start() : m.end()]))
+        return out
+
+    def expand(self, codes, on: date | None) -> set[str]:
+        """Governments, with each bloc replaced by its negotiating members on `on`."""
+        out: set[str] = set()
+        for code in codes:
+            bloc = self.blocs.get(code)
+            out.update(bloc.negotiating(on) if bloc else (code,))
         return out
 
     def place_country(self, place: str) -> str | None:

@@ -20,10 +20,12 @@ from tasks.extract.precheck import TextTests, lower_finditer, lower_search, lowe
 from tasks.extract.sentences import Sentence, fold, name_key
 
 CALL = re.compile(
-    r"\b(?:phone|telephone|video)[\s-]+(?:call|calls|conversation|conversations|talks|link|conference)\b"
+    r"\b(?:phone|telephone|video)[\s-]+(?:call|calls|conversation|conversations|talks|link)\b"
     r"|\b(?:spoke|speak|speaks|talked|talk|talks|spoken)\s+(?:by|over the|on the)\s+(?:phone|telephone)\b"
     r"|\b(?:spoke|speak|speaks|spoken|speaking)\s+(?:with|to)\b(?!\s+(?:the\s+)?(?:reporters|journalists|press|media|"
-    r"lawmakers|parliament|broadcasters?|television|radio|students|investors|supporters|crowds?|audiences?)\b)"
+    r"lawmakers|parliament|broadcasters?|television|radio|students|investors|supporters|crowds?|audiences?|"
+    r"BBC|CNN|CNBC|Fox|Bloomberg|Reuters|AFP|Sky|Al\s+Jazeera|NHK|Nikkei|Xinhua|newspapers?|podcasts?|"
+    r"[\w-]+\s+(?:newspaper|broadcaster|television|radio|daily|magazine))\b)"
     r"|\b(?:a|good|in a|after a|during a|held|hold|holds|had)\s+(?:phone\s+|brief\s+|separate\s+)?calls?\b"
     r"|\bcalls?\s+with\b|\bby phone\b|\b(?:phoned|telephoned)\b",
     re.I,
@@ -33,7 +35,11 @@ CALL_NEEDLES = ("phone", "video", "spoke", "speak", "call")
 MEET = re.compile(
     r"\b(?:met|meet|meets|meeting|meetings|sat down|sit down|sits down|sees|seeing|received|receive|receives|"
     r"hosted|hosts|talks|negotiations|consultations|discussions|session|sessions|summit|round|visit|visited|"
-    r"visits|2\+2|two[- ]plus[- ]two|face-to-face|signing|signatures|signed|signs)\b"
+    r"visits|2\+2|two[- ]plus[- ]two|face-to-face|signing|signatures|signed|signs|inked|inks|ink|consultation|"
+    r"joint\s+(?:news|press)\s+conference|video[\s-]?conferenc\w*|virtual(?:ly)?\s+(?:meeting|meetings|talks|summit|session|"
+    r"met|meet))\b"
+    # "announced the substantial conclusion of the FTA negotiations": said together, at an encounter
+    r"|\b(?:conclusion\s+of|conclude[ds]?|concluding)\s+(?:the\s+)?(?:[\w.-]+\s+){0,8}?(?:negotiations|talks)\b"
     # "see" an official, not "see whether a deal works"
     r"|\bsee\b(?!\s+(?:whether|if|how|what|why|when|where|that|it|this|more|some|no|any|signs?|progress|a|an|the)\b)",
     re.I,
@@ -41,7 +47,8 @@ MEET = re.compile(
 # every alternative of MEET contains one of these words (any case; "meet" for "meeting", "sign" for "signed")
 MEET_NEEDLES = (
     "met", "meet", "sat down", "sit down", "sits down", "see", "receiv", "host", "talks", "negotiations",
-    "consultations", "discussions", "session", "summit", "round", "visit", "2+2", "two", "face-to-face", "sign",
+    "consultation", "discussions", "session", "summit", "round", "visit", "2+2", "two", "face-to-face", "sign",
+    "conference", "conclu", "ink", "virtual",
 )  # fmt: skip
 # words that name an encounter only together with a verb or a format marker ("the talks" alone is the process)
 WEAK = re.compile(
@@ -50,6 +57,12 @@ WEAK = re.compile(
 )
 # "signed an order" is no encounter; "Starmer and Trump signed a pact" is one (officials of two governments)
 SIGNED = re.compile(r"\b(?:signed|signs)\b", re.I)
+# governments signing a pact together: a signing ceremony ("EFTA and Mercosur today signed a free trade agreement",
+# "ASEAN, China ink upgraded pact")
+SIGNED_PACT = re.compile(
+    r"\b(?:signed|signs|sign|inked|inks|ink)\s+(?:off\s+)?(?:a|an|the|their)?\s*"
+    r"(?:(?!(?:executive\s+)?(?:orders?|decrees?|laws?|bills?|proclamations?|legislation)\b)[\w.-]+\s+){0,6}?"
+    r"(?:agreement|pact|deal|protocol|treaty|accord|FTA|CEPA|TEPA|EPA|CECA)\b", re.I)
 # meeting people who are not another government: "due to meet business leaders on Tuesday"
 NON_GOVERNMENT = re.compile(
     r"\b(?:meet|meets|met|meeting|meetings|sees|see|visit|visits|visited)\s+(?:with\s+)?(?:(?:local|business|industry|"
@@ -60,6 +73,7 @@ NON_GOVERNMENT = re.compile(
 )
 STRONG_CONTEXT = re.compile(
     r"\b(?:held|hold|holds|holding|met|meet|meets|meeting|sat|sit|open|opens|opened|begin|begins|began|start|starts|"
+    r"took\s+place|take\s+place|takes\s+place|hosted|"
     r"started|resume|resumes|resumed|conclude|concluded|wrap(?:ped)? up|set for|scheduled|due|join|joined|attend|"
     r"attended|took part|take part|face|faced|visit(?:ed|s)?|arrive[sd]?|ceremony|round of|first round|second round|"
     r"third round|next round|another round|high-level|ministerial|2\+2|two[- ]plus[- ]two|technical|working[- ]level|"
@@ -89,7 +103,7 @@ WORKING = re.compile(
 WORKING_NEEDLES = ("technical", "working", "negotiating teams", "expert-level")  # one in every WORKING match
 ENCOUNTER_NEEDLES = CALL_NEEDLES + MEET_NEEDLES + WORKING_NEEDLES  # a text without them has no _triggers
 MULTILATERAL = re.compile(
-    r"\b(?:APEC|Asia-Pacific Economic Cooperation|G7|G-7|G20|G-20|Group of Seven|Group of 20|OECD|WTO|ASEAN|IMF|"
+    r"\b(?:APEC|Asia-Pacific Economic Cooperation|G7|G-7|G20|G-20|Group of Seven|Group of 20|OECD|WTO|IMF|"
     r"World Bank|NATO|BRICS|World Economic Forum|United Nations|U\.N\.|ministers' meeting|ministerial meeting|"
     r"Ministers Responsible for Trade|spring meetings)\b"
 )
@@ -153,6 +167,8 @@ class Piece:
     sides: int  # how many parties the officials themselves cover
     plural_calls: bool = False
     extra: dict = field(default_factory=dict)
+    end_date: date | None = None  # the last day of a multi-day encounter
+    signals: frozenset[str] = frozenset()  # what the text says for it (records.findings.MeetingMention.signals)
 
 
 def extract_meetings(ctx: ItemContext) -> list[MeetingMention]:
@@ -318,6 +334,8 @@ FUTURE_SIGNING = re.compile(r"\b(?:will|would|to|shall)\s+be\s+(?:formally\s+)?s
 BOUND_BEFORE = re.compile(
     r"\b(?:since|until|till|through|from|by|before|to|than|ahead of)\s+(?:the\s+)?(?:\w+day,?\s+)?$", re.I
 )
+HELD_FROM = re.compile(r"\b(?:(?:took|take|takes|taking)\s+place|held|run|ran|runs|convened|met|meet|meets|meeting|sat)"
+                       r"\b(?:\s+(?!from\b|between\b)[\w,'-]+){0,5}\s+(?:from|between)\s+$", re.I)
 TRIP_BEFORE = re.compile(r"\b(?:visit|trip)\b[^.;]{0,40}$", re.I)
 UNTIL_AFTER = re.compile(r"^\s*(?:to|through|until|till)\s+", re.I)
 TALKS_RIGHT_BEFORE = re.compile(r"\b(?:talks|meet|meets|meeting|call|summit)\b[^.;,]{0,40}$", re.I)
@@ -336,6 +354,10 @@ def _usable(d: DateRef, text: str) -> str | None:
     """'ok', 'travel' (the date of a trip, so only the week is known) or None (not the meeting's date)."""
     before = TextTests(text[max(0, d.start - 60) : d.start]).has
     after = TextTests(text[d.end : d.end + 40]).has
+    if d.last is not None and before(TRIP_BEFORE) and not before(HELD_FROM):
+        return "travel"  # "will visit Spain from Friday to Wednesday and hold talks": the trip, not the talks
+    if before(HELD_FROM):
+        return "ok"  # "the round took place from 29 January to 9 February"
     if before(BOUND_BEFORE) and not before(STARTS_FROM):
         return None
     if before(STARTS_FROM) and before(TRIP_BEFORE) and after(UNTIL_AFTER):
@@ -358,6 +380,11 @@ def _usable(d: DateRef, text: str) -> str | None:
     return "ok"
 
 
+# what a speaker said at the encounter: "said at the news conference that ...", "told reporters after the talks that"
+REPORTED_CLAUSE = re.compile(r"\b(?:said|says|told(?:\s+\w+){0,2}|announced|added|stated|noted)\b[^.;]{0,40}?\bthat\b",
+                             re.I)
+
+
 def _pick_date(
     dates: list[DateRef], inherited: list[DateRef], text: str, triggers: list[re.Match], base: int
 ) -> tuple[DateRef | None, bool]:
@@ -369,6 +396,8 @@ def _pick_date(
             kind = _usable(d, text)
             if kind is None:
                 continue
+            if pos and any(all(p < m.end() for p in pos) for m in REPORTED_CLAUSE.finditer(text, 0, d.start)):
+                continue  # "said at a joint news conference that they agreed a deal in May": the deal's date
             distance = min(abs(d.start - p) for p in pos) if pos else 0
             key = (
                 distance
@@ -456,11 +485,12 @@ def _piece(reading: _Reading, off: int, seg: str, seg_dates: list[DateRef], inhe
     officials = _participants(all_officials, triggers, is_call, seg)
     officials += _bare_title_leaders(ctx, seg, officials)
     sides = _Sides.of(ctx, seg, officials)
-    if len(sides.officials) < 2 and (
+    signing = bool(SIGNED_PACT.search(seg)) and len(sides.text | sides.officials) >= 2
+    if len(sides.officials) < 2 and not signing and (
         all(SIGNED.fullmatch(t.group(0)) for t in triggers) or NON_GOVERNMENT.search(seg)
     ):
         return None  # "Trump signed an order", "Lee was due to meet business leaders"
-    strong_words = [t for t in triggers if not WEAK.fullmatch(t.group(0))]
+    strong_words = [t for t in triggers if not WEAK.fullmatch(t.group(0)) or (signing and SIGNED.fullmatch(t.group(0)))]
     if (not strong_words and not lower_search(STRONG_CONTEXT, seg) and not bilateral
             and len(sides.officials) < 2 and not sides.destination):
         return None
@@ -482,6 +512,14 @@ def _piece(reading: _Reading, off: int, seg: str, seg_dates: list[DateRef], inhe
     n_sides = len(sides.officials & parties)
     if when.date is None and n_sides < 2 and not sep:
         return None
+    signals = set()
+    if strong_words or bilateral or strong or signing or len(sides.officials & parties) >= 2:
+        signals.add("meeting-words")  # an encounter in so many words, or people of both sides at it
+    if len((sides.officials | sides.text) & parties) >= 2:
+        signals.add("parties-together")  # both sides named here, not borrowed from the rest of the item
+    parties = ctx.gaz.expand(parties, ctx.ref)  # a bloc meets as its members
+    if len(parties) < 2:
+        return None
     return Piece(
         parties=frozenset(parties),
         date=when.date,
@@ -497,7 +535,17 @@ def _piece(reading: _Reading, off: int, seg: str, seg_dates: list[DateRef], inhe
         sides=n_sides,
         plural_calls=fmt == "call" and bool(re.search(r"\b(?:calls|conversations)\b", seg, re.I)),
         extra={"ref": ctx.ref},
+        end_date=when.end_date,
+        signals=frozenset(signals),
     )
+
+
+# a bloc named as one side: "ASEAN-Canada", "Canada-ASEAN", "the ASEAN Economic Ministers", "between X and ASEAN"
+BLOC_SIDE_AFTER = re.compile(r"\s*(?:\)\s*)?(?:-|–|\s+and\s+[A-Z]|\s+(?:Economic\s+|Trade\s+|Foreign\s+)?"
+                             r"(?:Ministers|ministers|leaders|Leaders|member\s+states|Secretary-General|secretariat))")
+BLOC_VENUE = re.compile(r"(?:\s+(?:leaders'?|economic|foreign|regional))?\s+(?:[Ss]ummits?|[Mm]eetings?|[Ff]orum|"
+                        r"[Cc]onference|[Gg]athering)\b(?!\s+(?:with|between))")
+BLOC_SIDE_BEFORE = re.compile(r"(?:[-–]|\b(?:and|between|with)\s+(?:the\s+)?)$")
 
 
 @dataclass(frozen=True)
@@ -508,6 +556,8 @@ class _Sides:
     officials: frozenset[str]
     text: frozenset[str]
     destination: frozenset[str]
+    bloc_sides: frozenset[str] = frozenset()  # blocs named as a side of the encounter ("the ASEAN-Canada talks")
+    aside: bool = False  # told as an encounter on the sidelines of something else
 
     @classmethod
     def of(cls, ctx: ItemContext, seg: str, officials: list[OfficialMention]) -> _Sides:
@@ -522,7 +572,14 @@ class _Sides:
             text_countries |= destination
         else:
             destination = set()
-        return cls(official_countries, frozenset(text_countries), frozenset(destination))
+        aside = bool(lower_search(BILATERAL, seg))
+        found = ctx.gaz.find_countries(seg)
+        blocs = frozenset() if aside else frozenset(
+            c.code for c in found
+            if c.kind == "bloc" and (BLOC_SIDE_BEFORE.search(seg, 0, c.start) or BLOC_SIDE_AFTER.match(seg, c.end)))
+        # "the sidelines of the ASEAN summit", "a visit to the ASEAN summit": the bloc hosts, it is no side
+        venues = {c.code for c in found if c.kind == "bloc" and BLOC_VENUE.match(seg, c.end)} - blocs
+        return cls(official_countries, frozenset(text_countries - venues), frozenset(destination), blocs, aside)
 
 
 def _format(seg: str, officials: list[OfficialMention], official_countries: frozenset[str], is_call: bool,
@@ -551,6 +608,15 @@ def _parties(ctx: ItemContext, sides: _Sides, officials: list[OfficialMention], 
              strong_words: bool) -> set[str] | None:
     """The two (or more) governments that meet, or None: one government among itself, or no second side."""
     parties = {p for p in sides.officials | sides.text if p}
+    blocs = sides.bloc_sides if len(parties) <= 2 or sides.aside else [p for p in parties if p in ctx.gaz.blocs]
+    for code in blocs:
+        # "the ASEAN-Canada consultation, co-chaired by Laos's minister": a member's official speaks for the bloc
+        parties -= set(ctx.gaz.blocs[code].members)
+    if len(parties) > 2:  # "talks with Argentina, Brazil, Paraguay and Uruguay" in a story about Mercosur: the bloc
+        bloc = next((b for b in ctx.country_counts if b in ctx.gaz.blocs
+                     and parties <= {b, *ctx.gaz.blocs[b].members}), None)
+        if bloc is not None:
+            parties = {bloc}
     if len(officials) >= 2 and len(sides.officials) == 1 and not sides.text - sides.officials:
         return None  # people of one government among themselves
     if len(parties) < 2:
@@ -579,6 +645,7 @@ class _When:
     precision: str | None
     text: str | None
     status: str
+    end_date: date | None = None
 
 
 def _when(ctx: ItemContext, s: Sentence, text: str, seg: str, d: DateRef | None, travel: bool, fmt: str | None,
@@ -606,7 +673,19 @@ def _when(ctx: ItemContext, s: Sentence, text: str, seg: str, d: DateRef | None,
             date_value = date_value - timedelta(days=days - 1)
     if d is None and ONGOING.search(seg) and fmt == "working-level":
         date_value, precision, date_text, status = monday(ctx.ref), "week", None, "held"
-    return _When(date_value, precision, date_text, status)
+    return _When(date_value, precision, date_text, status, _end_date(ctx, seg, d, date_value, precision))
+
+
+def _end_date(ctx: ItemContext, seg: str, d: DateRef | None, first: date | None, precision: str | None
+              ) -> date | None:
+    """The last day of a multi-day encounter: the end of the span the date was read from ("talks from May 4 to
+    7"), else the first day plus the told length ("a five-day round from March 9")."""
+    if first is None or precision != "day":
+        return None
+    if d is not None and d.last is not None and d.last > first:
+        return d.last if (d.last - first).days <= 31 else None
+    days = _duration_days(seg)
+    return first + timedelta(days=days - 1) if days and days > 1 else None
 
 
 # a report of the encounter ("a readout of the call"): its date is not the encounter's
@@ -830,7 +909,7 @@ def _explode_calls(p: Piece) -> list[Piece]:
 def _same_time(a: Piece, b: Piece) -> bool:
     if a.date is None or b.date is None:
         return True
-    if a.precision == "day" and b.precision == "day":
+    if a.precision == "day" and b.precision == "day" and a.end_date is None and b.end_date is None:
         return a.date == b.date
     lo, hi = _window(a)
     lo2, hi2 = _window(b)
@@ -849,6 +928,8 @@ def _window_of(d: date, precision: str | None) -> tuple[date, date]:
 
 
 def _window(p: Piece) -> tuple[date, date]:
+    if p.end_date is not None:
+        return p.date, p.end_date
     if p.precision == "week":
         return p.date - timedelta(days=1), p.date + timedelta(days=7)
     if p.precision == "month":
@@ -937,6 +1018,11 @@ def _to_mention(cluster: list[Piece]) -> MeetingMention:
     with_date = [p for p in cluster if p.date]
     rank = {"day": 0, "week": 1, "month": 2}
     best = min(with_date, key=lambda p: (rank.get(p.precision, 3), p.sentence)) if with_date else cluster[0]
+    spans = [p for p in with_date if p.end_date is not None and p.precision == "day"]
+    if spans:  # a multi-day meeting is dated by its first day, whatever day a report gives
+        span = min(spans, key=lambda p: p.date)
+        if all(span.date <= p.date <= span.end_date for p in with_date if p.precision == "day"):
+            best = span
     officials: dict[str, Official] = {}
     for p in cluster:
         for o in p.officials:
@@ -961,6 +1047,7 @@ def _to_mention(cluster: list[Piece]) -> MeetingMention:
     if fmt == "call":
         location = None
     evidence = " ".join(dict.fromkeys(p.evidence for p in sorted(cluster, key=lambda p: p.sentence)))
+    ends = [p.end_date for p in cluster if p.end_date is not None and best.date and p.end_date > best.date]
     return MeetingMention(
         parties=tuple(sorted(best.parties)),
         date=best.date,
@@ -971,4 +1058,6 @@ def _to_mention(cluster: list[Piece]) -> MeetingMention:
         officials=tuple(officials.values()),
         status=status,
         evidence=evidence[:1000],
+        end_date=max(ends) if ends else None,
+        signals=tuple(sorted(set().union(*(p.signals for p in cluster)))),
     )

@@ -89,13 +89,15 @@ class Relevance:
 # Without any of these words an item cannot be about trade talks or trade deadlines.
 TRADE_VOCABULARY = re.compile(
     r"\b(?:tariffs?|trade|traders?|dut(?:y|ies)|levy|levies|countermeasures?|retaliat\w*|negotiat\w*|talks|deal|"
-    r"agreement|framework|pause|truce|USTR|export controls?|imports?|exports?|sanctions?)\b",
+    r"agreement|framework|pause|truce|USTR|export controls?|imports?|exports?|importers?|exporters?|sanctions?|pact|"
+    r"accord|quotas?|deforestation|CBAM|EUDR|AGOA|[A-Z]{0,6}FTA|CEPA|EPA|consultations?|negotiators?)\b",
     re.I,
 )
 # every match of TRADE_VOCABULARY begins with one of these (any case): the only places it needs trying
 _VOCABULARY_STARTS = (
     "tariff", "trade", "dut", "lev", "countermeasure", "retaliat", "negotiat", "talks", "deal", "agreement",
-    "framework", "pause", "truce", "ustr", "export", "import", "sanction",
+    "framework", "pause", "truce", "ustr", "export", "import", "sanction", "pact", "accord", "quota", "deforestation",
+    "cbam", "eudr", "agoa", "fta", "cepa", "epa", "consultation",
 )  # fmt: skip
 
 
@@ -181,28 +183,118 @@ def quick_verdict(item: Item, config: ExtractConfig) -> Relevance | None:
     return None
 
 
+# --- the verdict on the whole item: its own evidence ---------------------------------------------------------
+
+# trade negotiations, by words that say trade
+TRADE_TALK = re.compile(
+    r"\b(?:(?:economic\s+and\s+)?trade\s+(?:talks|negotiations?|consultations?|deal|pact|agreement|accord|framework|"
+    r"truce|war|envoy|delegation|chief|ministers?|representative|secretary|commissioner|mechanism|relations|ties|"
+    r"issues|dispute|partnership|cooperation)|tariff\s+(?:talks|negotiations|deal|cuts?|truce|reductions?|relief|"
+    r"exemptions?|rates?)|free[- ]trade|economic\s+partnership|comprehensive\s+economic|market\s+access|"
+    r"chief\s+negotiators?|minist(?:er|ry)\s+(?:of|for)\s+(?:international\s+)?(?:trade|commerce)|"
+    r"commerce\s+(?:secretary|minister|ministry)|reciprocal\s+(?:trade|tariffs?)|preferential\s+trade|"
+    r"customs\s+union|trade\s+and\s+investment)\b|\b(?:[A-Z]{0,6}FTA|CEPA|CECA|EPA|TEPA|USTR|MOFCOM|AGOA)\b", re.I)
+# negotiation words of any kind: trade evidence only beside trade words
+NEGOTIATION = re.compile(
+    r"\b(?:negotiat\w+|(?:negotiating|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|next|new|"
+    r"another|latest|final)\s+round|round\s+of\s+(?:talks|negotiations)|talks|joint\s+statement|ratif\w+|"
+    r"(?:entry|enters?|entered)\s+into\s+force|signing|signed|consultations?)\b", re.I)
+MEASURE = re.compile(
+    r"\b(?:tariffs?|duties|levy|levies|countermeasures?|retaliat\w+|quotas?|export\s+controls?|anti-?dumping|"
+    r"safeguard\s+duties|trade\s+preferences|import\s+(?:bans?|curbs|restrictions)|deforestation\s+(?:law|rules|"
+    r"regulation)|carbon\s+border|EUDR|CBAM)\b", re.I)
+# a measure's date moving, told in the headline: "EU delays deforestation rules", "postpones CBAM certificate sales"
+MOVED = re.compile(r"\b(?:delay\w*|postpon\w*|extend\w*|extension|push\w*\s+back|defer\w*|brought\s+forward|"
+                   r"suspend\w*|pause[sd]?)\b", re.I)
+# other news, told with words of its own (a match says what the item is about)
+OFF_TOPIC = re.compile(
+    r"\b(?:interest\s+rates?|monetary\s+policy|inflation|central\s+bank|rate\s+cuts?|football|soccer|cricket|"
+    r"wickets|league|transfer\s+(?:window|deadline|talks|fee)|tournament|striker|goalkeeper|champions|semi-?final|"
+    r"nuclear\s+(?:talks|programme|program|deal)|enrichment|ceasefire|peace\s+(?:talks|deal|process|agreement)|"
+    r"hostages?|climate\s+(?:talks|finance|summit)|COP\d+|emissions|plastics\s+treaty|defen[cs]e\s+ministers?|"
+    r"military|troops|earnings|net\s+profit|revenue|quarterly|shares\s+(?:rose|fell|jumped)|OPEC\+?|output\s+"
+    r"(?:cuts?|policy|levels)|oil\s+prices|corporate\s+tax|tax\s+(?:return|registration|penalty|penalties)|"
+    r"court|judges?|justices|lawsuit|ruling|on\s+strike|strike\s+(?:action|vote)|cabin\s+crew|"
+    r"union\s+(?:members|leaders)|election|polls|ballot|vote\s+count|coalition|beats?\s+(?:estimates|forecasts)|"
+    r"(?:swings?|swung)\s+to\s+(?:a\s+)?(?:loss|profit)|trade\s+(?:deficit|surplus|data|figures)|"
+    r"(?:exports|imports|shipments)\s+(?:rose|fell|grew|jumped|surged?|slumped|declined|increased|dropped)|"
+    r"record\s+(?:high|low)|all-time\s+high|forecasts?\s+(?:cut|raised)|guidance|penalty\s+waiver|"
+    r"late\s+registration)\b", re.I)
+
+
+def _distinct(pattern: re.Pattern, text: str) -> set[str]:
+    return {" ".join(m.group(0).lower().split()) for m in pattern.finditer(text)} if text else set()
+
+
+@dataclass(frozen=True)
+class TopicEvidence:
+    """What an item says of trade talks, and of other things, by where it says it."""
+
+    trade_head: frozenset[str]  # trade-talk words of the title and summary
+    trade_lead: frozenset[str]  # of the first paragraph
+    trade_body: frozenset[str]  # of the whole body
+    negotiation_head: frozenset[str]  # negotiation words of any kind
+    negotiation_body: frozenset[str]
+    measure_head: frozenset[str]
+    measure_body: frozenset[str]
+    off_head: frozenset[str]  # other news' words in the title
+    off_body: frozenset[str]
+    moved_head: bool = False  # the headline tells a measure's date moving
+
+    @property
+    def trade(self) -> int:
+        score = (3 * min(len(self.trade_head), 2) + 2 * min(len(self.trade_lead), 2)
+                 + min(len(self.trade_body - self.trade_lead), 3) + 2 * min(len(self.measure_head), 1)
+                 + min(len(self.measure_body), 2) + 2 * (self.moved_head and bool(self.measure_head)))
+        if score:  # negotiation words count beside trade words only: talks of other things are other news
+            score += 2 * min(len(self.negotiation_head), 1) + min(len(self.negotiation_body), 2)
+        return score
+
+    @property
+    def other(self) -> int:
+        return 3 * min(len(self.off_head), 2) + min(len(self.off_body), 4)
+
+
+def topic_evidence(item: Item, config: ExtractConfig) -> TopicEvidence:
+    head = item.title + " " + (item.summary or "")
+    paragraphs = [p for p in item.body.split("\n\n") if p.strip()]
+    lead, rest = (paragraphs[0], " ".join(paragraphs[1:])) if paragraphs else ("", "")
+    extra = tuple(t for t in config.extra_talk_terms if t)
+    body = lead + " " + rest
+    trade_head, trade_lead, trade_body = (_distinct(TRADE_TALK, t) | _extra(extra, t) for t in (head, lead, body))
+    off_extra = tuple(t for t in config.extra_offtopic_terms if t)
+    return TopicEvidence(
+        frozenset(trade_head), frozenset(trade_lead), frozenset(trade_body),
+        frozenset(_distinct(NEGOTIATION, head)), frozenset(_distinct(NEGOTIATION, body)),
+        frozenset(_distinct(MEASURE, head)), frozenset(_distinct(MEASURE, body)),
+        frozenset(_distinct(OFF_TOPIC, item.title) | _extra(off_extra, item.title)),
+        frozenset(_distinct(OFF_TOPIC, lead + " " + rest)), bool(MOVED.search(head)))
+
+
+def _extra(terms: tuple[str, ...], text: str) -> set[str]:
+    low = text.lower()
+    return {t.lower() for t in terms if t.lower() in low}
+
+
+TRADE_THRESHOLD = 4  # trade evidence an item needs: a negotiation word in its title and one more anywhere
+
+
 def judge(ctx: ItemContext, n_meetings: int, n_deadlines: int) -> Relevance:
-    talk_head, off_head = _headline_terms(ctx.item, ctx.config)
+    """Relevant when the item is about trade talks between governments by its own words: trade-negotiation
+    language where it counts (title, lead), measures, and a government that takes part; the meetings and
+    deadlines found in it support the verdict, they never make it."""
+    ev = topic_evidence(ctx.item, ctx.config)
     watched = [c for c in ctx.main_countries(4) if ctx.config.watches(c)]
     countries = ",".join(ctx.main_countries(3))
     found = f"{n_meetings} meeting(s), {n_deadlines} deadline(s)"
-    if _other_news(talk_head, off_head):
-        return Relevance(
-            False, f"other news: headline says {', '.join(off_head)}; {found}; countries {countries}"
-        )
+    words = sorted(ev.trade_head | ev.trade_lead | ev.measure_head)
     if not watched:
         return Relevance(False, f"no watched country; countries {countries}")
-    if n_meetings or n_deadlines:
-        return Relevance(True, f"{found}; terms {', '.join(talk_head) or '-'}; countries {countries}")
-    if ctx.undated_meetings and talk_head:
-        return Relevance(
-            True, f"undated meeting between officials; terms {', '.join(talk_head)}; countries {countries}"
-        )
-    if len(talk_head) >= 2 and len(ctx.main_countries(2)) >= 2:
-        return Relevance(
-            True,
-            f"trade-talk terms {', '.join(talk_head)}; countries {countries}; no dated meeting or deadline",
-        )
-    return Relevance(
-        False, f"no meeting or deadline; terms {', '.join(talk_head) or '-'}; countries {countries}"
-    )
+    support = 2 * bool(n_meetings or n_deadlines)
+    score = ev.trade + support
+    if ev.other >= score or (ev.off_head and ev.trade < 2 * TRADE_THRESHOLD and not ev.trade_head):
+        return Relevance(False, f"other news: {', '.join(sorted(ev.off_head | ev.off_body))}; {found}; "
+                                f"countries {countries}")
+    if score >= TRADE_THRESHOLD + (0 if len(ctx.main_countries(2)) >= 2 else 1):
+        return Relevance(True, f"trade evidence {score} ({', '.join(words) or 'body'}); {found}; countries {countries}")
+    return Relevance(False, f"trade evidence {score} below {TRADE_THRESHOLD}; {found}; countries {countries}")

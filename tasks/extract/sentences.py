@@ -16,6 +16,8 @@ _ABBREVIATIONS = {
     "feb.",
     "mar.",
     "apr.",
+    "jun.",
+    "jul.",
     "aug.",
     "sept.",
     "sep.",
@@ -52,6 +54,12 @@ _ABBREVIATIONS = {
     "est.",
     "mt.",
     "ft.",
+    "prof.",
+    "amb.",
+    "pres.",
+    "sec.",
+    "min.",
+    "dept.",
 }
 
 

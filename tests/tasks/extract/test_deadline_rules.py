@@ -1,0 +1,481 @@
+"""Deadline rules, one behaviour per test: which date a text ties to which measure (tasks/extract/deadlines.py).
+
+Every text here is written for this file; each test fails when the rule it names is taken away."""
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from records.items import Item
+from tasks.extract import extract
+
+TITLE = "Trade deal and tariffs"  # trade words in the headline, so the body alone decides what is found
+
+
+def item_for(body: str, published: str, title: str = TITLE) -> Item:
+    ts = datetime.fromisoformat(published)
+    return Item("t", "test", None, None, title, "", body, ts.astimezone(UTC),
+                int(ts.utcoffset().total_seconds() // 60))
+
+
+def deadlines(body: str, published: str, title: str = TITLE):
+    findings = extract(item_for(body, published, title))
+    assert findings.relevant, findings.relevance_reason
+    return findings.deadlines
+
+
+def told(found) -> set[tuple]:
+    return {(d.subject, d.countries, d.due_date) for d in found}
+
+
+# ---------------------------------------------------------------- 1. a date belongs to a measure through a link
+
+MONDAY = "2025-06-02T10:00:00-04:00"  # a Monday in Washington
+
+
+@pytest.mark.parametrize(
+    "words,link",
+    [
+        ("remains in place until June 30", "until"),
+        ("takes effect on June 30", "takes effect on"),
+        ("applies from June 30", "applies from"),
+        ("will apply by June 30", "apply by"),
+        ("has a deadline of June 30", "deadline of"),
+    ],
+)
+def test_a_linked_date_is_the_measures_date(words, link):
+    (d,) = deadlines(f"WASHINGTON -- The 10% U.S. tariff on Peruvian goods {words}.", MONDAY)
+    assert (d.subject, d.countries, d.due_date, d.link) == ("tariff:all", ("PE", "US"), date(2025, 6, 30), link)
+
+
+def test_an_expiring_exemption_dates_the_tariff_it_holds_back():
+    (d,) = deadlines("WASHINGTON -- The U.S. tariff exemption for Peruvian goods expires on June 30.", MONDAY)
+    assert (d.subject, d.countries, d.due_date, d.link) == ("tariff:all", ("PE", "US"), date(2025, 6, 30),
+                                                            "expires on")
+
+
+def test_the_day_a_tariff_was_announced_is_not_its_date():
+    found = deadlines(
+        "WASHINGTON -- The White House said on Thursday that a 25% U.S. tariff on Brazilian goods is coming.",
+        MONDAY,
+    )
+    assert found == ()
+
+
+def test_an_announcement_day_beside_a_linked_date_is_not_a_second_deadline():
+    found = deadlines(
+        "WASHINGTON -- The White House said on Monday that a 25% U.S. tariff on Brazilian goods will apply from "
+        "Aug. 1.",
+        MONDAY,
+    )
+    assert told(found) == {("tariff:all", ("BR", "US"), date(2025, 8, 1))}
+
+
+def test_a_signing_ceremonys_day_is_not_a_due_date():
+    found = deadlines(
+        "BANGKOK -- Lower U.S. tariffs on Thai rice will apply from the June 20 signing ceremony onwards.",
+        "2025-06-02T10:00:00+07:00",
+    )
+    assert found == ()
+
+
+# ---------------------------------------------------------------- 2. a date gone by needs words that say so
+
+
+def test_a_past_date_told_as_a_start_is_no_deadline():
+    found = deadlines("WASHINGTON -- A 25% U.S. tariff on Brazilian goods starts on May 20.", MONDAY)
+    assert found == ()
+
+
+def test_a_past_date_told_as_taking_effect_is_the_measures_date():
+    (d,) = deadlines("WASHINGTON -- A 25% U.S. tariff on Brazilian goods took effect on May 20.", MONDAY)
+    assert (d.subject, d.countries, d.due_date) == ("tariff:all", ("BR", "US"), date(2025, 5, 20))
+
+
+# ---------------------------------------------------------------- 3. the head noun decides the kind
+
+
+def test_a_pact_named_inside_a_prepositional_object_is_not_the_measure():
+    (d,) = deadlines(
+        "WASHINGTON -- A 35% U.S. tariff on Colombian goods not covered by the trade agreement took effect on "
+        "Friday.",
+        MONDAY,
+    )
+    assert (d.subject, d.countries, d.due_date) == ("tariff:all", ("CO", "US"), date(2025, 5, 30))
+
+
+def test_tariffs_named_in_an_aside_between_commas_are_not_the_measure():
+    (d,) = deadlines(
+        "OTTAWA -- Canada's countermeasures, covering C$30 billion of goods in response to the U.S. aluminum "
+        "tariffs, had been suspended until Sept. 15.",
+        "2025-08-08T10:00:00-04:00",
+    )
+    assert (d.subject, d.due_date) == ("countermeasure:all", date(2025, 9, 15))
+    assert "CA" in d.countries
+
+
+def test_tariff_as_the_first_word_of_tariff_talks_names_a_meeting():
+    found = extract(item_for(
+        "SEOUL -- South Korean and Japanese officials said tariff talks are set for Thursday in Tokyo.",
+        "2025-06-02T10:00:00+09:00",
+    ))
+    assert found.deadlines == ()
+    assert [(m.parties, m.date) for m in found.meetings] == [(("JP", "KR"), date(2025, 6, 5))]
+
+
+def test_tariff_as_the_first_word_of_tariff_negotiators_gives_their_target_not_a_tariff():
+    found = deadlines("SEOUL -- Korean and Japanese tariff negotiators aim to finish their work by Friday.",
+                      "2025-06-02T10:00:00+09:00")
+    assert told(found) == {("negotiation:all", ("JP", "KR"), date(2025, 6, 6))}
+
+
+# ---------------------------------------------------------------- 4. a meeting's date is no deadline
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "NEW DELHI -- Officials from India and Britain are negotiating the tariff cuts in sessions scheduled to "
+        "run through Friday.",
+        "NEW DELHI -- Indian and British negotiators are haggling over tariffs on whisky in the round that ended "
+        "on Friday.",
+    ],
+)
+def test_a_date_whose_subject_is_a_meeting_is_no_deadline(body):
+    assert deadlines(body, "2025-06-02T10:00:00+05:30") == ()
+
+
+# ---------------------------------------------------------------- 5. scope from the measure's own phrase
+
+
+def test_goods_named_in_a_reason_clause_are_not_the_measures_scope():
+    (d,) = deadlines(
+        "OTTAWA -- Canada's countermeasures adopted in response to U.S. tariffs on steel and aluminum remain "
+        "suspended until Aug. 12.",
+        MONDAY,
+    )
+    assert (d.subject, d.countries, d.due_date) == ("countermeasure:all", ("CA", "US"), date(2025, 8, 12))
+
+
+def test_words_after_the_dates_comma_are_not_the_measures_scope():
+    (d,) = deadlines(
+        "WASHINGTON -- A 25% U.S. tariff on Brazilian goods will apply from Aug. 1, citing cartels that traffic "
+        "drugs.",
+        MONDAY,
+    )
+    assert (d.subject, d.countries, d.due_date) == ("tariff:all", ("BR", "US"), date(2025, 8, 1))
+
+
+# ---------------------------------------------------------------- 6. a cut is a measure of its own
+
+
+def test_lower_tariffs_that_apply_from_a_date_are_a_reduced_measure():
+    (d,) = deadlines("BANGKOK -- Lower U.S. tariffs on Thai rice take effect on June 20, officials said.",
+                     "2025-06-02T10:00:00+07:00")
+    assert (d.subject, d.countries, d.due_date) == ("tariff:agriculture:reduced", ("TH", "US"), date(2025, 6, 20))
+
+
+def test_slashing_tariffs_from_a_date_is_a_reduced_measure():
+    (d,) = deadlines(
+        "WASHINGTON -- Seoul said the United States will slash tariffs on Korean cars to 15% from July 1.", MONDAY
+    )
+    assert (d.subject, d.countries, d.due_date, d.rate) == ("tariff:autos:reduced", ("KR", "US"),
+                                                            date(2025, 7, 1), "15%")
+
+
+def test_cancelling_part_of_the_additional_tariffs_is_a_reduced_measure():
+    (d,) = deadlines(
+        "BEIJING -- China will cancel 24 percentage points of the additional tariffs on U.S. goods from June 10.",
+        "2025-06-02T10:00:00+08:00",
+    )
+    assert (d.subject, d.countries, d.due_date) == ("tariff:all:reduced", ("CN", "US"), date(2025, 6, 10))
+
+
+def test_a_cut_and_the_rate_it_replaces_are_two_deadlines():
+    found = deadlines(
+        "WASHINGTON -- A 27.5% U.S. tariff on Korean cars took effect on Sept. 8. Lower U.S. tariffs on Korean "
+        "cars apply from Oct. 1.",
+        "2025-09-10T10:00:00-04:00",
+    )
+    assert told(found) == {
+        ("tariff:autos", ("KR", "US"), date(2025, 9, 8)),
+        ("tariff:autos:reduced", ("KR", "US"), date(2025, 10, 1)),
+    }
+
+
+def test_a_cut_told_as_applying_under_the_deal_keeps_its_date():
+    found = deadlines(
+        "WASHINGTON -- A 27.5% U.S. tariff on Korean cars took effect on Sept. 8. Lower U.S. tariffs on Korean "
+        "cars apply from Oct. 1 under the deal.",
+        "2025-09-10T10:00:00-04:00",
+    )
+    assert ("tariff:autos:reduced", ("KR", "US"), date(2025, 10, 1)) in told(found)
+
+
+# ---------------------------------------------------------------- 7. a time before the date keeps the link
+
+
+def test_a_time_and_zone_between_until_and_the_date_keep_the_link():
+    (d,) = deadlines(
+        "WASHINGTON -- The truce on U.S. tariffs on Mexican goods lasts until 11:59 p.m. EDT on Oct. 31.",
+        "2025-10-28T10:00:00-04:00",
+    )
+    assert (d.subject, d.countries, d.due_date, d.link) == ("tariff:all", ("MX", "US"), date(2025, 10, 31),
+                                                            "until")
+    assert (d.due_at.hour, d.due_at.minute) == (23, 59)
+
+
+def test_goods_entered_on_or_after_an_instant_is_an_effect_link():
+    (d,) = deadlines(
+        "WASHINGTON -- The 15% tariff applies to British cars entered on or after 12:01 a.m. EDT on Sept. 22.",
+        "2025-09-10T10:00:00-04:00",
+    )
+    assert (d.subject, d.countries, d.due_date) == ("tariff:autos", ("GB", "US"), date(2025, 9, 22))
+    assert d.due_at is not None and (d.due_at.hour, d.due_at.minute) == (0, 1)
+    assert d.due_at.utcoffset().total_seconds() == -4 * 3600
+
+
+# ---------------------------------------------------------------- 8. anaphora
+
+
+def test_the_changes_take_the_measure_of_the_sentence_before():
+    found = deadlines(
+        "BERN -- The United States will reduce its duties on Swiss watches. The changes take effect on Monday.",
+        "2025-06-03T10:00:00+02:00",
+    )
+    assert told(found) == {("tariff:all:reduced", ("CH", "US"), date(2025, 6, 9))}
+
+
+@pytest.mark.xfail(strict=True, reason="each side's goods are named as a target, so no imposer is left and "
+                                       "the anaphoric date is dropped")
+def test_the_changes_after_two_sides_cuts_take_the_cuts():
+    found = deadlines(
+        "BERN -- The United States will reduce its duties on Swiss goods and Switzerland will cut its tariffs on "
+        "U.S. goods. The changes take effect on Monday.",
+        "2025-06-03T10:00:00+02:00",
+    )
+    assert ("tariff:all:reduced", ("CH", "US"), date(2025, 6, 9)) in told(found)
+
+
+def test_a_suspension_named_alone_takes_its_partner_from_the_sentence_before():
+    found = deadlines(
+        "WASHINGTON -- The White House paused higher tariffs on Indonesian goods on Friday. The suspension stays "
+        "in place until Aug. 20.",
+        MONDAY,
+    )
+    assert told(found) == {("tariff:all", ("ID", "US"), date(2025, 8, 20))}
+
+
+# ---------------------------------------------------------------- 9. obligations
+
+
+def test_a_joint_review_the_parties_must_hold_is_a_review_deadline():
+    found = deadlines(
+        "WELLINGTON -- Negotiators agreed that Peru and New Zealand must hold a joint review on Nov. 15, 2026.",
+        "2025-06-02T10:00:00+12:00",
+    )
+    assert told(found) == {("review:all", ("NZ", "PE"), date(2026, 11, 15))}
+
+
+def test_negotiating_toward_a_target_date_is_a_negotiation_target():
+    found = deadlines(
+        "HANOI -- Vietnamese officials said they would keep negotiating with Washington toward an Oct. 15 target "
+        "date.",
+        "2025-06-02T10:00:00+07:00",
+    )
+    assert told(found) == {("negotiation:all", ("US", "VN"), date(2025, 10, 15))}
+
+
+# ---------------------------------------------------------------- 10. rules by firm size
+
+METHANE = "BRUSSELS -- The European Union's Methane Import Regulation covers gas from Norway and Qatar. "
+BRUSSELS_MONDAY = "2025-06-02T10:00:00+02:00"
+
+
+def test_two_dates_for_large_and_small_companies_are_two_deadlines_of_the_named_regulator():
+    found = deadlines(
+        METHANE + "The methane rules apply from Jan. 1, 2027 for large companies and July 1, 2027 for small firms.",
+        BRUSSELS_MONDAY,
+    )
+    assert told(found) == {
+        ("regulation:methane:large-firms", ("EU",), date(2027, 1, 1)),
+        ("regulation:methane:small-firms", ("EU",), date(2027, 7, 1)),
+    }
+
+
+def test_small_producers_date_makes_the_unsized_date_the_large_firms():
+    found = deadlines(
+        METHANE + "The methane rules will apply from Jan. 1, 2027. Small and micro producers have until "
+        "July 1, 2027.",
+        BRUSSELS_MONDAY,
+    )
+    assert told(found) == {
+        ("regulation:methane:large-firms", ("EU",), date(2027, 1, 1)),
+        ("regulation:methane:small-firms", ("EU",), date(2027, 7, 1)),
+    }
+
+
+# ---------------------------------------------------------------- 11. a relative clause keeps its antecedent
+
+
+def test_a_regulation_whose_relative_clause_gives_its_date():
+    (d,) = deadlines(
+        "ACCRA -- Exporters in Ghana must comply with the EU Cocoa Traceability Regulation (CTR), which begins to "
+        "apply on March 1, 2027.",
+        "2025-06-02T10:00:00+00:00",
+    )
+    assert (d.subject.split(":")[0], d.countries, d.due_date) == ("regulation", ("EU",), date(2027, 3, 1))
+
+
+# ---------------------------------------------------------------- 12. a pact's own terms
+
+
+def test_duty_free_access_from_the_day_a_pact_enters_into_force_is_only_the_pact():
+    found = deadlines(
+        "SANTIAGO -- The free trade agreement between Chile and India enters into force on Thursday. Chilean "
+        "copper will enjoy duty-free access to India from Thursday.",
+        "2025-06-02T10:00:00-04:00",
+    )
+    assert told(found) == {("agreement:all", ("CL", "IN"), date(2025, 6, 5))}
+
+
+# ---------------------------------------------------------------- 13. a possessive rate in a story of US tariffs
+
+
+def test_a_partners_possessive_rate_is_the_us_rate_on_that_partner():
+    (d,) = deadlines(
+        "WASHINGTON -- U.S. tariffs on Asian goods remain high. Thailand's 36 percent reciprocal tariff is "
+        "suspended until Aug. 12, U.S. officials said.",
+        MONDAY,
+    )
+    assert (d.subject, d.countries, d.due_date) == ("tariff:all:reciprocal", ("TH", "US"), date(2025, 8, 12))
+
+
+# ---------------------------------------------------------------- 14. one measure named with and without qualifier
+
+ADDITIONAL = "BRASILIA -- The additional 40% U.S. tariff on Brazilian goods takes effect on Aug. 6. "
+
+
+def test_an_unqualified_mention_with_the_same_date_takes_the_qualified_subject():
+    found = deadlines(
+        ADDITIONAL + "Brazilian exporters said the U.S. tariffs on Brazilian goods take effect on Aug. 6.",
+        "2025-06-02T10:00:00-03:00",
+    )
+    assert told(found) == {("tariff:all:additional", ("BR", "US"), date(2025, 8, 6))}
+
+
+def test_an_unqualified_mention_with_another_date_stays_its_own_measure():
+    found = deadlines(
+        ADDITIONAL + "Brazilian exporters said the U.S. tariffs on Brazilian goods take effect on July 9.",
+        "2025-06-02T10:00:00-03:00",
+    )
+    assert told(found) == {
+        ("tariff:all:additional", ("BR", "US"), date(2025, 8, 6)),
+        ("tariff:all", ("BR", "US"), date(2025, 7, 9)),
+    }
+
+
+# ---------------------------------------------------------------- 15. certainty
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "WASHINGTON -- A 30% U.S. tariff on South African goods could take effect on Aug. 8.",
+        "WASHINGTON -- A proposed 30% U.S. tariff on South African goods would take effect on Aug. 8.",
+        "WASHINGTON -- If approved, a 30% U.S. tariff on South African goods would take effect on Aug. 8.",
+    ],
+)
+def test_a_possible_or_proposed_date_is_tentative(body):
+    (d,) = deadlines(body, MONDAY)
+    assert (d.subject, d.countries, d.due_date, d.certainty) == ("tariff:all", ("US", "ZA"), date(2025, 8, 8),
+                                                                 "tentative")
+
+
+def test_a_date_told_as_a_fact_is_definite():
+    (d,) = deadlines("WASHINGTON -- A 30% U.S. tariff on South African goods will take effect on Aug. 8.", MONDAY)
+    assert d.certainty == "definite"
+
+
+def test_a_condition_after_the_date_is_tentative():
+    (d,) = deadlines(
+        "WASHINGTON -- A 30% U.S. tariff on South African goods would take effect on Aug. 8 if approved by "
+        "Congress.",
+        MONDAY,
+    )
+    assert d.certainty == "tentative"
+
+
+def test_words_before_a_colon_do_not_make_the_date_tentative():
+    (d,) = deadlines(
+        "BRUSSELS -- The European Union's Deforestation Regulation covers cocoa from Ghana. The Commission's plan, "
+        "first proposed in May, holds: the deforestation rules will apply on Dec. 30, 2026.",
+        BRUSSELS_MONDAY,
+    )
+    assert (d.subject, d.countries, d.due_date, d.certainty) == ("regulation:deforestation", ("EU",),
+                                                                 date(2026, 12, 30), "definite")
+
+
+# ---------------------------------------------------------------- 16. words of a move
+
+
+def test_pushed_back_to_a_new_date_from_the_old_one_is_a_move():
+    (d,) = deadlines(
+        "WASHINGTON -- Washington pushed back its 30% tariff on South African goods to Sept. 1 from Aug. 8.", MONDAY
+    )
+    assert (d.subject, d.countries, d.due_date) == ("tariff:all", ("US", "ZA"), date(2025, 9, 1))
+    assert (d.change, d.moved_from) == ("pushed back", date(2025, 8, 8))
+
+
+def test_pushed_back_a_us_tariff_to_a_new_date_is_a_move():
+    (d,) = deadlines(
+        "WASHINGTON -- The White House pushed back the 30% U.S. tariff on South African goods to Sept. 1 from "
+        "Aug. 8.",
+        MONDAY,
+    )
+    assert (d.due_date, d.change, d.moved_from) == (date(2025, 9, 1), "pushed back", date(2025, 8, 8))
+
+
+def test_a_date_instead_of_another_is_a_move_from_it():
+    (d,) = deadlines(
+        "WASHINGTON -- The 30% U.S. tariff on South African goods takes effect on Sept. 1 instead of Aug. 8.", MONDAY
+    )
+    assert (d.subject, d.countries, d.due_date) == ("tariff:all", ("US", "ZA"), date(2025, 9, 1))
+    assert (d.change, d.moved_from) == ("instead of", date(2025, 8, 8))
+
+
+# ---------------------------------------------------------------- 22. a headline telling a measure's date moving
+
+BRUSSELS_TUESDAY = "2025-06-03T10:00:00+02:00"
+CERTIFICATES = ("BRUSSELS -- The European Commission said on Tuesday that sales of the certificates will begin in "
+                "February 2027, a year later than planned. Importers of cement from India and Turkey welcomed the "
+                "move.")
+
+
+@pytest.mark.parametrize(
+    "title,body",
+    [
+        ("Commission postpones carbon border certificate sales by a year", CERTIFICATES),
+        ("EU delays anti-deforestation regulation again",
+         "BRUSSELS -- The European Commission on Wednesday proposed another year's delay for the law. Coffee "
+         "importers from Brazil and Vietnam had asked for more time."),
+    ],
+)
+def test_a_headline_moving_a_measures_date_is_trade_evidence(title, body):
+    findings = extract(item_for(body, BRUSSELS_TUESDAY, title))
+    assert findings.relevant, findings.relevance_reason
+
+
+def test_the_same_story_without_the_move_in_its_headline_is_not_enough():
+    findings = extract(item_for(CERTIFICATES, BRUSSELS_TUESDAY, "Commission presents carbon border certificate plan"))
+    assert not findings.relevant
+
+
+def test_a_headline_about_another_delay_is_no_trade_evidence():
+    findings = extract(item_for(
+        "NEW DELHI -- The India-Pakistan match in Dubai was postponed by a week, organisers said on Tuesday. "
+        "Merchandise sellers said new tariffs and levies on imported jerseys had already raised prices.",
+        BRUSSELS_TUESDAY,
+        "India-Pakistan match postponed by a week",
+    ))
+    assert not findings.relevant
