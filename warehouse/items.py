@@ -169,6 +169,15 @@ def publication_order(con: duckdb.DuckDBPyConnection, item_ids: Sequence[str]) -
     ).fetchall()
 
 
+def origins(con: duckdb.DuckDBPyConnection, item_ids: Sequence[str]) -> dict[str, tuple[str, str | None, str]]:
+    """Where each item comes from: item id → (source id, url, story id; an item is its own story by default)."""
+    if not item_ids:
+        return {}
+    return {r[0]: r[1:] for r in con.execute(
+        "SELECT item_id, source_id, url, coalesce(story_id, item_id) FROM core.items"
+        " WHERE item_id IN (SELECT unnest(?))", [list(item_ids)]).fetchall()}
+
+
 def unextracted(con: duckdb.DuckDBPyConnection, exclude: Sequence[str], limit: int) -> list[str]:
     """Items stored but never resolved (a run stopped between the two commits), oldest first."""
     return [r[0] for r in con.execute(

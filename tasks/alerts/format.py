@@ -21,6 +21,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from records.official import OFFICIAL_SOURCE_KINDS, is_official
+
 HEADER_MAX = 150
 SECTION_MAX = 3000
 CONTEXT_MAX = 2000  # per context element
@@ -29,41 +31,7 @@ TEXT_MAX = 4000
 EVIDENCE_SHOWN = 8  # links listed under an alert; the rest is counted
 ELLIPSIS = "…"
 
-PRIMARY_SOURCE_KINDS = frozenset({"ustr", "federal_register"})
-# official hosts: the host itself or any subdomain counts
-PRIMARY_HOSTS = (
-    "ustr.gov",
-    "federalregister.gov",
-    "whitehouse.gov",
-    "treasury.gov",
-    "commerce.gov",
-    "trade.gov",
-    "state.gov",
-    "cbp.gov",
-    "usitc.gov",
-    "govinfo.gov",
-    "trade.ec.europa.eu",
-    "ec.europa.eu",
-    "consilium.europa.eu",
-    "motie.go.kr",
-    "mofa.go.kr",
-    "moef.go.kr",
-    "korea.kr",
-    "meti.go.jp",
-    "mofa.go.jp",
-    "kantei.go.jp",
-    "gov.uk",
-    "canada.ca",
-    "international.gc.ca",
-    "mofcom.gov.cn",
-    "commerce.gov.in",
-    "pib.gov.in",
-    "gob.mx",
-    "dfat.gov.au",
-    "mfat.govt.nz",
-    "moit.gov.vn",
-    "mti.gov.sg",
-)
+PRIMARY_SOURCE_KINDS = OFFICIAL_SOURCE_KINDS
 
 KIND_TITLES = {
     "new_meeting": "New meeting",
@@ -202,25 +170,9 @@ def link(url: Any, label: Any, *, label_max: int = 200) -> str:
     return f"<{target}|{text or target}>"
 
 
-def host_of(url: Any) -> str | None:
-    if not isinstance(url, str):
-        return None
-    try:
-        host = urlsplit(url.strip()).hostname
-    except ValueError:
-        return None
-    return host.lower().rstrip(".") if host else None
-
-
 def is_primary(source_kind: str | None, url: str | None, source_url: str | None = None) -> bool:
     """An official source: a primary source kind, or the item's (or its source's) host is an official site."""
-    if source_kind in PRIMARY_SOURCE_KINDS:
-        return True
-    for candidate in (url, source_url):
-        host = host_of(candidate)
-        if host and any(host == h or host.endswith("." + h) for h in PRIMARY_HOSTS):
-            return True
-    return False
+    return is_official(url, source_kind, source_url)
 
 
 def order_evidence(evidence: Iterable[Evidence]) -> list[Evidence]:
@@ -377,8 +329,28 @@ def event_facts(event_kind: str, event: Mapping[str, Any], *, shown: Iterable[st
         facts += [Fact("What", clean(event.get("subject"), max_len=500), 500), Fact("Due", _due_text(event))]
         if event.get("countries"):
             facts.append(Fact("Countries", parties_text(event.get("countries")), 600))
+        if event.get("rate"):
+            facts.append(Fact("Rate", clean(event.get("rate"), max_len=40), 40))
+    if event.get("evidence_level"):
+        facts.append(Fact("Evidence", evidence_text(event), 200))
     skip = set(shown)
     return [f for f in facts if f.label not in skip]
+
+
+EVIDENCE_WORDS = {"tentative": "tentative", "reported": "reported", "confirmed": "confirmed"}
+
+
+def evidence_text(event: Mapping[str, Any]) -> str:
+    """ "confirmed: 3 independent reports, a primary source" (tasks/events/evidence.py says what each level needs)."""
+    level = EVIDENCE_WORDS.get(str(event.get("evidence_level")), "reported")
+    try:
+        n = int(event.get("reports") or 0)
+    except (TypeError, ValueError):
+        n = 0
+    parts = [f"{n} independent report{'s' if n != 1 else ''}"] if n else []
+    if event.get("official"):
+        parts.append("a primary source")
+    return f"{level}: {', '.join(parts)}" if parts else level
 
 
 def _due_text(event: Mapping[str, Any]) -> str:

@@ -14,6 +14,7 @@ from records.findings import Findings
 from tasks import stop
 from tasks.cycle.extract import Extracted
 from tasks.events.apply import AlertPolicy, EventCounts, resolver_for
+from tasks.events.evidence import Provenance, is_official
 from tasks.faults import crash_point
 from tasks.stories.assign import rebuild
 from warehouse import connection
@@ -40,11 +41,22 @@ def apply_findings(config: Config, findings: Sequence[Findings], published: Mapp
             event_store.reset(con)
             rebuild(con)
         resolver = resolver_for(con, now=now, policy=policy)
+        origins = provenance(config, con, [f.item_id for f in findings if f.relevant], published)
         for f in findings:
-            resolver.apply(f, published_at=published.get(f.item_id), seen_at=seen.get(f.item_id))
+            resolver.apply(f, published_at=published.get(f.item_id), seen_at=seen.get(f.item_id),
+                           provenance=origins.get(f.item_id))
         counts = resolver.flush(con)
     crash_point("after_commit")
     return counts
+
+
+def provenance(config: Config, con, item_ids: Sequence[str],
+               published: Mapping[str, datetime | None]) -> dict[str, Provenance]:
+    """Where each item comes from (its source, address and story), for the events' evidence levels."""
+    kinds = {s.id: s.kind for s in config.sources}
+    return {iid: Provenance(iid, source_id, url, story_id, published.get(iid),
+                            official=is_official(url, kinds.get(source_id)))
+            for iid, (source_id, url, story_id) in item_store.origins(con, item_ids).items()}
 
 
 @task(name="resolve-events", cache_policy=NONE)

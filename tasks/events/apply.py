@@ -5,15 +5,17 @@ the caller's transaction."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 import duckdb
 
 from records.events import DeadlineEvent, MeetingEvent
 from records.findings import DeadlineMention, Findings, MeetingMention
-from tasks.events import decide
+from tasks.events import decide, evidence
+from tasks.events.evidence import REPORTED, Provenance
 from tasks.events.payloads import (
+    EVIDENCE_KEYS,
     change_text,
     deadline_detail,
     deadline_payload,
@@ -49,6 +51,15 @@ class EventCounts:
 class AlertPolicy:
     enabled: bool = True  # False for --no-alerts: decisions are recorded as suppressed, nothing is sent later
     max_item_age: timedelta = timedelta(hours=72)
+
+
+RETOLD_AFTER = timedelta(days=7)
+
+
+def _retold(mention: MeetingMention, now: datetime) -> bool:
+    """A meeting held more than a week before the item was first seen (background, recalled)."""
+    return (mention.status == "held" and mention.date is not None
+            and mention.date < (now - RETOLD_AFTER).date())
 
 
 def _alert_gate(policy: AlertPolicy, published_at: datetime | None, now: datetime) -> str | None:
@@ -109,35 +120,46 @@ class Resolver:
         self.mentions.setdefault((item_id, kind, event_id), event_store.Mention(
             item_id, kind, event_id, evidence[:2000], json.dumps(detail, default=str)))
 
-    def apply(self, findings: Findings, *, published_at: datetime | None, seen_at: datetime | None = None) -> None:
-        """Record what one item told us."""
+    def apply(self, findings: Findings, *, published_at: datetime | None, seen_at: datetime | None = None,
+              provenance: Provenance | None = None) -> None:
+        """Record what one item told us (`provenance`: where it comes from, for the evidence levels)."""
         self.relevance.append((findings.item_id, findings.relevant, findings.relevance_reason))
         if not findings.relevant:
-            return
+            return  # only relevant items make events
         gate = _alert_gate(self.policy, published_at, self.now)
+        provenance = provenance or Provenance(findings.item_id)
         for m in findings.meetings:
-            self._apply_meeting(m, findings.item_id, gate, seen_at or self.now)
+            self._apply_meeting(m, findings.item_id, gate, seen_at or self.now, provenance)
         for d in findings.deadlines:
-            self._apply_deadline(d, findings.item_id, gate, seen_at or self.now)
+            self._apply_deadline(d, findings.item_id, gate, seen_at or self.now, provenance)
 
-    def _apply_meeting(self, mention: MeetingMention, item_id: str, gate: str | None, seen_at: datetime) -> None:
+    def _apply_meeting(self, mention: MeetingMention, item_id: str, gate: str | None, seen_at: datetime,
+                       provenance: Provenance) -> None:
         decision = decide.resolve_meeting(mention, seen_at, self._known_meetings(mention.parties))
         ev = decision.event
+        before = self.meetings.get(ev.meeting_id)
+        proof = evidence.merged(ev.evidence, provenance, evidence.meeting_signals(mention))
+        if decision.action == "new" and _retold(mention, seen_at):
+            proof["quiet"] = True  # a meeting first heard of long after it was held: kept, never announced
+        level = evidence.level(proof, explicit=evidence.meeting_explicit(proof))
+        ev = replace(ev, evidence=proof, evidence_level=level)
         if decision.action == "new":
             self.counts.new_meetings += 1
-            self._alert(gate, kind="new_meeting", event_kind="meeting", event_id=ev.meeting_id, key_parts=(),
-                        text=f"New meeting: {meeting_text(ev)}",
-                        payload={"kind": "new_meeting", "event_kind": "meeting", "event_id": ev.meeting_id,
-                                 "item_id": item_id, "event": meeting_payload(ev), "change": {}})
-        elif decision.action == "update":
+        if evidence.at_least(level, REPORTED) and not proof.get("alerted") and not proof.get("quiet"):
+            self._announce_meeting(ev, proof, gate, item_id, key_parts=())
+        elif decision.action == "update" and before is not None and before.evidence.get("alerted"):
             before = meeting_payload(self.meetings[ev.meeting_id])
             after = meeting_payload(ev)
-            changed = {k: {"old": before[k], "new": after[k]} for k in after if before[k] != after[k]}
+            changed = {k: {"old": before[k], "new": after[k]} for k in after
+                       if k not in EVIDENCE_KEYS and before.get(k) != after[k]}
             for k, v in changed.items():
                 self.meeting_changes.append(event_store.MeetingChange(
                     ev.meeting_id, self.now, k, change_text(v["old"]), change_text(v["new"]), item_id))
             alertable = {k: v for k, v in changed.items() if k in ("status", "meeting_date")}
-            if alertable:
+            if alertable and not proof.get("announced") and gate is None:
+                # its first alert was held back (an old item, --no-alerts): announce it now, as it stands
+                self._announce_meeting(ev, proof, gate, item_id, key_parts=("late",))
+            elif alertable and proof.get("announced"):
                 self.counts.meeting_updates += 1
                 key = tuple(f"{k}={alertable[k]['new']}" for k in sorted(alertable))
                 what = ", ".join(f"{k} {v['old']} → {v['new']}" for k, v in alertable.items())
@@ -146,55 +168,120 @@ class Resolver:
                             payload={"kind": "meeting_update", "event_kind": "meeting",
                                      "event_id": ev.meeting_id, "item_id": item_id,
                                      "event": meeting_payload(ev), "change": alertable})
-        if decision.action in ("new", "update"):
-            self._index_meeting(ev)
-            self.dirty_meetings.add(ev.meeting_id)
+        self._index_meeting(ev)
+        self.dirty_meetings.add(ev.meeting_id)
         self._mention(item_id, "meeting", ev.meeting_id, mention.evidence, meeting_detail(mention))
 
+    def _announce_meeting(self, ev: MeetingEvent, proof: dict, gate: str | None, item_id: str, *,
+                          key_parts: tuple) -> None:
+        self._announce(proof, gate, "meeting", ev.meeting_id, item_id, key_parts=key_parts,
+                       text=f"New meeting: {meeting_text(ev)}", event=meeting_payload(ev))
+
     def _apply_deadline(self, mention: DeadlineMention, item_id: str, gate: str | None,
-                        seen_at: datetime) -> None:
-        decision = decide.resolve_deadline(mention, seen_at, self._known_deadlines(mention.countries))
+                        seen_at: datetime, provenance: Provenance) -> None:
+        decision = decide.resolve_deadline(mention, seen_at, self._known_deadlines(mention.countries),
+                                           story=provenance.story, official=provenance.official)
         ev = decision.event
+        proof = ev.evidence
+        if decision.action != "conflicting":  # a report of another value is no report of this one
+            signals = ("explicit",) if evidence.deadline_explicit(mention) else ()
+            proof = evidence.merged(proof, provenance, signals, definite=mention.certainty == "definite")
+        level = evidence.level(proof, explicit="explicit" in proof.get("signals", []))
+        ev = replace(ev, evidence=proof, evidence_level=level)
         self.deadline_values.append(event_store.DeadlineValue(
             ev.deadline_id, decision.action, decision.old_date, mention.due_date, mention.due_at, item_id, seen_at,
-            mention.text[:2000]))
+            mention.text[:2000], mention.rate, decision.basis))
         if decision.action == "new":
             self.counts.new_deadlines += 1
-            self._alert(gate, kind="new_deadline", event_kind="deadline", event_id=ev.deadline_id, key_parts=(),
-                        text=f"New deadline: {ev.subject_label} ({', '.join(ev.countries)}) on {ev.due_date}",
-                        payload={"kind": "new_deadline", "event_kind": "deadline", "event_id": ev.deadline_id,
-                                 "item_id": item_id, "event": deadline_payload(ev), "change": {}})
-        elif decision.action == "change":
+        if decision.action == "change":
             self.counts.deadline_changes += 1
+        moved = decision.action == "change" and evidence.at_least(level, REPORTED)
+        if not moved and evidence.at_least(level, REPORTED) and not proof.get("alerted"):
+            self._announce_deadline(ev, proof, gate, item_id, key_parts=())  # the first time it is told well enough
+        elif moved:  # a move on its basis (tasks/events/decide.py), even of a value too weakly told to announce
+            if not proof.get("announced") and gate is None:
+                # the thread starts with the deadline as it stands; the move replies in it
+                self._announce_deadline(ev, proof, gate, item_id, key_parts=("late",) if proof.get("alerted") else ())
+            proof["alerted"] = True
             self._alert(gate, kind="deadline_change", event_kind="deadline", event_id=ev.deadline_id,
                         key_parts=(decision.old_date, ev.due_date),
                         text=(f"Deadline moved: {ev.subject_label} ({', '.join(ev.countries)}) "
                               f"{decision.old_date} → {ev.due_date}"),
                         payload={"kind": "deadline_change", "event_kind": "deadline", "event_id": ev.deadline_id,
                                  "item_id": item_id, "event": deadline_payload(ev),
-                                 "change": {"old_date": iso(decision.old_date), "new_date": iso(ev.due_date)}})
+                                 "change": {"old_date": iso(decision.old_date), "new_date": iso(ev.due_date),
+                                            "basis": decision.basis}})
         self.deadlines[ev.deadline_id] = ev
         self.dirty_deadlines.add(ev.deadline_id)
         self._mention(item_id, "deadline", ev.deadline_id, mention.text, deadline_detail(mention))
 
+    def _announce_deadline(self, ev: DeadlineEvent, proof: dict, gate: str | None, item_id: str, *,
+                           key_parts: tuple) -> None:
+        self._announce(proof, gate, "deadline", ev.deadline_id, item_id, key_parts=key_parts,
+                       text=f"New deadline: {ev.subject_label} ({', '.join(ev.countries)}) on {ev.due_date}",
+                       event=deadline_payload(ev))
+
+    def _announce(self, proof: dict, gate: str | None, event_kind: str, event_id: str, item_id: str, *,
+                  key_parts: tuple, text: str, event: dict) -> None:
+        """The new_* alert (`announced`: it may go out, so later alerts can reply in its thread)."""
+        proof["alerted"] = True
+        proof["announced"] = proof.get("announced", False) or gate is None
+        kind = f"new_{event_kind}"
+        self._alert(gate, kind=kind, event_kind=event_kind, event_id=event_id, key_parts=key_parts, text=text,
+                    payload={"kind": kind, "event_kind": event_kind, "event_id": event_id, "item_id": item_id,
+                             "event": event, "change": {}})
+
     # --- writes ---------------------------------------------------------------------------------------
 
-    def flush(self, con: duckdb.DuckDBPyConnection) -> EventCounts:
-        """Write everything decided since the last flush, in bulk. Returns the counts."""
-        item_store.record_extraction(con, self.relevance, now=self.now)
-        event_store.upsert_meetings(con, [self.meetings[i] for i in sorted(self.dirty_meetings)], now=self.now)
-        event_store.append_meeting_changes(con, self.meeting_changes)
-        event_store.upsert_deadlines(con, [self.deadlines[i] for i in sorted(self.dirty_deadlines)], now=self.now)
-        event_store.append_deadline_values(con, self.deadline_values)
-        self.counts.mentions += event_store.add_mentions(con, list(self.mentions.values()))
-        states = outbox.add_alerts(con, list(self.alerts.values()))
-        self.counts.alerts_pending += states.count("pending")
-        self.counts.alerts_suppressed += states.count("suppressed")
-        counts, self.counts = self.counts, EventCounts()
+    def drain(self) -> Decided:
+        """Everything decided since the last drain (what a flush writes); the known events stay."""
+        decided = Decided(
+            now=self.now, relevance=tuple(self.relevance),
+            meetings=tuple(self.meetings[i] for i in sorted(self.dirty_meetings)),
+            meeting_changes=tuple(self.meeting_changes),
+            deadlines=tuple(self.deadlines[i] for i in sorted(self.dirty_deadlines)),
+            deadline_values=tuple(self.deadline_values), mentions=tuple(self.mentions.values()),
+            alerts=tuple(self.alerts.values()), counts=self.counts)
+        self.counts = EventCounts()
         self.relevance, self.meeting_changes, self.deadline_values = [], [], []
         self.mentions, self.alerts = {}, {}
         self.dirty_meetings, self.dirty_deadlines = set(), set()
-        return counts
+        return decided
+
+    def flush(self, con: duckdb.DuckDBPyConnection) -> EventCounts:
+        """Write everything decided since the last flush, in bulk. Returns the counts."""
+        return write(con, self.drain())
+
+
+@dataclass(frozen=True)
+class Decided:
+    """The rows a batch of findings decided, to write in one transaction."""
+
+    now: datetime
+    relevance: tuple[tuple[str, bool, str], ...]
+    meetings: tuple[MeetingEvent, ...]
+    meeting_changes: tuple[event_store.MeetingChange, ...]
+    deadlines: tuple[DeadlineEvent, ...]
+    deadline_values: tuple[event_store.DeadlineValue, ...]
+    mentions: tuple[event_store.Mention, ...]
+    alerts: tuple[outbox.Alert, ...]
+    counts: EventCounts
+
+
+def write(con: duckdb.DuckDBPyConnection, decided: Decided) -> EventCounts:
+    """Write decided rows in bulk, inside the caller's transaction. Returns the counts, with the mentions and
+    alerts that were new (a rerun's are already there)."""
+    item_store.record_extraction(con, decided.relevance, now=decided.now)
+    event_store.upsert_meetings(con, decided.meetings, now=decided.now)
+    event_store.append_meeting_changes(con, decided.meeting_changes)
+    event_store.upsert_deadlines(con, decided.deadlines, now=decided.now)
+    event_store.append_deadline_values(con, decided.deadline_values)
+    counts = decided.counts
+    counts.mentions += event_store.add_mentions(con, decided.mentions)
+    states = outbox.add_alerts(con, decided.alerts)
+    counts.alerts_pending += states.count("pending")
+    counts.alerts_suppressed += states.count("suppressed")
+    return counts
 
 
 def resolver_for(con: duckdb.DuckDBPyConnection, *, now: datetime, policy: AlertPolicy) -> Resolver:

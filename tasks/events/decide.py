@@ -7,10 +7,12 @@ contradict (two calls with different counterparts are two calls). Status only mo
 scheduled → held / postponed / cancelled; a held meeting never goes back to scheduled because an
 older article is read later. A finer date (day over week over month) refines the event.
 
-Deadlines: identity is the normalised subject + countries. The same value is "restated"; a value
-the text marks as the same deadline one day apart (pause "ends July 8" in Seoul = "expires July 9"
-in Washington) is "equivalent"; a value the deadline had before, or a value from an item older than
-the current value's report, changes nothing ("restated"); any other value is a "change".
+Deadlines: identity is the measure (kind, scope, qualifier) and its governments: a country-specific date never
+merges into a generic one. The same value is "restated"; a value the text marks as the same deadline one day
+apart (pause "ends July 8" in Seoul = "expires July 9" in Washington) is "equivalent"; a value the deadline had
+before, or a value from an item older than the current value's report, changes nothing ("restated"). A different
+value is a "change" only on a basis: words that tie old and new ("extended to", "instead of"), a primary
+source, or a second independent story; otherwise it is "conflicting": kept as evidence, alerting nobody.
 """
 
 from __future__ import annotations
@@ -48,9 +50,10 @@ class MeetingDecision:
 
 @dataclass(frozen=True)
 class DeadlineDecision:
-    action: str  # "new" | "change" | "restated" | "equivalent"
+    action: str  # "new" | "change" | "restated" | "equivalent" | "conflicting"
     event: DeadlineEvent
     old_date: date | None
+    basis: str | None = None  # for a change: "change_language" | "official" | "corroborated"
 
 
 # ------------------------------------------------------------------ ids
@@ -77,10 +80,17 @@ def meeting_id_for(
 
 
 def deadline_id_for(subject: str, countries: Sequence[str]) -> str:
-    return f"d-{'-'.join(c.lower() for c in sorted(countries))}-{subject}"
+    return f"d-{'-'.join(c.lower() for c in sorted(countries))}-{subject.replace(':', '-')}"
 
 
 # ------------------------------------------------------------------ meetings
+
+
+def _span(d: date | None, precision: str | None, end: date | None) -> tuple[date, date] | None:
+    """The days a meeting may cover: a multi-day meeting's first to last day, else its precision's window."""
+    if d is not None and end is not None and precision == "day":
+        return d, end
+    return _window(d, precision)
 
 
 def _window(d: date | None, precision: str | None) -> tuple[date, date] | None:
@@ -133,14 +143,27 @@ def _fit(event: MeetingEvent, mention: MeetingMention) -> float | None:
     fmt = event.format or mention.format
     if _officials_conflict(event.officials, names, fmt):
         return None
+    shared = {_key(o) for o in event.officials} & {_key(n) for n in names}
+    if (event.location and mention.location and _key(event.location) != _key(mention.location)
+            and event.officials and names and not shared):
+        return None  # different people in different cities: two meetings
     score = 0.0
-    ew, mw = _window(event.meeting_date, event.date_precision), _window(mention.date, mention.date_precision)
+    ew, mw = _span(event.meeting_date, event.date_precision, event.end_date), _span(
+        mention.date, mention.date_precision, mention.end_date)
     if ew and mw:
-        if event.date_precision == "day" and mention.date_precision == "day":
+        if (event.end_date or mention.end_date) and "day" in (event.date_precision, mention.date_precision):
+            if ew[0] > mw[1] or mw[0] > ew[1]:
+                return None  # outside the span of a multi-day meeting
+            score += 1
+        elif event.date_precision == "day" and mention.date_precision == "day":
             gap = abs((event.meeting_date - mention.date).days)
-            if gap > 1:
-                return None
-            if gap == 1:
+            drift = (gap == 2 and event.status != mention.status
+                     and (bool(shared) or (event.format is not None and event.format == mention.format)))
+            if gap > 1 and not drift:
+                return None  # (a plan and its report two days apart, by the same people: the same meeting)
+            if drift:
+                score -= 0.75
+            elif gap == 1:
                 # one day apart: the same meeting read across a date line, unless anything says otherwise
                 if not _formats_compatible(event.format, mention.format) or (
                     event.status == "held"
@@ -187,6 +210,7 @@ def resolve_meeting(
             officials=names,
             first_seen_at=seen_at,
             last_seen_at=seen_at,
+            end_date=mention.end_date,
         )
         return MeetingDecision("new", event, ())
     _, event = max(scored, key=lambda se: (se[0], -known.index(se[1])))
@@ -218,6 +242,10 @@ def resolve_meeting(
         changes["format"] = mention.format
     if not event.location and mention.location:
         changes["location"] = mention.location
+    start = changes.get("meeting_date", event.meeting_date)
+    if mention.end_date and start and mention.end_date > start and mention.end_date != event.end_date and (
+            event.end_date is None or mention.status == "held"):
+        changes["end_date"] = mention.end_date  # a round's last day, first told or as it turned out
     after = replace(event, **changes, last_seen_at=max(seen_at, event.last_seen_at or seen_at))
     return MeetingDecision("update" if changes else "same", after, tuple(changes))
 
@@ -232,113 +260,117 @@ def _next_status(current: str, reported: str) -> str:
 
 # ------------------------------------------------------------------ deadlines
 
-GENERAL_SUBJECTS = {"reciprocal-tariffs-apply"}  # one setter's rates for every partner
-PARTNER_SUBJECTS = {"tariff-threat", "deal-rate-applies"}  # one setter's rate for one partner
-# one partner-specific tariff told as a threat one day and as an "additional" duty the next is one deadline
-THREAT_FAMILY = {"tariff-threat", "additional-tariff"}
+def _parts(subject: str) -> tuple[str, str, str | None]:
+    """(kind, scope, qualifier) of a measure key ("tariff:autos:section-232")."""
+    parts = subject.split(":")
+    return parts[0], parts[1] if len(parts) > 1 else "all", parts[2] if len(parts) > 2 else None
 
 
-def _general_rate_event(mention: DeadlineMention, known: Sequence[DeadlineEvent]) -> DeadlineEvent | None:
-    if mention.subject not in PARTNER_SUBJECTS or len(mention.countries) < 2:
+def _same_measure(event: DeadlineEvent, mention: DeadlineMention) -> bool:
+    """The same measure, or a compatible one: the same kind, scope and governments, one side not qualified
+    ("the tariffs on Chinese goods" and "the fentanyl tariffs on Chinese goods")."""
+    if tuple(sorted(event.countries)) != tuple(sorted(mention.countries)):
+        return False
+    (ek, es, eq), (mk, ms, mq) = _parts(event.subject), _parts(mention.subject)
+    strict = {"reduced", "additional"}  # a cut, or a duty on top, is never the rate it changes, qualified or not
+    return ek == mk and es == ms and (eq == mq or ((eq is None or mq is None) and not {eq, mq} & strict))
+
+
+def _compatible(mention: DeadlineMention, candidates: Sequence[DeadlineEvent]) -> DeadlineEvent | None:
+    """The known measure an unqualified (or qualified) report is of: the only compatible one; among several, the one
+    whose value it gives, else the unmarked main application ("large-firms": the exception is always told)."""
+    if len(candidates) <= 1:
+        return candidates[0] if candidates else None
+    same = [e for e in candidates if _is_value_of(mention.due_date, e)]
+    if len(same) == 1:
+        return same[0]
+    main = [e for e in candidates if e.subject.endswith(":large-firms")]
+    return main[0] if len(main) == 1 else None
+
+
+def _is_value_of(day: date | None, event: DeadlineEvent) -> bool:
+    """The event's current value, one of its spellings, or the day beside it."""
+    if day is None:
+        return False
+    return day in (event.due_date, *event.equivalent_dates) or abs((day - event.due_date).days) <= 1
+
+
+def _basis(mention: DeadlineMention, event: DeadlineEvent, story: str, official: bool) -> str | None:
+    """Why a different value counts as a move: words that tie it to the old one, a primary source stating it, or
+    a second independent story giving it. None: a report that conflicts, nothing more."""
+    if mention.certainty != "definite":
         return None
-    for e in known:
-        if (
-            e.subject in GENERAL_SUBJECTS
-            and len(e.countries) == 1
-            and e.countries[0] in mention.countries
-            and (mention.due_date == e.due_date or mention.due_date in e.equivalent_dates)
-        ):
-            return e
+    if mention.change and (mention.moved_from is None or _is_value_of(mention.moved_from, event)
+                           or mention.moved_from in event.previous_dates or _reported(mention.moved_from, event)):
+        return "change_language"
+    if official:
+        return "official"
+    if not _strong(mention):
+        return None
+    wanted = {mention.due_date, *mention.equivalent_dates}
+    if any(date.fromisoformat(day) in wanted and other != story and strong
+           for day, other, strong in event.evidence.get("conflicting", [])):
+        return "corroborated"
     return None
 
 
-def _lapsed_general_event(
-    mention: DeadlineMention, seen_at: datetime, known: Sequence[DeadlineEvent]
-) -> DeadlineEvent | None:
-    """A partner's rate from a later day, told after the general date has passed ("the 20% rate in Trump's
-    letter applies from Aug. 1", read on July 20 when the general rates were due on July 9): the general
-    rates' new date, unless the partner has a deadline of its own."""
-    if mention.subject != "tariff-threat" or len(mention.countries) < 2:
-        return None
-    if any(set(e.countries) == set(mention.countries) for e in known):
-        return None
-    for e in known:
-        if (
-            e.subject in GENERAL_SUBJECTS
-            and len(e.countries) == 1
-            and e.countries[0] in mention.countries
-            and e.due_date < seen_at.date()
-            and mention.due_date > e.due_date
-        ):
-            return e
-    return None
+def _reported(day: date, event: DeadlineEvent) -> bool:
+    """A value some report gave that did not count as a move (conflicting)."""
+    return any(date.fromisoformat(c[0]) == day for c in event.evidence.get("conflicting", []))
 
 
-def resolve_deadline(
-    mention: DeadlineMention, seen_at: datetime, known: Sequence[DeadlineEvent]
-) -> DeadlineDecision:
+_WEAK_LINKS = {"from", "by", "before", "deadline", "target"}
+
+
+def _strong(mention: DeadlineMention) -> bool:
+    """A report that states the value as the measure's own date, as a fact ("takes effect on", "expires on",
+    "until"), not one of the loose links ("from", "by") that also carry threats and aims."""
+    return mention.certainty == "definite" and mention.link.lower() not in _WEAK_LINKS
+
+
+def resolve_deadline(mention: DeadlineMention, seen_at: datetime, known: Sequence[DeadlineEvent], *,
+                     story: str = "", official: bool = False) -> DeadlineDecision:
+    """What one report of a measure's date means: a new deadline, the same value (restated, or an equivalent
+    spelling), a move (with its basis), or a conflicting report kept as evidence. `story` tells independent
+    reports apart (wire copies share one); `official`: the report is a primary source."""
     did = deadline_id_for(mention.subject, mention.countries)
     event = next((e for e in known if e.deadline_id == did), None)
-    if event is None and (lapsed := _lapsed_general_event(mention, seen_at, known)) is not None:
-        event = lapsed
-    if event is None and (general := _general_rate_event(mention, known)) is not None:
-        # "a 25% tariff on Japanese goods from Aug. 1" on the day the general rates apply: that partner's
-        # rate under the general deadline, unless the partner already has a deadline of its own
-        return DeadlineDecision("restated", general, None)
-    if event is None and mention.subject in THREAT_FAMILY:
-        event = next(
-            (
-                e
-                for e in known
-                if e.subject in THREAT_FAMILY
-                and tuple(sorted(e.countries)) == tuple(sorted(mention.countries))
-            ),
-            None,
-        )
-    if event is None and mention.subject in THREAT_FAMILY:
-        # "tariffs of up to 50% on cars, steel ... from Jan. 1" one day, "the tariffs due from January 1" the
-        # next: a generic restatement of a sector tariff already known for the same partners and day
-        same = next(
-            (
-                e
-                for e in known
-                if e.subject.endswith("-tariff-change")
-                and tuple(sorted(e.countries)) == tuple(sorted(mention.countries))
-                and (mention.due_date == e.due_date or mention.due_date in e.equivalent_dates)
-            ),
-            None,
-        )
-        if same is not None:
-            return DeadlineDecision("restated", same, None)
     if event is None:
-        event = DeadlineEvent(
-            deadline_id=did,
-            subject=mention.subject,
-            subject_label=mention.subject_label,
-            countries=tuple(sorted(mention.countries)),
-            due_date=mention.due_date,
-            due_at=mention.due_at,
-            first_seen_at=seen_at,
-            equivalent_dates=tuple(mention.equivalent_dates),
-            updated_at=seen_at,
-        )
-        return DeadlineDecision("new", event, None)
+        event = _compatible(mention, [e for e in known if _same_measure(e, mention)])
+    if event is None:
+        return DeadlineDecision("new", DeadlineEvent(
+            deadline_id=did, subject=mention.subject, subject_label=mention.subject_label,
+            countries=tuple(sorted(mention.countries)), due_date=mention.due_date, due_at=mention.due_at,
+            first_seen_at=seen_at, equivalent_dates=tuple(mention.equivalent_dates), updated_at=seen_at,
+            rate=mention.rate), None)
     if mention.due_date == event.due_date:
+        changes = {"evidence": {**event.evidence, "conflicting": []}} if event.evidence.get("conflicting") else {}
+        # (a report that restates the current value outweighs the other values told before it)
         if event.due_at is None and mention.due_at is not None:
-            event = replace(event, due_at=mention.due_at)
-        return DeadlineDecision("restated", event, None)
+            changes["due_at"] = mention.due_at
+        if mention.rate and mention.rate != event.rate:
+            changes["rate"] = mention.rate
+        return DeadlineDecision("restated", replace(event, **changes), None)
     if mention.due_date in event.equivalent_dates or event.due_date in mention.equivalent_dates:
         extra = tuple(d for d in (mention.due_date, *mention.equivalent_dates) if d != event.due_date)
         event = replace(event, equivalent_dates=tuple(sorted(set(event.equivalent_dates) | set(extra))))
         return DeadlineDecision("equivalent", event, None)
     if mention.due_date in event.previous_dates or (event.updated_at and seen_at < event.updated_at):
         return DeadlineDecision("restated", event, None)  # an old value, recalled or read late: no change
+    basis = _basis(mention, event, story, official)
+    if basis is None:
+        conflicting = [c for c in event.evidence.get("conflicting", [])]
+        report = [mention.due_date.isoformat(), story, _strong(mention)]
+        if report not in conflicting:
+            conflicting.append(report)
+        return DeadlineDecision("conflicting", replace(event, evidence={**event.evidence,
+                                                                       "conflicting": conflicting}), None)
     after = replace(
-        event,
-        due_date=mention.due_date,
-        due_at=mention.due_at,
-        equivalent_dates=tuple(mention.equivalent_dates),
-        previous_dates=(*event.previous_dates, event.due_date),
-        updated_at=seen_at,
+        event, due_date=mention.due_date, due_at=mention.due_at,
+        equivalent_dates=tuple(mention.equivalent_dates), previous_dates=(*event.previous_dates, event.due_date),
+        updated_at=seen_at, rate=mention.rate or event.rate,
+        evidence={**event.evidence, "conflicting": []},
     )
-    return DeadlineDecision("change", after, event.due_date)
+    old = mention.moved_from if basis == "change_language" and mention.moved_from and _reported(
+        mention.moved_from, event) else event.due_date  # "instead of Dec. 30, 2025": the value the text moves from
+    return DeadlineDecision("change", after, old, basis)

@@ -19,7 +19,18 @@ def meeting_payload(ev: MeetingEvent) -> dict:
         "format": ev.format,
         "status": ev.status,
         "officials": list(ev.officials),
+        "end_date": iso(ev.end_date),
+        **evidence_payload(ev.evidence_level, ev.evidence),
     }
+
+
+EVIDENCE_KEYS = ("evidence_level", "reports", "official")  # what the alert says of the evidence (not a change)
+
+
+def evidence_payload(level: str, evidence: dict) -> dict:
+    """The evidence level and what made it: independent reports (stories), and whether a primary source told it."""
+    return {"evidence_level": level, "reports": len(evidence.get("stories", [])),
+            "official": bool(evidence.get("official"))}
 
 
 def deadline_payload(ev: DeadlineEvent) -> dict:
@@ -29,6 +40,8 @@ def deadline_payload(ev: DeadlineEvent) -> dict:
         "countries": list(ev.countries),
         "due_date": iso(ev.due_date),
         "due_at": iso(ev.due_at),
+        "rate": ev.rate,
+        **evidence_payload(ev.evidence_level, ev.evidence),
     }
 
 

@@ -127,7 +127,8 @@ def test_official_host_detection():
     assert fmt.is_primary("feed", "https://policy.trade.ec.europa.eu/news")
     assert fmt.is_primary("feed", None, "https://www.gov.uk/feed")
     assert not fmt.is_primary("feed", "https://ustr.gov.evil.example/x")
-    assert not fmt.is_primary("feed", "https://notustr.gov/x")
+    assert not fmt.is_primary("feed", "https://ustr-gov.example/x")
+    assert fmt.is_primary("feed", "https://www.agency.gov/x")  # .gov is only for governments
 
 
 def test_deadline_moved_shows_old_and_new_date():
@@ -287,3 +288,12 @@ def test_console_text_is_plain():
 
 def test_a_url_that_would_escape_to_an_oversize_line_is_not_a_link():
     assert fmt.link("https://a.example/?" + "&" * 1400, "title") == "title"
+
+
+def test_new_event_alerts_say_how_well_the_event_is_told():
+    told = {**MEETING, "event": {**MEETING["event"], "evidence_level": "confirmed", "reports": 3, "official": True}}
+    body = all_text(fmt.alert_message(told, []))
+    assert "*Evidence:* confirmed: 3 independent reports, a primary source" in body
+    one = {**MEETING, "event": {**MEETING["event"], "evidence_level": "reported", "reports": 1, "official": False}}
+    assert "*Evidence:* reported: 1 independent report" in all_text(fmt.alert_message(one, []))
+    assert "*Evidence:* " not in all_text(fmt.alert_message(MEETING, []))  # an alert decided before levels existed

@@ -21,8 +21,9 @@ def mm(d=None, precision="day", status="scheduled", fmt=None, officials=(), part
     )
 
 
-def dm(d, subject="reciprocal-tariffs-apply", countries=("US",), eq=()):
-    return DeadlineMention(subject, subject, countries, d, None, "", eq)
+def dm(d, subject="tariff:all:reciprocal", countries=("US",), eq=(), change=None, moved_from=None,
+       certainty="definite", link="takes effect on"):
+    return DeadlineMention(subject, subject, countries, d, None, "", eq, None, moved_from, change, certainty, link)
 
 
 def test_same_meeting_from_two_outlets_is_one_event():
@@ -92,15 +93,7 @@ def test_ids_are_deterministic():
     assert meeting_id_for(("US", "KR"), date(2025, 4, 24), "2+2", ("Greer",)) == meeting_id_for(
         ("KR", "US"), date(2025, 4, 24), "2+2", ("greer",)
     )
-    assert deadline_id_for("reciprocal-tariffs-apply", ("US",)) == "d-us-reciprocal-tariffs-apply"
-
-
-def test_deadline_new_restated_change():
-    a = resolve_deadline(dm(date(2025, 4, 9)), T0, [])
-    b = resolve_deadline(dm(date(2025, 4, 9)), T0, [a.event])
-    c = resolve_deadline(dm(date(2025, 7, 9)), T1, [b.event])
-    assert (a.action, b.action, c.action) == ("new", "restated", "change")
-    assert c.old_date == date(2025, 4, 9) and c.event.due_date == date(2025, 7, 9)
+    assert deadline_id_for("tariff:all:reciprocal", ("US",)) == "d-us-tariff-all-reciprocal"
 
 
 def test_one_day_apart_marked_as_the_same_value_is_equivalent():
@@ -109,44 +102,10 @@ def test_one_day_apart_marked_as_the_same_value_is_equivalent():
     assert b.action == "equivalent" and b.event.due_date == date(2025, 7, 9)
 
 
-def test_an_old_value_recalled_later_is_not_a_change():
-    a = resolve_deadline(dm(date(2025, 7, 9)), T0, [])
-    b = resolve_deadline(dm(date(2025, 8, 1)), T1, [a.event])
-    c = resolve_deadline(dm(date(2025, 7, 9)), datetime(2025, 8, 2, tzinfo=UTC), [b.event])
-    assert c.action == "restated" and c.event.due_date == date(2025, 8, 1)
-
-
 def test_an_older_item_read_late_does_not_change_the_value():
     a = resolve_deadline(dm(date(2025, 8, 1)), T1, [])
     b = resolve_deadline(dm(date(2025, 6, 1)), T0, [a.event])
     assert b.action == "restated" and b.event.due_date == date(2025, 8, 1)
-
-
-def test_deadline_identity_includes_countries():
-    a = resolve_deadline(dm(date(2025, 8, 1), "tariff-threat", ("EU", "US")), T0, [])
-    b = resolve_deadline(dm(date(2025, 8, 1), "tariff-threat", ("JP", "US")), T0, [a.event])
-    assert b.action == "new"
-
-
-def test_partner_rate_on_the_general_date_is_the_general_deadline():
-    general = resolve_deadline(dm(date(2025, 8, 1)), T0, [])
-    partner = resolve_deadline(dm(date(2025, 8, 1), "tariff-threat", ("JP", "US")), T1, [general.event])
-    assert partner.action == "restated" and partner.event.deadline_id == general.event.deadline_id
-
-
-def test_partner_with_its_own_deadline_keeps_it():
-    general = resolve_deadline(dm(date(2025, 8, 1)), T0, [])
-    own = resolve_deadline(dm(date(2025, 6, 1), "tariff-threat", ("EU", "US")), T0, [general.event])
-    moved = resolve_deadline(
-        dm(date(2025, 8, 1), "tariff-threat", ("EU", "US")), T1, [general.event, own.event]
-    )
-    assert moved.action == "change" and moved.event.deadline_id == own.event.deadline_id
-
-
-def test_partner_rate_on_another_date_is_its_own_deadline():
-    general = resolve_deadline(dm(date(2025, 8, 7)), T0, [])
-    partner = resolve_deadline(dm(date(2025, 8, 1), "tariff-threat", ("CA", "US")), T1, [general.event])
-    assert partner.action == "new" and partner.event.countries == ("CA", "US")
 
 
 def test_a_week_announcement_joins_the_day_meeting_whatever_its_format_guess():
@@ -183,39 +142,104 @@ def test_same_day_summit_and_ministerial_stay_apart():
     assert b.action == "new"
 
 
-def test_a_partners_later_date_after_the_general_date_passed_moves_the_general_date():
-    general = resolve_deadline(dm(date(2025, 7, 9)), T0.replace(month=5), []).event
-    later = datetime(2025, 7, 20, tzinfo=UTC)
-    d = resolve_deadline(dm(date(2025, 8, 1), "tariff-threat", ("PH", "US")), later, [general])
-    assert (d.action, d.event.deadline_id, d.event.due_date) == (
-        "change",
-        general.deadline_id,
-        date(2025, 8, 1),
-    )
+# ---------------------------------------------------------------- deadlines: measures, and moves on a basis
 
 
-def test_a_partners_own_threat_is_not_the_general_date():
-    general = resolve_deadline(dm(date(2025, 7, 9)), T0.replace(month=5), []).event
-    same_day = datetime(2025, 7, 9, 22, tzinfo=UTC)  # the general date has not passed yet
-    d = resolve_deadline(dm(date(2025, 8, 1), "tariff-threat", ("BR", "US")), same_day, [general])
-    assert d.action == "new" and d.event.countries == ("BR", "US")
+def test_a_value_told_again_is_restated_and_a_move_needs_change_words():
+    a = resolve_deadline(dm(date(2025, 4, 9)), T0, [], story="s1")
+    b = resolve_deadline(dm(date(2025, 4, 9)), T0, [a.event], story="s2")
+    c = resolve_deadline(dm(date(2025, 7, 9), change="extended", moved_from=date(2025, 4, 9)), T1, [b.event],
+                         story="s3")
+    assert (a.action, b.action, c.action) == ("new", "restated", "change")
+    assert c.basis == "change_language" and c.old_date == date(2025, 4, 9) and c.event.due_date == date(2025, 7, 9)
 
 
-def test_a_threat_later_told_as_an_additional_duty_is_one_deadline():
-    threat = resolve_deadline(dm(date(2025, 8, 1), "tariff-threat", ("BR", "US")), T0, []).event
-    d = resolve_deadline(dm(date(2025, 8, 6), "additional-tariff", ("BR", "US")), T1, [threat])
-    assert (d.action, d.event.deadline_id, d.old_date) == ("change", threat.deadline_id, date(2025, 8, 1))
+def test_another_value_without_change_words_is_a_conflicting_report():
+    a = resolve_deadline(dm(date(2025, 7, 9)), T0, [], story="s1")
+    b = resolve_deadline(dm(date(2025, 8, 1)), T1, [a.event], story="s2")
+    assert b.action == "conflicting" and b.event.due_date == date(2025, 7, 9)
+    assert b.event.evidence["conflicting"] == [["2025-08-01", "s2", True]]
 
 
-def test_a_partners_agreed_rate_on_the_general_date_is_the_general_deadline():
-    general = resolve_deadline(dm(date(2025, 8, 7)), T0, []).event
-    d = resolve_deadline(dm(date(2025, 8, 7), "deal-rate-applies", ("MY", "US")), T1, [general])
-    assert (d.action, d.event.deadline_id) == ("restated", general.deadline_id)
+def test_a_second_independent_strong_report_of_the_new_value_is_a_move():
+    a = resolve_deadline(dm(date(2025, 7, 9)), T0, [], story="s1")
+    b = resolve_deadline(dm(date(2025, 8, 1)), T1, [a.event], story="s2")
+    wire_copy = resolve_deadline(dm(date(2025, 8, 1)), T1, [b.event], story="s2")
+    c = resolve_deadline(dm(date(2025, 8, 1)), T1, [wire_copy.event], story="s3")
+    assert wire_copy.action == "conflicting"  # the same story told again corroborates nothing
+    assert (c.action, c.basis, c.old_date) == ("change", "corroborated", date(2025, 7, 9))
 
 
-def test_a_generic_restatement_of_a_sector_tariff_is_the_same_deadline():
-    sector = resolve_deadline(dm(date(2026, 3, 1), "steel-tariff-change", ("PE", "VN")), T0, []).event
-    d = resolve_deadline(dm(date(2026, 3, 1), "tariff-threat", ("PE", "VN")), T1, [sector])
-    assert (d.action, d.event.deadline_id) == ("restated", sector.deadline_id)
-    other_day = resolve_deadline(dm(date(2026, 4, 1), "tariff-threat", ("PE", "VN")), T1, [sector])
-    assert other_day.action == "new"
+def test_reports_tied_by_a_loose_link_never_corroborate():
+    a = resolve_deadline(dm(date(2025, 7, 9)), T0, [], story="s1")
+    b = resolve_deadline(dm(date(2025, 8, 1), link="from"), T1, [a.event], story="s2")
+    c = resolve_deadline(dm(date(2025, 8, 1), link="from"), T1, [b.event], story="s3")
+    assert (b.action, c.action) == ("conflicting", "conflicting")
+
+
+def test_a_restatement_of_the_current_value_clears_the_conflicting_reports():
+    a = resolve_deadline(dm(date(2025, 7, 9)), T0, [], story="s1")
+    b = resolve_deadline(dm(date(2025, 8, 1)), T1, [a.event], story="s2")
+    c = resolve_deadline(dm(date(2025, 7, 9)), T1, [b.event], story="s3")
+    d = resolve_deadline(dm(date(2025, 8, 1)), T1, [c.event], story="s4")
+    assert c.action == "restated" and not c.event.evidence["conflicting"]
+    assert d.action == "conflicting"
+
+
+def test_a_primary_source_stating_a_new_value_is_a_move():
+    a = resolve_deadline(dm(date(2025, 7, 9)), T0, [], story="s1")
+    b = resolve_deadline(dm(date(2025, 8, 1)), T1, [a.event], story="s2", official=True)
+    assert (b.action, b.basis) == ("change", "official")
+
+
+def test_a_tentative_report_never_moves_a_deadline():
+    a = resolve_deadline(dm(date(2025, 7, 9)), T0, [], story="s1")
+    b = resolve_deadline(dm(date(2025, 8, 1), change="could push back", certainty="tentative"), T1, [a.event],
+                         story="s2", official=True)
+    assert b.action == "conflicting"
+
+
+def test_instead_of_a_reported_value_moves_from_that_value():
+    a = resolve_deadline(dm(date(2025, 7, 9)), T0, [], story="s1")
+    b = resolve_deadline(dm(date(2025, 8, 1), certainty="tentative"), T1, [a.event], story="s2")
+    c = resolve_deadline(dm(date(2025, 9, 1), change="instead of", moved_from=date(2025, 8, 1)), T1, [b.event],
+                         story="s3")
+    assert (c.action, c.old_date, c.event.due_date) == ("change", date(2025, 8, 1), date(2025, 9, 1))
+
+
+def test_an_old_value_recalled_later_is_not_a_change():
+    a = resolve_deadline(dm(date(2025, 7, 9)), T0, [], story="s1")
+    b = resolve_deadline(dm(date(2025, 8, 1), change="extended"), T1, [a.event], story="s2")
+    c = resolve_deadline(dm(date(2025, 7, 9)), datetime(2025, 8, 2, tzinfo=UTC), [b.event], story="s3")
+    assert b.action == "change" and c.action == "restated" and c.event.due_date == date(2025, 8, 1)
+
+
+def test_a_partners_date_never_merges_into_the_general_one():
+    general = resolve_deadline(dm(date(2025, 8, 1)), T0, []).event
+    partner = resolve_deadline(dm(date(2025, 8, 1), "tariff:all:reciprocal", ("JP", "US")), T1, [general])
+    assert partner.action == "new" and partner.event.countries == ("JP", "US")
+    moved = resolve_deadline(dm(date(2025, 8, 7), "tariff:all:reciprocal", ("JP", "US"), change="delayed"), T1,
+                             [general, partner.event])
+    assert moved.action == "change" and moved.event.deadline_id == partner.event.deadline_id
+    assert general.due_date == date(2025, 8, 1)
+
+
+def test_an_unqualified_report_joins_the_one_compatible_measure():
+    reciprocal = resolve_deadline(dm(date(2025, 8, 7), "tariff:all:reciprocal", ("IN", "US")), T0, []).event
+    d = resolve_deadline(dm(date(2025, 8, 7), "tariff:all", ("IN", "US")), T1, [reciprocal])
+    assert (d.action, d.event.deadline_id) == ("restated", reciprocal.deadline_id)
+
+
+def test_a_cut_is_never_the_rate_it_replaces():
+    rate = resolve_deadline(dm(date(2025, 8, 1), "tariff:autos", ("JP", "US")), T0, []).event
+    d = resolve_deadline(dm(date(2025, 9, 16), "tariff:autos:reduced", ("JP", "US")), T1, [rate])
+    assert d.action == "new" and d.event.deadline_id != rate.deadline_id
+
+
+def test_an_unqualified_rules_date_goes_to_the_measure_with_that_value_else_the_main_one():
+    large = resolve_deadline(dm(date(2026, 1, 1), "regulation:forest:large-firms", ("EU",)), T0, []).event
+    small = resolve_deadline(dm(date(2026, 7, 1), "regulation:forest:small-firms", ("EU",)), T0, [large]).event
+    same = resolve_deadline(dm(date(2026, 7, 1), "regulation:forest", ("EU",)), T1, [large, small])
+    other = resolve_deadline(dm(date(2027, 1, 1), "regulation:forest", ("EU",), change="delayed"), T1, [large, small])
+    assert (same.action, same.event.deadline_id) == ("restated", small.deadline_id)
+    assert (other.action, other.event.deadline_id) == ("change", large.deadline_id)
