@@ -246,7 +246,8 @@ def cmd_eval(args) -> int:
     from flows.evaluate import run_eval
 
     return run_eval(Path(args.corpus), workdir=Path(args.workdir) if args.workdir else None,
-                    out_format=args.format)
+                    out_format=args.format, tick_hours=args.tick_hours,
+                    labels_path=Path(args.labels) if args.labels else None)
 
 
 def cmd_serve(args) -> int:
@@ -355,6 +356,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("eval", help="score extraction on a labelled corpus through the real pipeline")
     p.add_argument("--corpus", required=True, metavar="DIR")
     p.add_argument("--workdir", metavar="DIR", help="keep the replay warehouse here (default: a temp dir)")
+    p.add_argument("--tick-hours", type=float, metavar="H",
+                   help="one cycle every H hours, as a scheduled monitor would run (default: one per publication)")
+    p.add_argument("--labels", metavar="FILE", help="score against these labels (default: DIR/labels.json)")
     _add_format(p)
     p.set_defaults(func=cmd_eval)
 

@@ -18,6 +18,7 @@ from flows.feedserver import TimelineItem, TimelineServer, ticks_for, write_conf
 from flows.output import progress_bar
 from tasks.evaluation.scoring import Scorecard, score
 from tasks.evaluation.warehouse_score import AlertScore, predictions, score_alerts
+from warehouse.evaluation import event_alerts
 
 
 def load_timeline(corpus: Path) -> list[tuple[str, TimelineItem]]:
@@ -43,11 +44,14 @@ class EvalResult:
     items: int
 
 
-def evaluate(corpus: Path, workdir: Path, *, show_progress: bool = False) -> EvalResult:
+def evaluate(corpus: Path, workdir: Path, *, show_progress: bool = False,
+             tick_hours: float | None = None, labels_path: Path | None = None) -> EvalResult:
+    """Replay the corpus, one cycle per publication instant (or every `tick_hours`), and score it against its
+    labels.json (or `labels_path`)."""
     from flows.monitor import replay_flow
     from warehouse.snapshot import open_snapshot, snapshot_path
 
-    labels = json.loads((corpus / "labels.json").read_text(encoding="utf-8"))
+    labels = json.loads((labels_path or corpus / "labels.json").read_text(encoding="utf-8"))
     timeline = load_timeline(corpus)
     corpus_ids = {(it.source, it.guid): cid for cid, it in timeline}
     config_path = workdir / "tradewatch.toml"
@@ -56,7 +60,7 @@ def evaluate(corpus: Path, workdir: Path, *, show_progress: bool = False) -> Eva
         stale.unlink(missing_ok=True)
     with TimelineServer(it for _, it in timeline) as server:
         write_config(config_path, server, warehouse.name)
-        ticks = ticks_for([it for _, it in timeline])
+        ticks = ticks_for([it for _, it in timeline], every_hours=tick_hours)
 
         with progress_bar(len(ticks), "replaying", enabled=show_progress) as advance:
 
@@ -71,22 +75,25 @@ def evaluate(corpus: Path, workdir: Path, *, show_progress: bool = False) -> Eva
     try:
         relevance, meetings, deadlines = predictions(con, corpus_ids)
         card = score(labels, relevance, meetings, deadlines)
-        alerts = score_alerts(labels, con, card.matches)
+        alerts = score_alerts(labels, event_alerts(con), card.matches)
     finally:
         con.close()
     return EvalResult(card, alerts, len(summaries), sum(s.new_items for s in summaries))
 
 
-def run_eval(corpus: Path, workdir: Path | None = None, out_format: str = "table", out=None) -> int:
+def run_eval(corpus: Path, workdir: Path | None = None, out_format: str = "table", out=None,
+             tick_hours: float | None = None, labels_path: Path | None = None) -> int:
     out = out or sys.stdout
-    if not (corpus / "items.jsonl").exists() or not (corpus / "labels.json").exists():
-        print(f"tradewatch eval: {corpus} has no items.jsonl and labels.json", file=sys.stderr)
+    labels_path = labels_path or corpus / "labels.json"
+    if not (corpus / "items.jsonl").exists() or not labels_path.exists():
+        print(f"tradewatch eval: {corpus} has no items.jsonl, or {labels_path} is missing", file=sys.stderr)
         return 2
     with contextlib.ExitStack() as stack:
         if workdir is None:
             workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tradewatch-eval-")))
         workdir.mkdir(parents=True, exist_ok=True)
-        result = evaluate(corpus, workdir, show_progress=sys.stderr.isatty())
+        result = evaluate(corpus, workdir, show_progress=sys.stderr.isatty(), tick_hours=tick_hours,
+                          labels_path=labels_path)
     if out_format == "json":
         card = result.scorecard
         data = {name: {"precision": getattr(card, name).precision, "recall": getattr(card, name).recall,
@@ -95,7 +102,8 @@ def run_eval(corpus: Path, workdir: Path | None = None, out_format: str = "table
         data["alerts"] = asdict(result.alerts) | {"precision": result.alerts.precision,
                                                   "recall": result.alerts.recall,
                                                   "repeat_rate": result.alerts.repeat_rate,
-                                                  "change_recall": result.alerts.change_recall}
+                                                  "change_recall": result.alerts.change_recall,
+                                                  "change_precision": result.alerts.change_precision}
         data["missed"] = {"meetings": list(card.missed_meetings), "deadlines": list(card.missed_deadlines),
                           "changes": list(card.missed_changes), "relevant": list(card.missed_relevant)}
         json.dump(data, out, indent=2, default=str)

@@ -22,6 +22,7 @@ class AlertScore:
     labelled_changes: int
     labelled_changes_alerted: int
     change_alerts_for_equivalent_or_restated: int
+    change_alerts_correct: int = 0  # alerts whose old → new is a consecutive pair of a labelled history
 
     @property
     def precision(self) -> float:
@@ -36,6 +37,10 @@ class AlertScore:
         return self.repeats / self.new_event_alerts if self.new_event_alerts else 0.0
 
     @property
+    def change_precision(self) -> float:
+        return self.change_alerts_correct / self.change_alerts if self.change_alerts else 1.0
+
+    @property
     def change_recall(self) -> float:
         return self.labelled_changes_alerted / self.labelled_changes if self.labelled_changes else 0.0
 
@@ -43,8 +48,8 @@ class AlertScore:
         return (
             f"new-event alerts   precision {self.precision:.3f}  recall {self.recall:.3f}  "
             f"repeats {self.repeats}/{self.new_event_alerts} ({self.repeat_rate:.1%})\n"
-            f"change alerts      recall {self.change_recall:.3f} ({self.labelled_changes_alerted}/"
-            f"{self.labelled_changes})  alerts {self.change_alerts}  "
+            f"change alerts      precision {self.change_precision:.3f}  recall {self.change_recall:.3f} "
+            f"({self.labelled_changes_alerted}/{self.labelled_changes})  alerts {self.change_alerts}  "
             f"for an equivalent or restated date: {self.change_alerts_for_equivalent_or_restated}"
         )
 
@@ -54,13 +59,13 @@ def _dates(entry: dict) -> set[date]:
     return out | {date.fromisoformat(x) for x in entry.get("equivalent_dates", [])}
 
 
-def score_alerts(labels: dict, con, matches: dict[str, str]) -> AlertScore:
-    """Score the outbox. A new-event alert is right when its event is matched to a labelled meeting or deadline
-    (the scorer's one-to-one matching of the final events); a repeat is a second alerted event for a label. A
-    change alert is right when (old, new) is a consecutive pair of a labelled history (equivalents allowed)."""
-    rows = reads.event_alerts(con)
+def score_alerts(labels: dict, rows, matches: dict[str, str]) -> AlertScore:
+    """Score the alert decisions, (kind, event id, payload JSON) in order: the outbox's rows. A new-event alert
+    is right when its event is matched to a labelled meeting or deadline (the scorer's one-to-one matching of
+    the final events); a repeat is a second alerted event for a label. A change alert is right when (old, new)
+    is a consecutive pair of a labelled history (equivalents allowed)."""
     alerted: set[str] = set()
-    new_alerts = correct = repeats = change_alerts = bogus_changes = 0
+    new_alerts = correct = repeats = change_alerts = bogus_changes = right_changes = 0
     changes_hit: set[tuple[str, int]] = set()
     for kind, event_id, payload in rows:
         if kind in ("new_meeting", "new_deadline"):
@@ -74,6 +79,7 @@ def score_alerts(labels: dict, con, matches: dict[str, str]) -> AlertScore:
             change_alerts += 1
             p = json.loads(payload)
             old, new = (date.fromisoformat(p["change"][k]) for k in ("old_date", "new_date"))
+            hit = False
             for entry in labels["deadlines"]:
                 if not set(entry["countries"]) & set(p["event"]["countries"]):
                     continue
@@ -83,9 +89,11 @@ def score_alerts(labels: dict, con, matches: dict[str, str]) -> AlertScore:
                 for i, (a, b) in enumerate(zip(history, history[1:], strict=False)):
                     if old in _dates(a) and new in _dates(b):
                         changes_hit.add((entry["id"], i))
+                        hit = True
+            right_changes += hit
     labelled_changes = sum(max(0, len([h for h in e["history"] if h.get("date")]) - 1) for e in labels["deadlines"])
     return AlertScore(new_alerts, correct, len(labels["meetings"]) + len(labels["deadlines"]), len(alerted), repeats,
-                      change_alerts, labelled_changes, len(changes_hit), bogus_changes)
+                      change_alerts, labelled_changes, len(changes_hit), bogus_changes, right_changes)
 
 
 def predictions(con, corpus_ids: dict[tuple[str, str], str]):

