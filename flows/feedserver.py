@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from xml.sax.saxutils import escape
@@ -136,19 +137,25 @@ class TimelineServer(LoopbackFeedServer):
 
 
 def ticks_for(items: Iterable[TimelineItem], *, every_hours: float | None = None) -> list[datetime]:
-    """The instants to run a cycle at: just after each distinct publication time (or on a fixed grid)."""
+    """The instants to run a cycle at: just after each distinct publication time, or on a fixed grid (plus the
+    last publication) leaving out the grid instants with nothing published since the one before: a cycle there
+    would find nothing new."""
     times = sorted({i.published.astimezone(UTC) for i in items})
     if not times:
         return []
     if every_hours is None:
         return times
-    from datetime import timedelta
-
-    out, t = [], times[0]
+    grid, t = [], times[0]
     while t <= times[-1]:
-        out.append(t)
+        grid.append(t)
         t += timedelta(hours=every_hours)
-    out.append(times[-1])
+    grid.append(times[-1])
+    out, seen = [], 0  # seen: how many publication times the ticks so far cover
+    for tick in grid:
+        covered = bisect_right(times, tick)
+        if covered > seen or not out:
+            out.append(tick)
+        seen = covered
     return out
 
 

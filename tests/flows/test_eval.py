@@ -5,10 +5,12 @@ afterwards re-alerts nothing."""
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from flows.evaluate import evaluate, run_eval
+from flows.feedserver import TimelineItem, ticks_for
 from tests.support.paths import DEV_CORPUS, FIXTURES
 
 CORPUS = DEV_CORPUS
@@ -123,3 +125,18 @@ def test_eval_takes_a_minimal_corpus_with_odd_source_names(tmp_path):
     assert run_eval(corpus, workdir=tmp_path / "work", out_format="json", out=out) == 0
     data = json.loads(out.getvalue())
     assert data["relevance"]["f1"] == 1.0 and data["meetings"]["recall"] == 1.0
+
+
+def test_a_replay_on_a_grid_runs_only_the_ticks_with_something_new():
+    def item(day: int, hour: int) -> TimelineItem:
+        return TimelineItem("s", f"g{day}-{hour}", "https://x.org", "t", datetime(2025, 5, day, hour, tzinfo=UTC),
+                            "", "")
+
+    items = [item(1, 0), item(1, 5), item(4, 1), item(4, 13)]
+    ticks = ticks_for(items, every_hours=12)
+    assert ticks == [datetime(2025, 5, 1, 0, tzinfo=UTC), datetime(2025, 5, 1, 12, tzinfo=UTC),
+                     datetime(2025, 5, 4, 12, tzinfo=UTC), datetime(2025, 5, 4, 13, tzinfo=UTC)]
+    # every item is seen at the same tick as on the full grid: the first grid instant at or after it
+    full = [datetime(2025, 5, 1, tzinfo=UTC) + timedelta(hours=12 * k) for k in range(8)] + [items[-1].published]
+    for it in items:
+        assert min(t for t in ticks if t >= it.published) == min(t for t in full if t >= it.published)
