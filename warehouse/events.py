@@ -125,6 +125,7 @@ def upsert_meetings(con: duckdb.DuckDBPyConnection, events: Sequence[MeetingEven
         " date_precision = excluded.date_precision, location = excluded.location, format = excluded.format,"
         " status = excluded.status, officials = excluded.officials, updated_at = excluded.updated_at,"
         " end_date = excluded.end_date, evidence_level = excluded.evidence_level, evidence = excluded.evidence,"
+        " change_seq = nextval('core.change_seq'),"
         " revision = core.meetings.revision + CASE WHEN core.meetings.meeting_date IS DISTINCT FROM"
         " excluded.meeting_date OR core.meetings.end_date IS DISTINCT FROM excluded.end_date"
         " OR core.meetings.date_precision IS DISTINCT FROM excluded.date_precision"
@@ -138,7 +139,8 @@ def append_meeting_changes(con: duckdb.DuckDBPyConnection, rows: Sequence[Meetin
         "meeting_id": [r.meeting_id for r in rows], "changed_at": pa.array([r.changed_at for r in rows], _TS),
         "field": [r.field for r in rows], "old_value": pa.array([r.old_value for r in rows], pa.string()),
         "new_value": pa.array([r.new_value for r in rows], pa.string()), "item_id": [r.item_id for r in rows]}),
-        "INSERT INTO core.meeting_changes SELECT * FROM change_rows")
+        "INSERT INTO core.meeting_changes (meeting_id, changed_at, field, old_value, new_value, item_id)"
+        " SELECT * FROM change_rows")
 
 
 def upsert_deadlines(con: duckdb.DuckDBPyConnection, events: Sequence[DeadlineEvent], *, now: datetime) -> None:
@@ -161,6 +163,7 @@ def upsert_deadlines(con: duckdb.DuckDBPyConnection, events: Sequence[DeadlineEv
         " rate, evidence_level, evidence::JSON, 0 FROM deadline_rows"
         " ON CONFLICT (deadline_id) DO UPDATE SET due_date = excluded.due_date, due_at = excluded.due_at,"
         " rate = excluded.rate, evidence_level = excluded.evidence_level, evidence = excluded.evidence,"
+        " change_seq = nextval('core.change_seq'),"
         " updated_at = CASE WHEN core.deadlines.due_date <> excluded.due_date"
         " THEN excluded.updated_at ELSE core.deadlines.updated_at END,"
         " revision = core.deadlines.revision + CASE WHEN core.deadlines.due_date <> excluded.due_date"
@@ -189,8 +192,9 @@ def add_mentions(con: duckdb.DuckDBPyConnection, rows: Sequence[Mention]) -> int
         "item_id": [r.item_id for r in rows], "event_kind": [r.event_kind for r in rows],
         "event_id": [r.event_id for r in rows], "evidence": [r.evidence for r in rows],
         "detail": [r.detail for r in rows]}),
-        "INSERT INTO core.mentions SELECT item_id, event_kind, event_id, evidence, detail::JSON"
-        " FROM mention_rows ON CONFLICT DO NOTHING RETURNING item_id"))
+        "INSERT INTO core.mentions (item_id, event_kind, event_id, evidence, detail)"
+        " SELECT item_id, event_kind, event_id, evidence, detail::JSON FROM mention_rows"
+        " ON CONFLICT DO NOTHING RETURNING item_id"))
 
 
 def reset(con: duckdb.DuckDBPyConnection) -> None:

@@ -126,7 +126,7 @@ def _update_chunk(con, table: pa.Table, now: datetime) -> list[str]:
             """
             UPDATE core.items AS t SET title = n.title, summary = n.summary, body = NULL, body_z = n.body_z,
                    url = n.url,
-                   content_hash = n.content_hash, last_seen_at = $now
+                   content_hash = n.content_hash, last_seen_at = $now, change_seq = nextval('core.change_seq')
             FROM edited_items AS n
             WHERE t.item_id = n.item_id AND t.content_hash <> n.content_hash
             RETURNING t.item_id
@@ -200,7 +200,7 @@ def record_extraction(con: duckdb.DuckDBPyConnection, rows: Sequence[tuple[str, 
     con.register("relevance_rows", pa.table({
         "item_id": [r[0] for r in rows], "relevant": [r[1] for r in rows], "reason": [r[2] for r in rows]}))
     try:
-        con.execute("UPDATE core.items AS t SET relevant = n.relevant, relevance_reason = n.reason, extracted_at = ?"
-                    " FROM relevance_rows AS n WHERE t.item_id = n.item_id", [now])
+        con.execute("UPDATE core.items AS t SET relevant = n.relevant, relevance_reason = n.reason, extracted_at = ?,"
+                    " change_seq = nextval('core.change_seq') FROM relevance_rows AS n WHERE t.item_id = n.item_id", [now])
     finally:
         con.unregister("relevance_rows")

@@ -19,6 +19,7 @@ import pyarrow as pa
 from warehouse.transaction import transaction
 
 _TS = pa.timestamp("us", tz="UTC")
+CHANGED = "change_seq = nextval('core.change_seq')"  # every update of a row says so (migration 010)
 
 
 def alert_key(*parts: object) -> str:
@@ -177,11 +178,12 @@ def mark_inflight(con: duckdb.DuckDBPyConnection, ids: Sequence[str], channel: s
     Rows sent as one summary message carry its key in their text ("[digest <key>] ...")."""
     with transaction(con):
         for alert_id in ids:
-            con.execute("UPDATE core.alert_outbox SET state = 'inflight', channel = ?, attempts = attempts + 1 "
+            con.execute("UPDATE core.alert_outbox SET state = 'inflight', channel = ?, attempts = attempts + 1, "
+                        f"{CHANGED} "
                         "WHERE alert_id = ?", [channel, alert_id])
             if digest_key:
-                con.execute("UPDATE core.alert_outbox SET text = ? || text WHERE alert_id = ? AND text NOT LIKE"
-                            " '[digest %'", [f"[digest {digest_key}] ", alert_id])
+                con.execute(f"UPDATE core.alert_outbox SET text = ? || text, {CHANGED} WHERE alert_id = ?"
+                            " AND text NOT LIKE '[digest %'", [f"[digest {digest_key}] ", alert_id])
 
 
 def mark_delivered(con: duckdb.DuckDBPyConnection, ids: Sequence[str], channel: str, ts: str | None,
@@ -191,7 +193,8 @@ def mark_delivered(con: duckdb.DuckDBPyConnection, ids: Sequence[str], channel: 
         for alert_id in ids:
             con.execute("UPDATE core.alert_outbox SET state = 'delivered', channel = ?, slack_ts = ?, delivered_at"
                         " = ?, attempts = attempts + CASE WHEN state = 'inflight' THEN 0 ELSE 1 END,"
-                        " last_error = NULL, next_attempt_at = NULL WHERE alert_id = ?", [channel, ts, now, alert_id])
+                        f" last_error = NULL, next_attempt_at = NULL, {CHANGED} WHERE alert_id = ?",
+                        [channel, ts, now, alert_id])
         if thread:
             con.execute("INSERT INTO core.event_threads (event_kind, event_id, channel, ts, updated_at) "
                         "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", [thread[0], thread[1], channel, ts, now])
@@ -204,13 +207,15 @@ def release(con: duckdb.DuckDBPyConnection, ids: Sequence[str], error: str, now:
     with transaction(con):
         for alert_id in ids:
             if keep_inflight:
-                con.execute("UPDATE core.alert_outbox SET last_error = ? WHERE alert_id = ?", [error[:500], alert_id])
+                con.execute(f"UPDATE core.alert_outbox SET last_error = ?, {CHANGED} WHERE alert_id = ?",
+                            [error[:500], alert_id])
                 continue
             attempts = con.execute("SELECT attempts FROM core.alert_outbox WHERE alert_id = ?",
                                    [alert_id]).fetchone()[0]
             retry_at = now + timedelta(minutes=min(60, 2 ** min(attempts, 6))) if backoff else None
             con.execute("UPDATE core.alert_outbox SET state = 'pending', last_error = ?, next_attempt_at = ?, "
-                        "text = regexp_replace(text, '^\\[digest digest-[0-9a-f]+\\] ', '') WHERE alert_id = ?",
+                        f"text = regexp_replace(text, '^\\[digest digest-[0-9a-f]+\\] ', ''), {CHANGED}"
+                        " WHERE alert_id = ?",
                         [error[:500], retry_at, alert_id])
 
 

@@ -74,7 +74,8 @@ def write_health(con: duckdb.DuckDBPyConnection, states: Mapping[str, dict], log
     try:
         sets = ", ".join(f"{c} = n.{c}" for c in STATE_COLUMNS)
         con.execute(f"UPDATE core.sources AS t SET {sets} FROM new_source_state AS n WHERE t.source_id = n.source_id")
-        con.execute("INSERT INTO core.fetch_log SELECT * FROM new_fetch_log")
+        con.execute("INSERT INTO core.fetch_log (source_id, fetched_at, status, bytes, elapsed_s, error, new_items)"
+                    " SELECT * FROM new_fetch_log")
     finally:
         con.unregister("new_source_state")
         con.unregister("new_fetch_log")

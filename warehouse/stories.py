@@ -94,7 +94,8 @@ def write_stories(con: duckdb.DuckDBPyConnection, ids: pa.Array, matrix: np.ndar
                         " ON CONFLICT DO NOTHING")
             con.execute("INSERT INTO core.story_bands SELECT band, bucket, item_id, story_id, ? FROM new_bands", [now])
         if joined.any():
-            con.execute("UPDATE core.items t SET story_id = n.story_id FROM new_stories n WHERE t.item_id = n.item_id")
+            con.execute("UPDATE core.items t SET story_id = n.story_id, change_seq = nextval('core.change_seq')"
+                        " FROM new_stories n WHERE t.item_id = n.item_id")
     finally:
         for name in ("new_sigs", "new_bands", "new_stories"):
             con.unregister(name)
@@ -120,7 +121,8 @@ def clear(con: duckdb.DuckDBPyConnection) -> None:
     """Forget every signature, band row and story (before rebuilding the index from the items)."""
     con.execute("DELETE FROM core.story_bands")
     con.execute("DELETE FROM core.item_signatures")
-    con.execute("UPDATE core.items SET story_id = NULL")
+    con.execute("UPDATE core.items SET story_id = NULL, change_seq = nextval('core.change_seq')"
+                " WHERE story_id IS NOT NULL")
 
 
 def signed_ids(con: duckdb.DuckDBPyConnection) -> list[str]:

@@ -81,15 +81,18 @@ def test_changes_in_the_last_24_hours(con):
     meeting(con, "m-new", ["KR", "US"], date(2025, 7, 10), first_seen=NOW - timedelta(hours=3))
     meeting(con, "m-old", ["EU", "US"], date(2025, 7, 20))
     con.execute(
-        "INSERT INTO core.meeting_changes VALUES ('m-old', ?, 'status', 'scheduled', 'postponed', 'i1')",
+        "INSERT INTO core.meeting_changes (meeting_id, changed_at, field, old_value, new_value, item_id)"
+        " VALUES ('m-old', ?, 'status', 'scheduled', 'postponed', 'i1')",
         [NOW - timedelta(hours=5)],
     )
     con.execute(
-        "INSERT INTO core.meeting_changes VALUES ('m-old', ?, 'location', 'None', 'Brussels', 'i0')",
+        "INSERT INTO core.meeting_changes (meeting_id, changed_at, field, old_value, new_value, item_id)"
+        " VALUES ('m-old', ?, 'location', 'None', 'Brussels', 'i0')",
         [NOW - timedelta(hours=30)],
     )
     con.execute(
-        "INSERT INTO core.meeting_changes VALUES ('m-old', ?, 'format', 'None', 'call', 'i0')",
+        "INSERT INTO core.meeting_changes (meeting_id, changed_at, field, old_value, new_value, item_id)"
+        " VALUES ('m-old', ?, 'format', 'None', 'call', 'i0')",
         [NOW - timedelta(hours=6)],
     )
     deadline(con, "d1", "reciprocal tariff rates take effect", date(2025, 8, 1))

@@ -99,7 +99,8 @@ def test_as_of_shows_the_warehouse_as_it_stood_then(tmp_path):
         # a meeting reported only later is not known yet; one held later was still scheduled
         add_meeting(con, "m-later", ["JP", "US"], date(2025, 7, 3), "scheduled", NOW + timedelta(hours=5))
         add_meeting(con, "m-held", ["KR", "US"], date(2025, 7, 4), "held", before, moved)
-        con.execute("INSERT INTO core.meeting_changes VALUES ('m-held', ?, 'status', 'scheduled', 'held', 'i8')",
+        con.execute("INSERT INTO core.meeting_changes (meeting_id, changed_at, field, old_value, new_value,"
+                    " item_id) VALUES ('m-held', ?, 'status', 'scheduled', 'held', 'i8')",
                     [moved])
         blocks, text = build_digest(con, NOW)
     body = "\n".join(b["text"]["text"] for b in blocks if b["type"] == "section")
