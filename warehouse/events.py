@@ -5,7 +5,7 @@ core.deadline_values, core.mentions). Writes are bulk, from Arrow tables, inside
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import NamedTuple
 
@@ -52,29 +52,45 @@ class Mention(NamedTuple):
 # --- reads ---------------------------------------------------------------------------------------------
 
 
-def load_meetings(con: duckdb.DuckDBPyConnection) -> list[MeetingEvent]:
+def load_meetings(con: duckdb.DuckDBPyConnection, parties: Collection[Sequence[str]] | None = None
+                  ) -> list[MeetingEvent]:
+    """The known meetings (in the order they were stored); with `parties`, only those between exactly one of
+    these sets of parties."""
+    where, params = _among("parties", parties)
     return [MeetingEvent(r[0], tuple(r[1]), r[2], r[3], r[4], r[5], r[6], tuple(r[7]), r[8], r[9], end_date=r[10],
                          evidence_level=r[11] or "reported", evidence=json.loads(r[12]) if r[12] else {})
             for r in con.execute(
                 "SELECT meeting_id, parties, meeting_date, date_precision, location, format, status, officials,"
-                " first_seen_at, updated_at, end_date, evidence_level, evidence FROM core.meetings").fetchall()]
+                " first_seen_at, updated_at, end_date, evidence_level, evidence FROM core.meetings" + where,
+                params).fetchall()]
 
 
-def load_deadlines(con: duckdb.DuckDBPyConnection) -> list[DeadlineEvent]:
+def _among(column: str, groups: Collection[Sequence[str]] | None) -> tuple[str, list]:
+    """A WHERE clause keeping the rows whose list `column`, as a set, is one of `groups` (None: every row)."""
+    if groups is None:
+        return "", []
+    keys = sorted({"|".join(sorted(g)) for g in groups})
+    return f" WHERE array_to_string(list_sort({column}), '|') IN (SELECT unnest(?::VARCHAR[]))", [keys]
+
+
+def load_deadlines(con: duckdb.DuckDBPyConnection, countries: Collection[Sequence[str]] | None = None
+                   ) -> list[DeadlineEvent]:
     """Each deadline with the values it had before and the other spellings of its current value, from its
-    history."""
+    history; with `countries`, only the deadlines of exactly one of these sets of governments."""
+    where, params = _among("countries", countries)
+    rows = con.execute(
+        "SELECT deadline_id, subject, subject_label, countries, due_date, due_at, first_seen_at, rate,"
+        " evidence_level, evidence FROM core.deadlines" + where, params).fetchall()
     history: dict[str, list[tuple]] = {}
     for did, action, due, seen_at, detail in con.execute(
         "SELECT v.deadline_id, v.action, v.due_date, v.seen_at, m.detail FROM core.deadline_values v"
         " LEFT JOIN core.mentions m ON m.item_id = v.item_id AND m.event_kind = 'deadline'"
-        "  AND m.event_id = v.deadline_id ORDER BY v.seen_at"
+        "  AND m.event_id = v.deadline_id WHERE v.deadline_id IN (SELECT unnest(?::VARCHAR[]))"
+        " ORDER BY v.seen_at", [[r[0] for r in rows]]
     ).fetchall():
         history.setdefault(did, []).append((action, due, seen_at, detail))
     out = []
-    for r in con.execute(
-        "SELECT deadline_id, subject, subject_label, countries, due_date, due_at, first_seen_at, rate,"
-        " evidence_level, evidence FROM core.deadlines"
-    ).fetchall():
+    for r in rows:
         values = [h for h in history.get(r[0], []) if h[0] in ("new", "change")]
         previous = tuple(dict.fromkeys(h[1] for h in values[:-1] if h[1] != r[4]))
         equivalents: set = set()

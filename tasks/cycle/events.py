@@ -40,7 +40,7 @@ def apply_findings(config: Config, findings: Sequence[Findings], published: Mapp
             seen = item_store.first_seen(con)
             event_store.reset(con)
             rebuild(con)
-        resolver = resolver_for(con, now=now, policy=policy)
+        resolver = resolver_for(con, findings, now=now, policy=policy)
         origins = provenance(config, con, [f.item_id for f in findings if f.relevant], published)
         for f in findings:
             resolver.apply(f, published_at=published.get(f.item_id), seen_at=seen.get(f.item_id),

@@ -5,6 +5,7 @@ the caller's transaction."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -284,6 +285,13 @@ def write(con: duckdb.DuckDBPyConnection, decided: Decided) -> EventCounts:
     return counts
 
 
-def resolver_for(con: duckdb.DuckDBPyConnection, *, now: datetime, policy: AlertPolicy) -> Resolver:
-    """A resolver over every event the warehouse knows."""
-    return Resolver(event_store.load_meetings(con), event_store.load_deadlines(con), now=now, policy=policy)
+def resolver_for(con: duckdb.DuckDBPyConnection, findings: Sequence[Findings], *, now: datetime,
+                 policy: AlertPolicy) -> Resolver:
+    """A resolver over the known events `findings` can change: a meeting mention only ever joins a meeting of
+    the same parties, a deadline mention only a deadline of the same governments (tasks/events/decide.py), so
+    those are all it loads — whatever the warehouse holds besides."""
+    relevant = [f for f in findings if f.relevant]
+    parties = {tuple(sorted(m.parties)) for f in relevant for m in f.meetings}
+    countries = {tuple(sorted(d.countries)) for f in relevant for d in f.deadlines}
+    return Resolver(event_store.load_meetings(con, parties), event_store.load_deadlines(con, countries),
+                    now=now, policy=policy)

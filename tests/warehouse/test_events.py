@@ -56,3 +56,18 @@ def test_events_stored_before_008_count_as_reported(tmp_path):
     with connection.writer(path) as con:
         assert con.execute("SELECT meeting_id, evidence_level, revision, end_date FROM meetings").fetchall() == [
             ("m1", "reported", 0, None)]
+
+
+def test_loading_by_parties_gives_the_events_of_exactly_those_parties_in_stored_order(tmp_path):
+    meetings = [replace(MEETING, meeting_id=f"m{n}", parties=parties) for n, parties in enumerate(
+        [("KR", "US"), ("JP", "US"), ("KR", "US"), ("KR", "JP", "US"), ("CN", "US")])]
+    deadlines = [replace(DEADLINE, deadline_id=f"d{n}", countries=countries) for n, countries in enumerate(
+        [("US",), ("KR", "US"), ("JP", "US"), ("US",)])]
+    with connection.writer(tmp_path / "w.duckdb") as con, transaction(con):
+        event_store.upsert_meetings(con, meetings, now=NOW)
+        event_store.upsert_deadlines(con, deadlines, now=NOW)
+        assert [m.meeting_id for m in event_store.load_meetings(con, {("US", "KR"), ("CN", "US")})] == [
+            "m0", "m2", "m4"]
+        assert [d.deadline_id for d in event_store.load_deadlines(con, {("US",)})] == ["d0", "d3"]
+        assert event_store.load_meetings(con, set()) == [] and event_store.load_deadlines(con, set()) == []
+        assert len(event_store.load_meetings(con)) == 5 and len(event_store.load_deadlines(con)) == 4
