@@ -15,8 +15,9 @@ What changed: the tables that grow with history carry `change_seq`, the number o
 each row (migration 010: a sequence numbers every inserted row; every UPDATE numbers the row again). Updating a
 file that holds changes up to N copies the rows numbered above N (after deleting the stored rows with the same
 primary key), which the zone maps of `change_seq` find without reading the rest; every other table is small
-(sources, threads, digests, bookkeeping) and copied whole. A table whose row count then differs from the live
-one had rows deleted (a reprocess forgets events) and is copied whole. A file made from another warehouse, or
+(sources, threads, digests, bookkeeping) and copied whole. One query counts, per table, the changed rows and
+the rows on each side: a table without changes is not touched, and one whose row count would then differ from
+the live one had rows deleted (a reprocess forgets events) and is copied whole. A file made from another warehouse, or
 with another layout (a migration, new views), is rewritten whole.
 """
 
@@ -134,8 +135,12 @@ def update_snapshot(con: duckdb.DuckDBPyConnection, target: str | Path) -> bool:
         if len(held) != 1 or held[0][0] != warehouse_id or held[0][2] != shape.fingerprint or held[0][1] > upto:
             return False  # (nothing written)
         since = held[0][1]
+        counts = _row_counts(con, live, list(shape.tracked), since)
         for table, columns in shape.columns.items():
-            _bring_up_to_date(con, live, table, columns, shape.tracked.get(table), since)
+            if table in shape.tracked:
+                _bring_up_to_date(con, live, table, columns, shape.tracked[table], since, counts[table])
+            else:  # small: copied whole
+                _copy_whole(con, live, table, columns)
         con.execute(f"UPDATE {_ALIAS}.core.{STATE} SET change_seq = ?, published_at = ?", [upto, datetime.now(UTC)])
     return True
 
@@ -157,22 +162,38 @@ def _attached(con: duckdb.DuckDBPyConnection, target: str | Path, options: str =
         con.execute(f"DETACH {_ALIAS}")
 
 
-def _bring_up_to_date(con: duckdb.DuckDBPyConnection, live: str, table: str, columns: list[str],
-                      key: list[str] | None, since: int) -> None:
-    """One table of the snapshot: the rows changed since `since` (a table with change numbers), else all of it."""
+def _row_counts(con: duckdb.DuckDBPyConnection, live: str, tables: list[str], since: int
+                ) -> dict[str, tuple[int, int, int]]:
+    """table → (its rows changed since `since`, its rows in the warehouse, its rows in the snapshot), in one
+    query: the zone maps of change_seq skip the row groups without changes."""
+    parts = [f"(SELECT count(*) FROM {live}.core.{_ident(t)} WHERE {CHANGE} > {int(since)}), "
+             f"(SELECT count(*) FROM {live}.core.{_ident(t)}), (SELECT count(*) FROM {_ALIAS}.core.{_ident(t)})"
+             for t in tables]
+    row = con.execute("SELECT " + ", ".join(parts)).fetchone() if tables else ()
+    return {t: tuple(row[3 * i:3 * i + 3]) for i, t in enumerate(tables)}  # type: ignore[misc]
+
+
+def _bring_up_to_date(con: duckdb.DuckDBPyConnection, live: str, table: str, columns: list[str], key: list[str],
+                      since: int, counts: tuple[int, int, int]) -> None:
+    """One table with change numbers: its rows changed since `since` replace the stored versions (matched by
+    `key`; none: rows are only ever added). A table whose row count then differs from the warehouse's had rows
+    deleted (a reprocess forgets events): copied whole."""
+    changed, total, held = counts
+    if changed:
+        mine, theirs = f"{_ALIAS}.core.{_ident(table)}", f"{live}.core.{_ident(table)}"
+        cols = ", ".join(map(_ident, columns))
+        rows = f"FROM {theirs} WHERE {CHANGE} > {int(since)}"
+        if key:
+            keys = ", ".join(map(_ident, key))
+            match = " AND ".join(f"s.{_ident(k)} = d.{_ident(k)}" for k in key)
+            held -= con.execute(f"DELETE FROM {mine} AS s USING (SELECT {keys} {rows}) AS d WHERE {match}").fetchone()[0]
+        held += con.execute(f"INSERT INTO {mine} ({cols}) SELECT {cols} {rows}").fetchone()[0]
+    if held != total:
+        _copy_whole(con, live, table, columns)
+
+
+def _copy_whole(con: duckdb.DuckDBPyConnection, live: str, table: str, columns: list[str]) -> None:
     mine, theirs = f"{_ALIAS}.core.{_ident(table)}", f"{live}.core.{_ident(table)}"
     cols = ", ".join(map(_ident, columns))
-    if key is None:  # small: copied whole
-        con.execute(f"DELETE FROM {mine}")
-        con.execute(f"INSERT INTO {mine} ({cols}) SELECT {cols} FROM {theirs}")
-        return
-    changed = f"FROM {theirs} WHERE {CHANGE} > {int(since)}"
-    if key:  # rows updated since: the stored versions go first
-        keys = ", ".join(map(_ident, key))
-        match = " AND ".join(f"s.{_ident(k)} = d.{_ident(k)}" for k in key)
-        con.execute(f"DELETE FROM {mine} AS s USING (SELECT {keys} {changed}) AS d WHERE {match}")
-    con.execute(f"INSERT INTO {mine} ({cols}) SELECT {cols} {changed}")
-    held, total = con.execute(f"SELECT (SELECT count(*) FROM {mine}), (SELECT count(*) FROM {theirs})").fetchone()
-    if held != total:  # rows were deleted (a reprocess forgets events): the table whole
-        con.execute(f"DELETE FROM {mine}")
-        con.execute(f"INSERT INTO {mine} ({cols}) SELECT {cols} FROM {theirs}")
+    con.execute(f"DELETE FROM {mine}")
+    con.execute(f"INSERT INTO {mine} ({cols}) SELECT {cols} FROM {theirs}")
