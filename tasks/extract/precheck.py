@@ -89,9 +89,11 @@ _TWINS: dict[int, tuple[re.Pattern, re.Pattern | None]] = {}
 
 
 def _lower_twin(pattern: re.Pattern) -> re.Pattern | None:
-    """The same pattern without re.I, if it is written in lower case (no capital letter, so no \\S \\W \\B
-    either) and sets no flags inline: on lower-cased ASCII text it matches exactly where the original matches
-    the text, and ~2.5x faster (re.I reads every character through its lower case)."""
+    """The same pattern lower-cased, without re.I, if that means the same on lower-cased ASCII text: an ASCII
+    pattern setting no flags inline, with no escape that changes meaning in lower case (\\S \\W \\B \\D \\A \\Z),
+    no named group, no character range with a capital letter at one end only ([A-Z] becomes [a-z]: under
+    re.I both take every ASCII letter). On lower-cased ASCII text it matches exactly where the original
+    matches the text, and 2-5x faster (re.I reads every character through its lower case)."""
     entry = _TWINS.get(id(pattern))
     if entry is None or entry[0] is not pattern:
         if len(_TWINS) > 1024:  # only patterns made at run time could get here: keep the memo bounded
@@ -100,12 +102,18 @@ def _lower_twin(pattern: re.Pattern) -> re.Pattern | None:
     return entry[1]
 
 
+_CASE_BOUND = re.compile(
+    r"\(\?[a-z-]"  # (?i), (?-i:...) and the like
+    r"|\\[A-Z]"  # an escape that means something else in lower case
+    r"|\(\?P"  # a named group or a reference to one: (?P must stay as written
+    r"|[A-Z]-[^A-Z]|[^A-Z]-[A-Z]")  # a range from a capital to another kind of character, or back
+
+
 def _make_twin(pattern: re.Pattern) -> re.Pattern | None:
     source = pattern.pattern
-    inline_flags = re.search(r"\(\?[a-z-]", source)  # (?i), (?-i:...) and the like
-    if not pattern.flags & re.I or source != source.lower() or inline_flags:
+    if not pattern.flags & re.I or not source.isascii() or _CASE_BOUND.search(source):
         return None
-    return re.compile(source, pattern.flags & ~re.I)
+    return re.compile(source.lower(), pattern.flags & ~re.I)
 
 
 def lower_finditer(pattern: re.Pattern, text: str) -> Iterator[re.Match]:

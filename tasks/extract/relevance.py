@@ -9,7 +9,7 @@ from functools import cache, lru_cache
 from records.findings import ExtractConfig
 from records.items import Item
 from tasks.extract.context import ItemContext
-from tasks.extract.precheck import lowered, search_at_starts
+from tasks.extract.precheck import lower_finditer, lowered, search_at_starts
 
 TALK_TERMS = [
     r"tariff talks",
@@ -223,7 +223,7 @@ OFF_TOPIC = re.compile(
 
 
 def _distinct(pattern: re.Pattern, text: str) -> set[str]:
-    return {" ".join(m.group(0).lower().split()) for m in pattern.finditer(text)} if text else set()
+    return {" ".join(m.group(0).lower().split()) for m in lower_finditer(pattern, text)} if text else set()
 
 
 @dataclass(frozen=True)
