@@ -44,6 +44,8 @@ class Scale:
     empty_repeats: int = 3
     changed_repeats: int = 3  # each on a fresh warehouse; the median is reported
     floor_parse_budget_s: float = 8.0
+    history_sizes: tuple[int, int] = (10_000, 1_000_000)  # items stored: the small and the large history
+    history_feeds: tuple[int, int] = (20, 25)  # sources x new items per source of a new-item cycle
 
 
 SCALES = {
@@ -70,6 +72,8 @@ SCALES = {
         empty_repeats=1,
         changed_repeats=1,
         floor_parse_budget_s=1.0,
+        history_sizes=(200, 1_000),
+        history_feeds=(3, 5),
     ),
 }
 
@@ -100,10 +104,11 @@ def prefect_api(workdir: Path, api_url: str | None) -> Iterator[dict[str, str]]:
         yield env
 
 
-def run_pipeline(workdir: Path, env: dict[str, str], spec: dict, timeout_s: float = 900) -> dict:
+def run_pipeline(workdir: Path, env: dict[str, str], spec: dict, timeout_s: float = 1800,
+                 module: str = "bench.pipeline") -> dict:
     spec_path, result_path = workdir / "spec.json", workdir / "pipeline-result.json"
     spec_path.write_text(json.dumps(spec))
-    done = subprocess.run([sys.executable, "-m", "bench.pipeline", str(spec_path), str(result_path)],
+    done = subprocess.run([sys.executable, "-m", module, str(spec_path), str(result_path)],
                           env=env, cwd=REPO, timeout=timeout_s, stdin=subprocess.DEVNULL,
                           capture_output=True, text=True)  # fmt: skip
     if done.returncode != 0:
@@ -119,8 +124,12 @@ def run_all(scale: Scale, *, out: Path | None = RESULTS, api_url: str | None = N
         log(f"corpus: {scale.feeds} feeds x {scale.items_per_feed} items")
         corpus = make_corpus(scale.feeds, scale.items_per_feed)
         bodies = corpus.bodies()
+        # what a desk polling USTR, trade ministries and "tariff talks" searches gets: nearly all about trade talks
+        trade_corpus = make_corpus(scale.feeds, scale.items_per_feed, trade_share=0.9, copy_share=0.05,
+                                   prefix="trade")
+        trade_bodies = trade_corpus.bodies()
         warm = make_corpus(2, 5, seed=99, prefix="warm").bodies()
-        with FeedServer({**bodies, **warm}) as server:
+        with FeedServer({**bodies, **trade_bodies, **warm}) as server:
             main_sources, warm_sources = sorted(bodies), sorted(warm)
             log("floor: bare conditional GET")
             bare = floors.bare_conditional_poll(
@@ -128,20 +137,32 @@ def run_all(scale: Scale, *, out: Path | None = RESULTS, api_url: str | None = N
             )
             log("floor: feedparser.parse with defaults")
             fp = floors.bare_feedparser([bodies[s] for s in main_sources], scale.floor_parse_budget_s)
+            fp_trade = floors.bare_feedparser([trade_bodies[s] for s in sorted(trade_bodies)],
+                                              scale.floor_parse_budget_s)
 
             changed = []
             for n in range(scale.changed_repeats):  # a fresh warehouse each: every item is new to it
                 warehouse, config = workdir / f"bench-{n}.duckdb", workdir / f"tradewatch-{n}.toml"
                 write_config(config, _Only(server, main_sources), warehouse)
                 changed.append({"config": str(config), "warehouse": str(warehouse)})
+            trade_heavy = []
+            for n in range(scale.changed_repeats):
+                warehouse, config = workdir / f"trade-{n}.duckdb", workdir / f"trade-{n}.toml"
+                write_config(config, _Only(server, sorted(trade_bodies)), warehouse)
+                trade_heavy.append({"config": str(config), "warehouse": str(warehouse)})
             warm_wh, warm_config = workdir / "warm.duckdb", workdir / "warm.toml"
             write_config(warm_config, _Only(server, warm_sources), warm_wh)
-            spec = {"changed": changed, "config": changed[-1]["config"], "warmup_config": str(warm_config),
+            spec = {"changed": changed, "trade_heavy": trade_heavy, "config": changed[-1]["config"],
+                    "warmup_config": str(warm_config),
                     "as_of": AS_OF.isoformat(), "unchanged_repeats": scale.unchanged_repeats,
                     "empty_repeats": scale.empty_repeats}  # fmt: skip
             with prefect_api(workdir, api_url) as env:
                 log("pipeline: empty flow, changed poll, unchanged poll (its own process)")
                 pipe = run_pipeline(workdir, env, spec)
+                log(f"history: cycles with {' and '.join(f'{n:,}' for n in scale.history_sizes)} items stored")
+                history = run_pipeline(workdir, env, {
+                    "sizes": list(scale.history_sizes), "feeds": scale.history_feeds, "as_of": AS_OF.isoformat(),
+                    "workdir": str(workdir)}, module="bench.history")
 
         log("store and dedupe at scale")
         items = _parse_all(bodies, limit=scale.dedupe_seed + scale.dedupe_new)
@@ -158,7 +179,7 @@ def run_all(scale: Scale, *, out: Path | None = RESULTS, api_url: str | None = N
         log("ad hoc SQL on the snapshot")
         sql = warehouse_bench.adhoc_sql(workdir / "sql.duckdb", scale.sql_rows, now=AS_OF)
 
-    changed = pipe["changed"]
+    changed, trade = pipe["changed"], pipe["trade_heavy"]
     main_before = [max(r["rss_before_mb"].values()) for r in changed.get("runs", [])]
     n_items = corpus.items
     stages = changed["stages_s"]
@@ -186,6 +207,20 @@ def run_all(scale: Scale, *, out: Path | None = RESULTS, api_url: str | None = N
             f"({', '.join(f'{w:.2f}' for w in changed['walls_s'])} s; warm process; --no-alerts). Stages: "
             + ", ".join(f"{k} {v:.2f} s" for k, v in stages.items())
             + " (poll summed over 8 threads).",
+        ),
+        Figure(
+            "2b. trade-heavy changed poll",
+            trade_corpus.items / trade["wall_s"],
+            fp_trade["items_per_s"],
+            "items/s",
+            ">= 1.00",
+            f"feedparser defaults, {fp_trade['items']} items",
+            f"the changed poll of (2) on {scale.feeds} feeds where {trade_corpus.trade_items:,} of the "
+            f"{trade_corpus.items:,} items are about trade talks (extraction reads each whole), in "
+            f"{trade['wall_s']:.1f} s, the median of {len(trade['walls_s'])} runs on fresh warehouses "
+            f"({', '.join(f'{w:.2f}' for w in trade['walls_s'])} s). Stages: "
+            + ", ".join(f"{k} {v:.2f} s" for k, v in trade["stages_s"].items())
+            + ". Where the CPU went: " + _roles(trade) + ".",
         ),
         Figure(
             "3. store",
@@ -239,15 +274,13 @@ def run_all(scale: Scale, *, out: Path | None = RESULTS, api_url: str | None = N
             + ". The Prefect server runs apart and is not counted.",
         ),
     ]
-    roles = "; ".join(
-        f"{name} ({r['processes']}): {r['cpu_s']:.1f} s CPU, peak {r['peak_rss_mb']:.0f} MB"
-        for name, r in sorted(changed.get("by_role", {}).items())
-    )
-    figures[1] = replace(figures[1], note=figures[1].note + f" Where the CPU went: {roles}.")
+    figures[1] = replace(figures[1], note=figures[1].note + f" Where the CPU went: {_roles(changed)}.")
+    figures += history_figures(history, scale)
     notes = [
         f"Synthetic corpus: {n_items:,} items ({corpus.trade_items} about trade talks, {corpus.copies} wire copies), "
         f"~4 KB bodies, seeded; served from loopback with ETag/304 over HTTP/1.1.",
-        f"Pipeline warehouse after the changed poll: {json.dumps(changed['warehouse'])}.",
+        f"Pipeline warehouse after the changed poll: {json.dumps(changed['warehouse'])}; "
+        f"{_size_per_10k(changed)}.",
         f"Whole benchmark took {time.perf_counter() - started:.0f} s.",
     ]
     result = {
@@ -257,6 +290,7 @@ def run_all(scale: Scale, *, out: Path | None = RESULTS, api_url: str | None = N
         "feedparser": fp,
         "dedupe": [small, large],
         "sql": sql,
+        "history": history,
         "scale": scale.name,
     }
     print(report.console_table(figures))
@@ -264,6 +298,77 @@ def run_all(scale: Scale, *, out: Path | None = RESULTS, api_url: str | None = N
         out.write_text(report.markdown(figures, report.machine(), notes, scale.name), encoding="utf-8")
         log(f"wrote {out}")
     return result
+
+
+def _roles(run: dict) -> str:
+    return "; ".join(f"{name} ({r['processes']}): {r['cpu_s']:.1f} s CPU, peak {r['peak_rss_mb']:.0f} MB"
+                     for name, r in sorted(run.get("by_role", {}).items()))
+
+
+def _size_per_10k(run: dict) -> str:
+    items, size = run["warehouse"]["items"], run["warehouse_bytes"]
+    return (f"the file is {size / 2**20:.0f} MB for {items:,} items ({size / 2**20 * 10_000 / max(items, 1):.0f} MB "
+            f"per 10,000 items), the published snapshot {run['snapshot_bytes'] / 2**20:.1f} MB")
+
+
+def history_figures(history: dict, scale: Scale) -> list[Figure]:
+    """Figures 7-9: the same cycles with a small and a large history stored."""
+    small, large = (history[str(n)] for n in scale.history_sizes)
+    feeds, per_feed = scale.history_feeds
+
+    def stages(run: dict) -> str:
+        return ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in run["stages_s"].items() if k != "poll")
+
+    def sizes(run: dict) -> str:
+        s = run["sizes"]
+        return (f"live file {s['live'] / 2**20:,.0f} MB ({s['live'] / 2**20 * 10_000 / run['stored']:.0f} MB per "
+                f"10,000 items), snapshot files {s.get('a', 0) / 2**20:,.0f} + {s.get('b', 0) / 2**20:,.0f} MB")
+
+    def walls(runs: list[dict]) -> str:
+        return ", ".join(f"{r['wall_s']:.2f}" for r in runs)
+
+    def by_wall(runs: list[dict]) -> dict:
+        return sorted(runs, key=lambda r: r["wall_s"])[len(runs) // 2]
+
+    return [
+        Figure(
+            "7. unchanged cycle, long history",
+            large["unchanged_s"],
+            small["unchanged_s"],
+            "s",
+            "<= 1.25",
+            f"the same with {small['stored']:,} stored",
+            f"every source answers 304, with {large['stored']:,} items stored against {small['stored']:,} "
+            f"(median of {len(large['unchanged'])}: {walls(large['unchanged'])} s against {walls(small['unchanged'])} "
+            f"s). Stages, large: "
+            f"{stages(by_wall(large['unchanged']))}; small: {stages(by_wall(small['unchanged']))}. "
+            f"History loaded in {large['fill_s']:.0f} s (synthetic, SQL; bench/history.py), set-up cycles "
+            f"{', '.join(f'{w:.1f}' for w in large['setup_s'])} s.",
+        ),
+        Figure(
+            "8. new items, long history",
+            large["new_s"],
+            small["new_s"],
+            "s",
+            "<= 1.25",
+            f"the same with {small['stored']:,} stored",
+            f"{feeds} sources x {per_feed} new items through the whole pipeline, with {large['stored']:,} items "
+            f"stored against {small['stored']:,} (median of {len(large['new'])} batches: "
+            f"{walls(large['new'])} s against {walls(small['new'])} s). Stages, large: "
+            f"{stages(by_wall(large['new']))}; small: {stages(by_wall(small['new']))}. Large: {sizes(large)}; "
+            f"small: {sizes(small)}.",
+        ),
+        Figure(
+            "9. memory, long history",
+            large["peak_rss_bytes"] / 2**20,
+            500.0,
+            "MB",
+            "< 1.00",
+            "fixed 500 MB",
+            f"peak RSS of the process tree in the new-item cycles of (8) with {large['stored']:,} items stored "
+            f"(with {small['stored']:,}: {small['peak_rss_bytes'] / 2**20:.0f} MB).",
+        ),
+    ]
 
 
 class _Only:

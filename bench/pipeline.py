@@ -5,8 +5,9 @@
 against the Prefect API in PREFECT_API_URL (a server the benchmark started, or yours). In order:
 the empty-flow floor; one warm-up cycle on a small separate warehouse (parser workers started, modules
 imported); the changed poll (every source answers 200 with new items), with the process tree's resident
-memory sampled throughout; then the unchanged poll (every source answers 304), repeated. Each stage of the
-cycle (tasks/cycle/) is timed by wrapping its function, so the result also says where the time goes.
+memory sampled throughout; the same on the trade-heavy feeds (nearly every item about trade talks); then the
+unchanged poll (every source answers 304), repeated. Each stage of the cycle (tasks/cycle/) is timed by
+wrapping its function, so the result also says where the time goes.
 """
 
 from __future__ import annotations
@@ -155,6 +156,44 @@ def by_role(mem: TreeSampler) -> dict[str, dict[str, float]]:
     return out
 
 
+def changed_polls(targets: list[dict], timer: StageTimer, as_of: datetime, *, profile: bool = False) -> dict:
+    """A changed poll on each target's fresh warehouse (every item is new): the median run for time, the highest
+    peak of all runs for memory."""
+    from flows.monitor import run_monitor_flow
+    from warehouse.snapshot import snapshot_path
+
+    runs = []
+    for n, target in enumerate(targets):
+        profiling = sampling_profiler() if profile and n == 0 else contextlib.nullcontext()
+        rss_before = {pid: rss_bytes(pid) / 2**20 for pid in tree(os.getpid())}
+        with profiling, TreeSampler() as mem:
+            changed_s, summary = _timed(run_monitor_flow, target["config"], as_of=as_of.isoformat(), alerts=False)
+        runs.append({
+            "wall_s": changed_s,
+            "new_items": summary["new_items"],
+            "failed": summary["failed"],
+            "stages_s": timer.reset(),
+            "peak_rss_bytes": mem.peak,
+            "hwm_sum_bytes": mem.hwm_sum,
+            "samples": mem.samples,
+            "processes": {str(p): c[:120] for p, c in mem.processes.items()},
+            "by_role": by_role(mem),
+            "rss_before_mb": rss_before,
+            "warehouse": warehouse_counts(target["warehouse"]),
+            "warehouse_bytes": Path(target["warehouse"]).stat().st_size,
+            "snapshot_bytes": snapshot_path(target["warehouse"]).stat().st_size,
+        })
+    median = sorted(runs, key=lambda r: r["wall_s"])[len(runs) // 2]
+    return {**median, "walls_s": [r["wall_s"] for r in runs],
+            "peaks_mb": [r["peak_rss_bytes"] / 2**20 for r in runs],
+            "runs": [{k: r[k] for k in ("wall_s", "by_role", "rss_before_mb")} for r in runs],
+            "peak_rss_bytes": max(r["peak_rss_bytes"] for r in runs),
+            # what each kind of process held in the sample of the highest peak
+            "at_peak_mb": {name: r["at_peak_mb"] for name, r in
+                           max(runs, key=lambda r: r["peak_rss_bytes"])["by_role"].items()},
+            "hwm_sum_bytes": max(r["hwm_sum_bytes"] for r in runs)}
+
+
 def run(spec: dict) -> dict:
     from flows.monitor import run_monitor_flow
 
@@ -169,35 +208,9 @@ def run(spec: dict) -> dict:
     run_monitor_flow(spec["warmup_config"], as_of=as_of.isoformat(), alerts=False)
     timer.reset()
 
-    runs = []
-    for n, target in enumerate(spec["changed"]):  # each on a fresh warehouse: every item is new
-        profile = sampling_profiler() if n == 0 else contextlib.nullcontext()
-        rss_before = {pid: rss_bytes(pid) / 2**20 for pid in tree(os.getpid())}
-        with profile, TreeSampler() as mem:
-            changed_s, summary = _timed(run_monitor_flow, target["config"], as_of=as_of.isoformat(), alerts=False)
-        runs.append({
-            "wall_s": changed_s,
-            "new_items": summary["new_items"],
-            "failed": summary["failed"],
-            "stages_s": timer.reset(),
-            "peak_rss_bytes": mem.peak,
-            "hwm_sum_bytes": mem.hwm_sum,
-            "samples": mem.samples,
-            "processes": {str(p): c[:120] for p, c in mem.processes.items()},
-            "by_role": by_role(mem),
-            "rss_before_mb": rss_before,
-            "warehouse": warehouse_counts(target["warehouse"]),
-        })
-    # the median run for time; the highest peak of all runs for memory
-    median = sorted(runs, key=lambda r: r["wall_s"])[len(runs) // 2]
-    out["changed"] = {**median, "walls_s": [r["wall_s"] for r in runs],
-                      "peaks_mb": [r["peak_rss_bytes"] / 2**20 for r in runs],
-                      "runs": [{k: r[k] for k in ("wall_s", "by_role", "rss_before_mb")} for r in runs],
-                      "peak_rss_bytes": max(r["peak_rss_bytes"] for r in runs),
-                      # what each kind of process held in the sample of the highest peak
-                      "at_peak_mb": {name: r["at_peak_mb"] for name, r in
-                                     max(runs, key=lambda r: r["peak_rss_bytes"])["by_role"].items()},
-                      "hwm_sum_bytes": max(r["hwm_sum_bytes"] for r in runs)}
+    out["changed"] = changed_polls(spec["changed"], timer, as_of, profile=True)
+    if spec.get("trade_heavy"):
+        out["trade_heavy"] = changed_polls(spec["trade_heavy"], timer, as_of)
 
     unchanged = []
     for n in range(spec["unchanged_repeats"]):

@@ -1,5 +1,6 @@
-"""The benchmark machinery at toy scale (3 feeds x 5 items, 1,000 rows): it runs end to end, the pipeline
-stores what the feeds hold, and the report has every figure. No timing asserts: the benchmark is the check."""
+"""The benchmark machinery at toy scale (3 feeds x 5 items, 1,000 rows, histories of 200 and 1,000 items): it
+runs end to end, the pipeline stores what the feeds hold, and the report has every figure. No timing asserts:
+the benchmark is the check."""
 
 from __future__ import annotations
 
@@ -51,14 +52,21 @@ def test_whole_benchmark_at_tiny_scale(prefect_harness, tmp_path):
     result = run_all(SCALES["tiny"], out=out, api_url=PREFECT_API_URL.value())
 
     names = [f.name for f in result["figures"]]
-    assert names == ["1. unchanged poll", "2. changed poll", "3. store", "4. dedupe at scale", "5. ad hoc SQL",
-                     "6. memory"]  # fmt: skip
+    assert names == ["1. unchanged poll", "2. changed poll", "2b. trade-heavy changed poll", "3. store",
+                     "4. dedupe at scale", "5. ad hoc SQL", "6. memory", "7. unchanged cycle, long history",
+                     "8. new items, long history", "9. memory, long history"]  # fmt: skip
     assert all(f.measured > 0 and f.floor > 0 for f in result["figures"])
     changed = result["pipeline"]["changed"]
     assert changed["new_items"] == 15 and not changed["failed"]
     stored = changed["warehouse"]
     assert stored["items"] == 15 and stored["items_with_story"] == 15 and stored["extracted"] == 15
     assert all(u["new_items"] == 0 for u in result["pipeline"]["unchanged"])
+    trade = result["pipeline"]["trade_heavy"]
+    assert trade["new_items"] == 15 and trade["warehouse"]["relevant"] > stored["relevant"]
+    for size, history in result["history"].items():  # the stored history, then new items through the pipeline
+        assert history["stored"] == int(size) + 3 * 15  # three batches of 3 feeds x 5 new items
+        assert all(u["new_items"] == 0 for u in history["unchanged"]) and all(r["new_items"] == 15
+                                                                             for r in history["new"])
     assert result["bare_poll"]["statuses"] == [304]
     text = out.read_text()
     assert "| figure | measured | floor | ratio | target | pass |" in text
