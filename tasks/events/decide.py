@@ -117,6 +117,14 @@ def _formats_compatible(a: str | None, b: str | None) -> bool:
     return "summit" not in pair
 
 
+def _leaders_at(format_a: str | None, a: Sequence[str], format_b: str | None, b: Sequence[str]) -> bool:
+    """One side is a summit whose people (two or more) are all among the other side's."""
+    for fmt, summit, other in ((format_a, a, b), (format_b, b, a)):
+        if fmt == "summit" and len(summit) >= 2 and {_key(x) for x in summit} <= {_key(x) for x in other}:
+            return True
+    return False
+
+
 def _officials_conflict(a: Sequence[str], b: Sequence[str], format: str | None) -> bool:
     """Different calls: both name people and share nobody beyond one common participant."""
     if format not in ("call", "bilateral") or not a or not b:
@@ -132,11 +140,14 @@ def _fit(event: MeetingEvent, mention: MeetingMention) -> float | None:
         "day" not in (event.date_precision, mention.date_precision)
         or event.date_precision != mention.date_precision
     )
+    shares_people = bool({_key(o) for o in event.officials} & {_key(o.name) for o in mention.officials})
+    in_person = not {event.format, mention.format} & {"call", "working-level"}
     if not _formats_compatible(event.format, mention.format) and not (
         # a trip announced for "this week" is the meeting later told by day, whatever its format was guessed to be
-        vague
-        and not {event.format, mention.format} & {"call", "working-level"}
-        and {_key(o) for o in event.officials} & {_key(o.name) for o in mention.officials}
+        (vague and in_person and shares_people)
+        # talks the same day with every leader of a leaders' meeting at the table: that meeting, told otherwise
+        or (not vague and event.meeting_date == mention.date and in_person
+            and _leaders_at(event.format, event.officials, mention.format, [o.name for o in mention.officials]))
     ):
         return None
     names = [o.name for o in mention.officials]

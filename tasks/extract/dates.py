@@ -257,6 +257,11 @@ _MONTH_YEAR = re.compile(rf"\b(?P<mon>{_MON})\.?\s+(?P<year>20\d\d)\b")
 _SPAN_OPEN = re.compile(r"\b(?:from|between)\s+$", re.I)
 _SPAN_JOIN = re.compile(r"^\s*(?:-|–|—|to|through|until|till)\s*$")
 _WEEKDAY = re.compile(rf"\b(?:(?P<mod>this|last|next|on|late|early)\s+)?(?P<wd>{_WD})(?:'s)?{_PART}")
+# "last April", "next March": the month before (or after) the reference month, whatever its year
+_MONTH_MOD = re.compile(rf"\b(?P<mod>(?i:last|next|this|past))\s+(?P<mon>{_MON})\b(?![\s.]*\d)")
+# "his June 3-6 visit last year", "on March 3 of next year": the year a year-less date is told in
+_YEAR_AFTER = re.compile(r"(?:\s+[a-z][\w-]*){0,2}?(?<!\bthe)\s+(?P<which>last|next|this)\s+year\b")
+_YEAR_SHIFT = {"last": -1, "this": 0, "next": 1}
 _VAGUE_MONTH = re.compile(
     rf"\b(?P<q>early|mid|late|the end of|end of|the start of|the beginning of|the middle of)[\s-]+(?P<mon>{_MON})(?!\s+\d)"
     rf"|\bbefore\s+(?P<mon2>{_MON})\s+is\s+(?:out|over)"
@@ -375,18 +380,19 @@ def _find_dates(text: str, ref: date, default_tense: str | None) -> tuple[DateRe
         mon, day = _month_num(m.group("mon")), int(m.group("day"))
         if day > 31:
             continue
-        d = _dated(mon, day, m.group("year"), ref)
+        d = _dated(mon, day, m.group("year") or _year_told_after(text, m.end(), ref), ref)
         if d:
             add(DateRef(m.start(), m.end(), m.group(0), d, "day", "absolute", last=_last_day(d, m.group("last"))))
     for m in _ABS_DM.finditer(text) if month else ():
         mon, day = _month_num(m.group("mon")), int(m.group("day"))
+        year = m.group("year") or _year_told_after(text, m.end(), ref)
         if m.group("first"):  # "4-7 May": the span starts on the first day
-            first = _dated(mon, int(m.group("first")), m.group("year"), ref)
-            last = _dated(mon, day, m.group("year"), ref)
+            first = _dated(mon, int(m.group("first")), year, ref)
+            last = _dated(mon, day, year, ref)
             if first and last and first < last:
                 add(DateRef(m.start(), m.end(), m.group(0), first, "day", "absolute", last=last))
                 continue
-        d = _dated(mon, day, m.group("year"), ref)
+        d = _dated(mon, day, year, ref)
         if d:
             add(DateRef(m.start(), m.end(), m.group(0), d, "day", "absolute"))
     for m in _MONTH_YEAR.finditer(text) if month else ():
@@ -435,6 +441,10 @@ def _find_dates(text: str, ref: date, default_tense: str | None) -> tuple[DateRe
                     m.start(), m.end(), m.group(0), ref + timedelta(days=n), "day", "relative", vague=True
                 )
             )
+    for m in _MONTH_MOD.finditer(text) if month else ():
+        mon, mod, this = _month_num(m.group("mon")), m.group("mod").lower(), ref.month
+        year = ref.year + (-1 if mod in ("last", "past") and mon >= this else 1 if mod == "next" and mon <= this else 0)
+        add(DateRef(m.start(), m.end(), m.group(0), date(year, mon, 1), "month", "period"))
     for m in _VAGUE_MONTH.finditer(text) if month else ():
         word = m.group("mon") or m.group("mon2") or m.group("mon3")
         mon = _month_num(word)
@@ -485,6 +495,12 @@ def _join_spans(text: str, refs: list[DateRef], ref: date | None = None) -> list
             continue
         out.append(r)
     return out
+
+
+def _year_told_after(text: str, end: int, ref: date) -> str | None:
+    """The year a phrase after a year-less date names ("June 3-6 visit last year"), relative to `ref`."""
+    m = _YEAR_AFTER.match(text, end)
+    return str(ref.year + _YEAR_SHIFT[m.group("which")]) if m else None
 
 
 def _dated(mon: int, day: int, year: str | None, ref: date) -> date | None:

@@ -52,8 +52,10 @@ _ANAPHOR = re.compile(r"^\s*(?:the\s+(?:changes|cuts|reductions|new\s+rates|new\
 _TIME_TAIL = re.compile(r"\s+(?:at\s+)?\d{1,2}(?::\d{2})?\s*(?:a\.m\.|p\.m\.|am|pm)(?:\s+(?:[A-Z]{2,4}|local\s+time|GMT"
                         r"|Eastern\s+time))?(?:\s+on)?\s+$")
 # what a pause holds back, when it is named by the pause alone
+# ("a stay", "the court's stay of": the noun; "he will stay in Washington until" is a visit)
 _PAUSE = re.compile(r"\b(?:pause[sd]?|suspension|suspended|reprieve|truce|moratorium|exemptions?|waiver|"
-                    r"grace\s+period|stay|freeze|halt)\b", re.I)
+                    r"grace\s+period|(?:(?<=\ba\s)|(?<=\bthe\s)|(?<=\bits\s)|(?<='s\s))stay|stay\s+of|freeze|halt)\b",
+                    re.I)
 # every measure head, pause and negotiation word holds one of these (lower case): the precheck of a sentence
 MEASURE_NEEDLES = (
     "countermeasure", "counter-", "retaliat", "rebalancing", "export", "quota", "agoa", "african growth", "gsp",

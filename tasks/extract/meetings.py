@@ -84,8 +84,8 @@ NEGATED = re.compile(
     r"\b(?:has not met|have not met|had not met|did not meet|never met|not (?:expected|going|due) to (?:meet|attend|join)|no (?:meeting|talks) (?:was|were|is|are) (?:held|planned|scheduled)|without meeting)\b",
     re.I,
 )
-REPORTING = re.compile(
-    r"\b(?:said|says|say|told(?:\s+\w+){0,2}|announced|added|stated|wrote|posted|confirmed|reported|released|"
+REPORTING = re.compile(  # ("told the Sunday Express yesterday": the day of the interview)
+    r"\b(?:said|says|say|told(?:\s+\w+){0,3}|announced|added|stated|wrote|posted|confirmed|reported|released|"
     r"statement|readout|briefed|briefing|interview|decided|signed|approved|adopted"
     # "released a joint fact sheet Friday": the day of a publication, not of a meeting
     r"|(?:released|published|issued|unveiled)(?:\s+(?!on\b)[\w-]+){1,4})\s+(?:on\s+|late\s+|early\s+|in\s+a\s+\w+\s+)?$",

@@ -169,6 +169,14 @@ _DATELINE = re.compile(
 _DATELINE_AGENCY = re.compile(
     r"^\s*(?P<place>[A-Z][A-Za-z.'\- ]{1,40}?),\s*(?P<mon>[A-Z][a-z]{2,8})\.?\s+(?P<day>\d{1,2})\s*\((?P<agency>[A-Za-z ]+)\)\s*"
 )
+# a dated dateline with its region and a dash or a colon: "NAIROBI, Kenya, Feb 20 –", "New Delhi [India], December
+# 15 (ANI):", "Nairobi, 27 Feb (KNA):" (the date is the report's, never an event's)
+_DATELINE_DATED = re.compile(
+    r"^\s*(?P<place>[A-Z][A-Za-z.'\- ]{1,40}?)(?:\s*\[(?P<region_b>[A-Z][A-Za-z ]{1,30})\]|"
+    r",\s*(?P<region>[A-Z][A-Za-z]+(?:\s[A-Z][A-Za-z]+)?))?"
+    r",\s*(?:(?P<mon>[A-Z][a-z]{2,8})\.?\s+(?P<day>\d{1,2})|(?P<day2>\d{1,2})\s+(?P<mon2>[A-Z][a-z]{2,8}))"
+    r"(?:,?\s+(?P<year>\d{4}))?\s*(?:\((?P<agency>[A-Za-z ]+)\))?\s*(?:--|—|–|\s-\s|-\s|:)\s*"
+)
 
 
 def _month(word: str | None) -> int | None:
@@ -177,7 +185,7 @@ def _month(word: str | None) -> int | None:
 
 def read_dateline(body: str) -> Dateline | None:
     first = body.lstrip()[:160]
-    m = _DATELINE.match(first) or _DATELINE_AGENCY.match(first)
+    m = _match_dateline(first)
     if not m:
         return None
     place = m.group("place").split("/")[0].strip()
@@ -190,11 +198,19 @@ def read_dateline(body: str) -> Dateline | None:
         month_day = (_month(gd["mon"]), int(gd["day"]))
     elif gd.get("mon2") and _month(gd.get("mon2")):
         month_day = (_month(gd["mon2"]), int(gd["day2"]))
-        year = int(gd["year"]) if gd.get("year") else None
-    region = gd.get("region")
+    if gd.get("year") and month_day:
+        year = int(gd["year"])
+    region = gd.get("region") or gd.get("region_b")
     return Dateline(place=place, region=region, month_day=month_day, year=year)
 
 
+def _match_dateline(text: str) -> re.Match | None:
+    m = _DATELINE.match(text) or _DATELINE_AGENCY.match(text) or _DATELINE_DATED.match(text)
+    if m and m.re is _DATELINE_DATED and not _month(m.group("mon") or m.group("mon2")):
+        return None  # "Paris, Texas, 12 Steps -" is no date
+    return m
+
+
 def strip_dateline(paragraph: str) -> str:
-    m = _DATELINE.match(paragraph) or _DATELINE_AGENCY.match(paragraph)
+    m = _match_dateline(paragraph)
     return paragraph[m.end() :] if m else paragraph

@@ -3,7 +3,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 
 from tasks.extract.dates import find_dates, reference_date
-from tasks.extract.sentences import read_dateline
+from tasks.extract.sentences import read_dateline, strip_dateline
 
 MON = date(2025, 4, 21)  # a Monday
 
@@ -149,3 +149,41 @@ def test_present_schedule_and_followed_by_are_ahead():
     assert first("Two days at Windsor, followed by talks on Thursday.", ref=date(2025, 9, 15)).date == date(
         2025, 9, 18
     )
+
+
+@pytest.mark.parametrize("text, place, region, month_day", [
+    ("OSLO, Norway, Mar 3 – Norway and Peru will open talks next week.", "OSLO", "Norway", (3, 3)),
+    ("Lima [Peru], October 9 (ANI): The envoy expects a final round soon.", "Lima", "Peru", (10, 9)),
+    ("Accra, 14 Jan (GNA): Negotiators met this week.", "Accra", None, (1, 14)),
+])
+def test_a_dated_dateline_with_a_region_or_a_colon_is_read_and_its_date_is_no_event_date(text, place, region,
+                                                                                           month_day):
+    dl = read_dateline(text)
+    assert (dl.place, dl.region, dl.month_day) == (place, region, month_day)
+    body = strip_dateline(text)
+    assert body[0].isupper() and not any(r.text.startswith(("Mar 3", "October 9", "14 Jan"))
+                                         for r in find_dates(body, MON))
+
+
+def test_a_heading_with_a_colon_is_no_dateline():
+    assert read_dateline("Update: talks resume on May 5 in Lima.") is None
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("the two leaders met in Lima last April", date(2024, 4, 1)),  # MON is 21 April 2025: the April before
+    ("talks will resume next March", date(2026, 3, 1)),
+    ("the pact is due to be signed this June", date(2025, 6, 1)),
+])
+def test_last_next_or_this_before_a_month_names_its_year(text, expected):
+    d = first(text)
+    assert (d.date, d.precision) == (expected, "month")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("he carried the file to Lima during his June 3-6 visit last year", (date(2024, 6, 3), date(2024, 6, 6))),
+    ("the 12 May round of next year", (date(2026, 5, 12), None)),
+    ("on May 5, the last year of his term", (date(2025, 5, 5), None)),  # "the last year" names no year
+])
+def test_last_or_next_year_after_a_date_gives_its_year(text, expected):
+    d = first(text)
+    assert (d.date, d.last) == expected

@@ -479,3 +479,16 @@ def test_a_headline_about_another_delay_is_no_trade_evidence():
         "India-Pakistan match postponed by a week",
     ))
     assert not findings.relevant
+
+
+def test_a_minister_staying_somewhere_until_a_day_is_no_pause_of_a_measure():
+    found = deadlines(
+        "WASHINGTON -- Peru's trade minister is in Washington to seek relief from the 10% U.S. tariff on Peruvian "
+        "goods. He will stay in the United States until June 12.", MONDAY)
+    assert date(2025, 6, 12) not in {d.due_date for d in found}
+
+
+def test_a_stay_of_a_measure_still_dates_what_it_holds_back():
+    found = deadlines(
+        "WASHINGTON -- A court blocked the 10% U.S. tariff on Peruvian goods. The stay runs until June 12.", MONDAY)
+    assert date(2025, 6, 12) in {d.due_date for d in found}
