@@ -52,17 +52,42 @@ class Mention(NamedTuple):
 # --- reads ---------------------------------------------------------------------------------------------
 
 
-def load_meetings(con: duckdb.DuckDBPyConnection, parties: Collection[Sequence[str]] | None = None
+class MeetingsWanted(NamedTuple):
+    """Known meetings a batch of mentions may touch: those of `parties` ("KR|US": sorted, joined by "|") whose
+    days reach into [since, until] (every one when since is None), those without a date, and those whose id
+    begins with `id_prefix`."""
+
+    parties: str
+    since: date | None
+    until: date | None
+    id_prefix: str
+
+
+def load_meetings(con: duckdb.DuckDBPyConnection, wanted: Sequence[MeetingsWanted] | None = None
                   ) -> list[MeetingEvent]:
-    """The known meetings (in the order they were stored); with `parties`, only those between exactly one of
-    these sets of parties."""
-    where, params = _among("parties", parties)
+    """The known meetings, in the order they were stored; with `wanted`, only the meetings it asks for."""
+    sql = ("SELECT meeting_id, parties, meeting_date, date_precision, location, format, status, officials,"
+           " first_seen_at, updated_at, end_date, evidence_level, evidence FROM core.meetings m")
+    if wanted is None:
+        rows = con.execute(sql).fetchall()
+    else:
+        con.register("wanted_meetings", pa.table({
+            "parties": pa.array([w.parties for w in wanted], pa.string()),
+            "since": pa.array([w.since for w in wanted], pa.date32()),
+            "until": pa.array([w.until for w in wanted], pa.date32()),
+            "id_prefix": pa.array([w.id_prefix for w in wanted], pa.string())}))
+        try:
+            rows = con.execute(
+                sql + " WHERE EXISTS (SELECT 1 FROM wanted_meetings w"
+                " WHERE w.parties = array_to_string(list_sort(m.parties), '|') AND (w.since IS NULL"
+                "  OR m.meeting_date IS NULL OR starts_with(m.meeting_id, w.id_prefix)"
+                "  OR (m.meeting_date <= w.until AND greatest(m.meeting_date, m.end_date) >= w.since)))"
+                " ORDER BY m.rowid").fetchall()
+        finally:
+            con.unregister("wanted_meetings")
     return [MeetingEvent(r[0], tuple(r[1]), r[2], r[3], r[4], r[5], r[6], tuple(r[7]), r[8], r[9], end_date=r[10],
                          evidence_level=r[11] or "reported", evidence=json.loads(r[12]) if r[12] else {})
-            for r in con.execute(
-                "SELECT meeting_id, parties, meeting_date, date_precision, location, format, status, officials,"
-                " first_seen_at, updated_at, end_date, evidence_level, evidence FROM core.meetings" + where,
-                params).fetchall()]
+            for r in rows]
 
 
 def _among(column: str, groups: Collection[Sequence[str]] | None) -> tuple[str, list]:

@@ -285,13 +285,31 @@ def write(con: duckdb.DuckDBPyConnection, decided: Decided) -> EventCounts:
     return counts
 
 
+# decide._fit joins a mention to a known meeting of its parties only when their days come close: the same day
+# give or take two (drift), or overlapping windows — a week's reaches 8 days from its date, a month's 31, a
+# multi-day meeting to its last day. A meeting whose days all lie farther than this from the mention's date
+# (or its last day) cannot fit it. (Keep it so when _fit learns a new rule.)
+REACH = timedelta(days=45)
+
+
 def resolver_for(con: duckdb.DuckDBPyConnection, findings: Sequence[Findings], *, now: datetime,
                  policy: AlertPolicy) -> Resolver:
-    """A resolver over the known events `findings` can change: a meeting mention only ever joins a meeting of
-    the same parties, a deadline mention only a deadline of the same governments (tasks/events/decide.py), so
-    those are all it loads — whatever the warehouse holds besides."""
+    """A resolver over the known events `findings` can change, whatever the warehouse holds besides: for a
+    meeting mention, the meetings of its parties within REACH of its date (all of them for an undated mention),
+    undated ones, and those holding an id it could be given; for a deadline mention, the deadlines of exactly
+    its governments (decide._same_measure)."""
     relevant = [f for f in findings if f.relevant]
-    parties = {tuple(sorted(m.parties)) for f in relevant for m in f.meetings}
+    meetings = [_wanted(m) for f in relevant for m in f.meetings]
     countries = {tuple(sorted(d.countries)) for f in relevant for d in f.deadlines}
-    return Resolver(event_store.load_meetings(con, parties), event_store.load_deadlines(con, countries),
+    return Resolver(event_store.load_meetings(con, meetings), event_store.load_deadlines(con, countries),
                     now=now, policy=policy)
+
+
+def _wanted(mention: MeetingMention) -> event_store.MeetingsWanted:
+    since = until = None
+    if mention.date is not None:
+        since, until = mention.date - REACH, max(mention.date, mention.end_date or mention.date) + REACH
+    # a new meeting's id is its parties, its date and a digest (decide.meeting_id_for), "-2"... when taken: the
+    # meetings whose id begins the same may hold it, whatever date they moved to since
+    taken = decide.meeting_id_for(mention.parties, mention.date).rsplit("-", 1)[0] + "-"
+    return event_store.MeetingsWanted("|".join(sorted(mention.parties)), since, until, taken)

@@ -58,16 +58,25 @@ def test_events_stored_before_008_count_as_reported(tmp_path):
             ("m1", "reported", 0, None)]
 
 
-def test_loading_by_parties_gives_the_events_of_exactly_those_parties_in_stored_order(tmp_path):
-    meetings = [replace(MEETING, meeting_id=f"m{n}", parties=parties) for n, parties in enumerate(
-        [("KR", "US"), ("JP", "US"), ("KR", "US"), ("KR", "JP", "US"), ("CN", "US")])]
+def test_loading_what_a_batch_wants_gives_exactly_those_events_in_stored_order(tmp_path):
+    meetings = [replace(MEETING, meeting_id=f"m{n}", parties=parties, meeting_date=day) for n, (parties, day) in
+                enumerate([(("KR", "US"), date(2025, 4, 24)), (("JP", "US"), date(2025, 4, 24)),
+                           (("KR", "US"), date(2025, 9, 1)), (("KR", "US"), None), (("KR", "JP", "US"), None),
+                           (("CN", "US"), date(2024, 1, 1))])]
     deadlines = [replace(DEADLINE, deadline_id=f"d{n}", countries=countries) for n, countries in enumerate(
         [("US",), ("KR", "US"), ("JP", "US"), ("US",)])]
+    april = event_store.MeetingsWanted("KR|US", date(2025, 4, 1), date(2025, 5, 1), "m9")
     with connection.writer(tmp_path / "w.duckdb") as con, transaction(con):
         event_store.upsert_meetings(con, meetings, now=NOW)
         event_store.upsert_deadlines(con, deadlines, now=NOW)
-        assert [m.meeting_id for m in event_store.load_meetings(con, {("US", "KR"), ("CN", "US")})] == [
-            "m0", "m2", "m4"]
+        stored = [m.meeting_id for m in event_store.load_meetings(con)]
+        loaded = lambda wanted: [m.meeting_id for m in event_store.load_meetings(con, wanted)]  # noqa: E731
+        in_stored_order = lambda *ids: [i for i in stored if i in ids]  # noqa: E731
+        assert loaded([april]) == in_stored_order("m0", "m3")  # in the window, or undated
+        assert loaded([april._replace(id_prefix="m2")]) == in_stored_order("m0", "m2", "m3")  # or with such an id
+        assert loaded([april._replace(since=None, until=None)]) == in_stored_order("m0", "m2", "m3")  # any date
+        assert loaded([april, event_store.MeetingsWanted("CN|US", None, None, "-")]) == in_stored_order(
+            "m0", "m3", "m5")
         assert [d.deadline_id for d in event_store.load_deadlines(con, {("US",)})] == ["d0", "d3"]
-        assert event_store.load_meetings(con, set()) == [] and event_store.load_deadlines(con, set()) == []
-        assert len(event_store.load_meetings(con)) == 5 and len(event_store.load_deadlines(con)) == 4
+        assert loaded([]) == [] and event_store.load_deadlines(con, set()) == []
+        assert sorted(stored) == [f"m{n}" for n in range(6)] and len(event_store.load_deadlines(con)) == 4
