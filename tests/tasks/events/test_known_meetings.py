@@ -4,9 +4,13 @@ undated, by day, week and month, multi-day meetings, meetings whose date moved a
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import random
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+
+import duckdb
 
 from records.events import MeetingEvent
 from records.findings import Findings, MeetingMention, Official
@@ -54,12 +58,17 @@ def mentions(r: random.Random, n: int) -> list[MeetingMention]:
     return out
 
 
+@contextlib.contextmanager
+def warehouse_with(path, known: list[MeetingEvent]) -> Iterator[duckdb.DuckDBPyConnection]:
+    with connection.writer(path) as con:
+        with transaction(con):
+            event_store.upsert_meetings(con, list({m.meeting_id: m for m in known}.values()), now=NOW)
+        yield con
+
+
 def test_deciding_against_the_loaded_meetings_is_deciding_against_all(tmp_path):
     r = random.Random(15)
-    known = list({m.meeting_id: m for m in meetings(r, 400)}.values())
-    with connection.writer(tmp_path / "w.duckdb") as con:
-        with transaction(con):
-            event_store.upsert_meetings(con, known, now=NOW)
+    with warehouse_with(tmp_path / "w.duckdb", meetings(r, 400)) as con:
         stored = event_store.load_meetings(con)  # in stored order, as the resolver sees them
         same_parties = [m for m in stored if m.parties == ("KR", "US")]
         checked = 0
@@ -74,10 +83,7 @@ def test_deciding_against_the_loaded_meetings_is_deciding_against_all(tmp_path):
 
 def test_a_batch_loads_the_union_of_what_its_mentions_need(tmp_path):
     r = random.Random(16)
-    known = list({m.meeting_id: m for m in meetings(r, 200)}.values())
-    with connection.writer(tmp_path / "w.duckdb") as con:
-        with transaction(con):
-            event_store.upsert_meetings(con, known, now=NOW)
+    with warehouse_with(tmp_path / "w.duckdb", meetings(r, 200)) as con:
         batch = mentions(r, 5)
         each = [set(resolver_for(con, [Findings("i", True, "t", (), (m,))], now=NOW, policy=AlertPolicy()).meetings)
                 for m in batch]
