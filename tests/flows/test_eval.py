@@ -92,7 +92,7 @@ def test_eval_command_prints_the_scorecard(tmp_path):
     }
     (small / "labels.json").write_text(json.dumps(sub))
     out = io.StringIO()
-    assert run_eval(small, workdir=tmp_path / "work", out_format="json", out=out) == 0
+    assert run_eval(small, workdir=tmp_path / "work", out_format="json", out=out, tick_hours=12) == 0
     data = json.loads(out.getvalue())
     assert data["relevance"]["f1"] >= 0.9
     assert {"meetings", "deadlines", "changes", "alerts", "missed"} <= set(data)

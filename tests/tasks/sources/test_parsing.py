@@ -108,7 +108,9 @@ def test_a_pool_started_small_adds_a_worker_only_when_a_feed_stalls_it():
         slow: dict = {}
         thread = threading.Thread(target=lambda: slow.update(r=p.parse(big_feed(30_000), source_id="s", now=NOW)))
         thread.start()
-        time.sleep(0.1)  # the slow feed has the one worker
+        deadline = time.monotonic() + 30
+        while p.workers.busy() == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)  # until the slow feed has the one worker (however loaded the machine is)
         assert p.parse(SMALL, source_id="s", now=NOW).items[0].title == "ok"
         assert thread.is_alive() and len(p.workers.pids()) == 2  # done while the slow feed is still being parsed
         thread.join(60)
