@@ -51,13 +51,17 @@ def test_the_snapshot_opens_in_the_duckdb_cli_users_have(warehouse):
 
 
 def test_the_snapshot_is_written_in_duckdb_1_0s_storage_format(warehouse):
-    target = snapshot.publish_snapshot(warehouse)
-    con = duckdb.connect(str(target), read_only=True)
-    try:
-        (tags,) = con.execute("SELECT tags FROM duckdb_databases() WHERE path = ?", [str(target.resolve())]).fetchone()
-    finally:
-        con.close()
-    assert tags["storage_version"] == STORAGE_VERSION + "+"
+    for n in range(3):  # written whole, then each of the two files brought up to date in place
+        with connection.writer(warehouse) as con:
+            con.execute("UPDATE core.items SET title = title || ? ", [str(n)])
+        target = snapshot.publish_snapshot(warehouse)
+        con = duckdb.connect(str(target), read_only=True)
+        try:
+            (tags,) = con.execute("SELECT tags FROM duckdb_databases() WHERE path = ?",
+                                  [str(target.resolve())]).fetchone()
+        finally:
+            con.close()
+        assert tags["storage_version"] == STORAGE_VERSION + "+"
 
 
 def test_every_view_has_the_live_warehouses_rows(warehouse):
