@@ -325,6 +325,12 @@ def _basis(mention: DeadlineMention, event: DeadlineEvent, story: str, official:
     return None
 
 
+def _known_value(day: date, event: DeadlineEvent) -> bool:
+    """A value the deadline has or had, in any spelling, or one a report gave for it."""
+    return (day == event.due_date or day in event.equivalent_dates or day in event.previous_dates
+            or _reported(day, event))
+
+
 def _reported(day: date, event: DeadlineEvent) -> bool:
     """A value some report gave that did not count as a move (conflicting)."""
     return any(date.fromisoformat(c[0]) == day for c in event.evidence.get("conflicting", []))
@@ -369,6 +375,8 @@ def resolve_deadline(mention: DeadlineMention, seen_at: datetime, known: Sequenc
     if mention.due_date in event.previous_dates or (event.updated_at and seen_at < event.updated_at):
         return DeadlineDecision("restated", event, None)  # an old value, recalled or read late: no change
     basis = _basis(mention, event, story, official)
+    if mention.moved_from and not _known_value(mention.moved_from, event):
+        basis = None  # "moved from Jan. 1, 2026 to Jan. 1, 2027" of a deadline never told as Jan. 1, 2026: not its move
     if basis is None:
         conflicting = [c for c in event.evidence.get("conflicting", [])]
         report = [mention.due_date.isoformat(), story, _strong(mention)]

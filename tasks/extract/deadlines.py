@@ -545,6 +545,10 @@ def _head(words: str, link: tuple[str, str]) -> tuple[str, int] | None:
     return kind, m.start()
 
 
+_FROM_OLD = re.compile(r"\bfrom\s+(?:the\s+)?(?P<old>[^;]{3,40}?)\s+(?:to|until|till)\s+(?:\w+day,?\s+)?(?:the\s+)?$",
+                       re.I)
+
+
 def _change(before: str, text: str, d: DateRef, old: date | None) -> tuple[str | None, date | None]:
     """The words that tell a move to this date, and the value it moved from when the text gives it."""
     m = _CHANGE_TO.search(before[-110:])
@@ -553,6 +557,11 @@ def _change(before: str, text: str, d: DateRef, old: date | None) -> tuple[str |
         words = "now"
     if old is not None:
         return words or "moved", old
+    told = _FROM_OLD.search(before[-70:]) if words else None
+    if told:  # "moves the increases from January 1, 2026 to January 1, 2027": the value it moves from
+        prior = [x for x in find_dates(told.group("old"), d.date) if x.precision == "day"]
+        if prior:
+            return words, prior[-1].date
     if words is None:
         after = text[d.end : d.end + 60]
         if re.match(r"\s*(?:,\s*)?(?:instead\s+of|rather\s+than)\b", after):

@@ -250,3 +250,13 @@ def test_talks_the_same_day_with_every_leader_of_a_summit_at_the_table_are_that_
     b = resolve_meeting(mm(date(2025, 4, 16), fmt="bilateral", officials=("Lula", "Boric", "Vieira")), T0,
                         [a.event])
     assert b.action in ("update", "same") and b.event.meeting_id == a.event.meeting_id
+
+
+def test_a_move_from_a_value_this_deadline_never_had_is_not_its_move():
+    a = resolve_deadline(dm(date(2025, 10, 1)), T0, [], story="s1", official=True)
+    b = resolve_deadline(dm(date(2027, 1, 1), change="moves", moved_from=date(2026, 1, 1)), T1, [a.event],
+                         story="s2", official=True)
+    assert b.action == "conflicting" and b.event.due_date == date(2025, 10, 1)
+    c = resolve_deadline(dm(date(2027, 1, 1), change="moves", moved_from=date(2025, 10, 1)), T1, [a.event],
+                         story="s3")
+    assert (c.action, c.old_date) == ("change", date(2025, 10, 1))

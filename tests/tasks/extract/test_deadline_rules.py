@@ -492,3 +492,10 @@ def test_a_stay_of_a_measure_still_dates_what_it_holds_back():
     found = deadlines(
         "WASHINGTON -- A court blocked the 10% U.S. tariff on Peruvian goods. The stay runs until June 12.", MONDAY)
     assert date(2025, 6, 12) in {d.due_date for d in found}
+
+
+def test_a_move_from_a_dated_value_to_another_gives_the_value_it_moves_from():
+    (d,) = deadlines(
+        "WASHINGTON -- A proclamation keeps the 10% U.S. tariff on Peruvian textiles in place and moves the "
+        "scheduled increase from January 1, 2026 to January 1, 2027.", MONDAY)
+    assert (d.due_date, d.moved_from, d.change) == (date(2027, 1, 1), date(2026, 1, 1), "moves")
