@@ -422,6 +422,8 @@ def _read(ctx: ItemContext, s: Sentence, text: str, d: DateRef, value: date, old
         kind = "negotiation"  # "aim to sign the agreement by December 31": the talks' target
     if kind in ("agreement", "negotiation") and link[0] == "from":
         return None  # "the pact from July": too loose for a pact
+    if kind == "negotiation" and link[0] == "due" and "deadline" not in link[1].lower():
+        return None  # "talks with the USTR are scheduled for Tuesday": the talks' own day, a meeting's
     if kind in ("agreement", "negotiation") and re.match(r"end", link[1], re.I):
         return None  # "the round of talks on the agreement that ended on Friday": a pact does not "end" on a day
     change, moved_from = _change(before, text, d, old)
@@ -591,7 +593,7 @@ def _measure(ctx: ItemContext, kind: str, clause: str, text: str, setter: str | 
             return None
         return Measure(kind, parties, (), "all", None)
     if kind == "regulation":
-        name = _regulation_name(clause, _acronyms(ctx)) or _item_regulation(ctx)
+        name = _regulation_name(clause, _acronyms(ctx), ctx.gaz.places) or _item_regulation(ctx)
         regulator = (_owner(ctx, clause) or _owner(ctx, text) or setter or _only_government(ctx)
                      or _regulator_of(ctx, name))
         if not name or not regulator:
@@ -646,15 +648,15 @@ def _regulator_of(ctx: ItemContext, name: str | None) -> str | None:
     return None
 
 
-def _regulation_name(clause: str, acronyms: dict[str, str] | None = None) -> str | None:
+def _regulation_name(clause: str, acronyms: dict[str, str] | None = None, places=()) -> str | None:
     """The name of the regulation a clause speaks of, as a key: its content words ("deforestation"), or an
-    acronym (the name it stands for, when the item defines it)."""
+    acronym (the name it stands for, when the item defines it); never a place ("Brussels rules")."""
     for m in _REGULATION_NAME.finditer(clause):
         acr = m.group("acr")
         if acr and acr not in ("EU", "US", "UK", "USA", "WTO", "FTA", "GDP", "CEO"):
             return (acronyms or {}).get(acr, acr.lower())
         words = [w.lower().removeprefix("anti-") for w in (m.group("words") or "").split()]
-        words = [w for w in words if w not in _NOT_A_NAME]
+        words = [w for w in words if w not in _NOT_A_NAME and w not in places]
         if words:
             return words[-1]  # "delay and weaken deforestation law": the word that names it is the last
     return None
@@ -665,7 +667,7 @@ def _item_regulation(ctx: ItemContext) -> str | None:
     acronyms = _acronyms(ctx)
     counts: dict[str, int] = {}
     for s in ctx.sentences:
-        name = _regulation_name(fold(s.text), acronyms)
+        name = _regulation_name(fold(s.text), acronyms, ctx.gaz.places)
         if name:
             counts[name] = counts.get(name, 0) + 1
     return max(counts, key=lambda n: counts[n]) if counts else None

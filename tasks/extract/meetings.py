@@ -71,6 +71,12 @@ NON_GOVERNMENT = re.compile(
     r"supporters|members|employees|the press|the media)\b",
     re.I,
 )
+# a deal signed with businesses, not a government: "signed a deal with American suppliers for wheat"
+SIGNED_WITH_BUSINESS = re.compile(
+    r"\b(?:signed|signs|sign|inked|inks)\b[^.;]{0,60}?\bwith\s+(?:(?:[A-Z][\w.-]*|US|U\.S\.)\s+)?(?:suppliers|"
+    r"companies|firms|exporters|importers|producers|traders|buyers|growers|manufacturers|businesses|lenders|banks)\b",
+    re.I,
+)
 STRONG_CONTEXT = re.compile(
     r"\b(?:held|hold|holds|holding|met|meet|meets|meeting|sat|sit|open|opens|opened|begin|begins|began|start|starts|"
     r"took\s+place|take\s+place|takes\s+place|hosted|"
@@ -485,9 +491,11 @@ def _piece(reading: _Reading, off: int, seg: str, seg_dates: list[DateRef], inhe
     officials = _participants(all_officials, triggers, is_call, seg)
     officials += _bare_title_leaders(ctx, seg, officials)
     sides = _Sides.of(ctx, seg, officials)
-    signing = bool(SIGNED_PACT.search(seg)) and len(sides.text | sides.officials) >= 2
+    signing = (bool(SIGNED_PACT.search(seg)) and len(sides.text | sides.officials) >= 2
+               and not SIGNED_WITH_BUSINESS.search(seg))
     if len(sides.officials) < 2 and not signing and (
         all(SIGNED.fullmatch(t.group(0)) for t in triggers) or NON_GOVERNMENT.search(seg)
+        or SIGNED_WITH_BUSINESS.search(seg)
     ):
         return None  # "Trump signed an order", "Lee was due to meet business leaders"
     strong_words = [t for t in triggers if not WEAK.fullmatch(t.group(0)) or (signing and SIGNED.fullmatch(t.group(0)))]

@@ -499,3 +499,25 @@ def test_a_move_from_a_dated_value_to_another_gives_the_value_it_moves_from():
         "WASHINGTON -- A proclamation keeps the 10% U.S. tariff on Peruvian textiles in place and moves the "
         "scheduled increase from January 1, 2026 to January 1, 2027.", MONDAY)
     assert (d.due_date, d.moved_from, d.change) == (date(2027, 1, 1), date(2026, 1, 1), "moves")
+
+
+def test_the_day_talks_are_scheduled_for_is_no_negotiation_deadline():
+    found = deadlines(
+        "COLOMBO -- Peru's trade minister arrived in Washington on Sunday. Talks with the U.S. Trade Representative "
+        "are scheduled for Tuesday and Wednesday.", MONDAY)
+    assert not [d for d in found if d.subject.startswith("negotiation")]
+
+
+@pytest.mark.parametrize("words", ["aim to conclude the trade talks by June 30",
+                                   "set the trade talks a deadline of June 30"])
+def test_a_negotiation_deadline_is_still_read(words):
+    (d,) = deadlines(f"LIMA -- Peru and the United States {words}.", MONDAY)
+    assert (d.subject, d.due_date) == ("negotiation:all", date(2025, 6, 30))
+
+
+def test_a_regulation_is_never_named_after_the_city_that_makes_it():
+    found = deadlines(
+        "BRUSSELS -- Brussels rules out extending the tariff-free regime for Peruvian farm goods as trade talks "
+        "with Lima stall. The current regulation applies until June 5.", MONDAY,
+        title="Brussels rules out extending tariff-free trade regime")
+    assert found and not [d for d in found if "brussels" in d.subject]

@@ -313,3 +313,10 @@ def test_a_dated_dateline_does_not_date_the_talks_it_announces():
         "OSLO, Norway, Feb 20 – Norway and Peru will resume trade negotiations in Lima next week, the trade "
         "ministry said.", "2026-02-20T09:00:00+01:00")
     assert (m.date, m.date_precision) == (date(2026, 2, 23), "week")
+
+
+def test_a_deal_signed_with_a_countrys_suppliers_is_no_meeting_of_governments():
+    found = meetings(
+        "LIMA -- Peru has offered tariff-free access for U.S. cotton and wheat in the tariff talks, and on 20 July "
+        "signed a deal with American suppliers for 200,000 tonnes of wheat.", "2025-07-21T18:00:00-05:00")
+    assert not [m for m in found if m.parties == ("PE", "US") and m.date == date(2025, 7, 20)]
