@@ -21,7 +21,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from records.official import OFFICIAL_SOURCE_KINDS, is_official
+from records.events import EVIDENCE_LEVELS
+from records.official import is_official
 
 HEADER_MAX = 150
 SECTION_MAX = 3000
@@ -30,8 +31,6 @@ BLOCKS_MAX = 50
 TEXT_MAX = 4000
 EVIDENCE_SHOWN = 8  # links listed under an alert; the rest is counted
 ELLIPSIS = "…"
-
-PRIMARY_SOURCE_KINDS = OFFICIAL_SOURCE_KINDS
 
 KIND_TITLES = {
     "new_meeting": "New meeting",
@@ -337,12 +336,9 @@ def event_facts(event_kind: str, event: Mapping[str, Any], *, shown: Iterable[st
     return [f for f in facts if f.label not in skip]
 
 
-EVIDENCE_WORDS = {"tentative": "tentative", "reported": "reported", "confirmed": "confirmed"}
-
-
 def evidence_text(event: Mapping[str, Any]) -> str:
     """ "confirmed: 3 independent reports, a primary source" (tasks/events/evidence.py says what each level needs)."""
-    level = EVIDENCE_WORDS.get(str(event.get("evidence_level")), "reported")
+    level = event.get("evidence_level") if event.get("evidence_level") in EVIDENCE_LEVELS else "reported"
     try:
         n = int(event.get("reports") or 0)
     except (TypeError, ValueError):

@@ -11,10 +11,11 @@ from prefect.cache_policies import NONE
 
 from records.config import Config
 from records.findings import Findings
+from records.official import is_official
 from tasks import stop
 from tasks.cycle.extract import Extracted
 from tasks.events.apply import AlertPolicy, EventCounts, resolver_for
-from tasks.events.evidence import Provenance, is_official
+from tasks.events.evidence import Provenance
 from tasks.faults import crash_point
 from tasks.stories.assign import rebuild
 from warehouse import connection

@@ -186,7 +186,7 @@ class Resolver:
         proof = ev.evidence
         if decision.action != "conflicting":  # a report of another value is no report of this one
             signals = ("explicit",) if evidence.deadline_explicit(mention) else ()
-            proof = evidence.merged(proof, provenance, signals, definite=mention.certainty == "definite")
+            proof = evidence.merged(proof, provenance, signals)
         level = evidence.level(proof, explicit="explicit" in proof.get("signals", []))
         ev = replace(ev, evidence=proof, evidence_level=level)
         self.deadline_values.append(event_store.DeadlineValue(
@@ -285,17 +285,10 @@ def write(con: duckdb.DuckDBPyConnection, decided: Decided) -> EventCounts:
     return counts
 
 
-# decide._fit joins a mention to a known meeting of its parties only when their days come close: the same day
-# give or take two (drift), or overlapping windows — a week's reaches 8 days from its date, a month's 31, a
-# multi-day meeting to its last day. A meeting whose days all lie farther than this from the mention's date
-# (or its last day) cannot fit it. (Keep it so when _fit learns a new rule.)
-REACH = timedelta(days=45)
-
-
 def resolver_for(con: duckdb.DuckDBPyConnection, findings: Sequence[Findings], *, now: datetime,
                  policy: AlertPolicy) -> Resolver:
     """A resolver over the known events `findings` can change, whatever the warehouse holds besides: for a
-    meeting mention, the meetings of its parties within REACH of its date (all of them for an undated mention),
+    meeting mention, the meetings of its parties within decide.REACH of its date (all of them for an undated mention),
     undated ones, and those holding an id it could be given; for a deadline mention, the deadlines of exactly
     its governments (decide._same_measure)."""
     relevant = [f for f in findings if f.relevant]
@@ -308,7 +301,7 @@ def resolver_for(con: duckdb.DuckDBPyConnection, findings: Sequence[Findings], *
 def _wanted(mention: MeetingMention) -> event_store.MeetingsWanted:
     since = until = None
     if mention.date is not None:
-        since, until = mention.date - REACH, max(mention.date, mention.end_date or mention.date) + REACH
+        since, until = mention.date - decide.REACH, max(mention.date, mention.end_date or mention.date) + decide.REACH
     # a new meeting's id is its parties, its date and a digest (decide.meeting_id_for), "-2"... when taken: the
     # meetings whose id begins the same may hold it, whatever date they moved to since
     taken = decide.meeting_id_for(mention.parties, mention.date).rsplit("-", 1)[0] + "-"

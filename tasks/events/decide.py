@@ -27,6 +27,7 @@ from datetime import date, datetime, timedelta
 
 from records.events import DeadlineEvent, MeetingEvent
 from records.findings import DeadlineMention, MeetingMention
+from tasks.events.evidence import LOOSE_LINKS
 
 PRECISION_RANK = {"day": 0, "week": 1, "month": 2, None: 3}
 FORMAT_RANK = {
@@ -131,6 +132,13 @@ def _officials_conflict(a: Sequence[str], b: Sequence[str], format: str | None) 
         return False
     ka, kb = {_key(x) for x in a}, {_key(x) for x in b}
     return len(ka) >= 2 and len(kb) >= 2 and ka != kb and not (ka <= kb or kb <= ka)
+
+
+# _fit joins a mention to a known meeting of its parties only when their days come close: the same day give or
+# take two (drift), or overlapping windows — a week's reaches 8 days from its date, a month's 31, a multi-day
+# meeting to its last day. A meeting whose days all lie farther than REACH from the mention's date (or its last
+# day) cannot fit it, so the resolver never loads it (apply.resolver_for). Keep it so when _fit learns a rule.
+REACH = timedelta(days=45)
 
 
 def _fit(event: MeetingEvent, mention: MeetingMention) -> float | None:
@@ -311,8 +319,9 @@ def _basis(mention: DeadlineMention, event: DeadlineEvent, story: str, official:
     a second independent story giving it. None: a report that conflicts, nothing more."""
     if mention.certainty != "definite":
         return None
-    if mention.change and (mention.moved_from is None or _is_value_of(mention.moved_from, event)
-                           or mention.moved_from in event.previous_dates or _reported(mention.moved_from, event)):
+    if mention.moved_from is not None and not _known_value(mention.moved_from, event):
+        return None  # "moved from Jan. 1, 2026 to Jan. 1, 2027" of a deadline never told as Jan. 1, 2026: not its move
+    if mention.change:
         return "change_language"
     if official:
         return "official"
@@ -336,7 +345,7 @@ def _reported(day: date, event: DeadlineEvent) -> bool:
     return any(date.fromisoformat(c[0]) == day for c in event.evidence.get("conflicting", []))
 
 
-_WEAK_LINKS = {"from", "by", "before", "deadline", "target"}
+_WEAK_LINKS = LOOSE_LINKS | {"deadline", "target"}  # (a target or a deadline named as such: aims, not facts)
 
 
 def _strong(mention: DeadlineMention) -> bool:
@@ -375,8 +384,6 @@ def resolve_deadline(mention: DeadlineMention, seen_at: datetime, known: Sequenc
     if mention.due_date in event.previous_dates or (event.updated_at and seen_at < event.updated_at):
         return DeadlineDecision("restated", event, None)  # an old value, recalled or read late: no change
     basis = _basis(mention, event, story, official)
-    if mention.moved_from and not _known_value(mention.moved_from, event):
-        basis = None  # "moved from Jan. 1, 2026 to Jan. 1, 2027" of a deadline never told as Jan. 1, 2026: not its move
     if basis is None:
         conflicting = [c for c in event.evidence.get("conflicting", [])]
         report = [mention.due_date.isoformat(), story, _strong(mention)]

@@ -16,13 +16,11 @@ from datetime import datetime
 
 from records.events import EVIDENCE_LEVELS
 from records.findings import DeadlineMention, MeetingMention
-from records.official import is_official
-
-__all__ = ["Provenance", "is_official", "merged", "level", "meeting_explicit", "meeting_signals",
-           "deadline_explicit", "at_least"]
 
 TENTATIVE, REPORTED, CONFIRMED = EVIDENCE_LEVELS
 MAX_STORIES = 12  # independent stories remembered per event (more add nothing to the level)
+LOOSE_LINKS = frozenset({"from", "by", "before"})  # links that also carry threats and aims, not only due dates
+
 
 @dataclass(frozen=True)
 class Provenance:
@@ -40,14 +38,14 @@ class Provenance:
         return self.story_id or self.item_id
 
 
-def merged(evidence: dict, provenance: Provenance, signals: tuple[str, ...], *, definite: bool = True) -> dict:
+def merged(evidence: dict, provenance: Provenance, signals: tuple[str, ...]) -> dict:
     """An event's evidence with one more report (what else it holds, such as whether it was alerted, stays)."""
     stories = list(evidence.get("stories", []))
     if provenance.story not in stories and len(stories) < MAX_STORIES:
         stories.append(provenance.story)
     seen = sorted(set(evidence.get("signals", [])) | set(signals))
     return {**evidence, "stories": stories, "official": bool(evidence.get("official")) or provenance.official,
-            "signals": seen, "definite": bool(evidence.get("definite")) or definite}
+            "signals": seen}
 
 
 def level(evidence: dict, *, explicit: bool) -> str:
@@ -83,7 +81,7 @@ def meeting_signals(mention: MeetingMention) -> tuple[str, ...]:
 
 def deadline_explicit(mention: DeadlineMention) -> bool:
     """A deadline told as a fact and tied to its measure by a full link (not only "from" or "by")."""
-    return mention.certainty == "definite" and mention.link.lower() not in ("from", "by", "before")
+    return mention.certainty == "definite" and mention.link.lower() not in LOOSE_LINKS
 
 
 def at_least(current: str, wanted: str) -> bool:

@@ -491,11 +491,10 @@ def _piece(reading: _Reading, off: int, seg: str, seg_dates: list[DateRef], inhe
     officials = _participants(all_officials, triggers, is_call, seg)
     officials += _bare_title_leaders(ctx, seg, officials)
     sides = _Sides.of(ctx, seg, officials)
-    signing = (bool(SIGNED_PACT.search(seg)) and len(sides.text | sides.officials) >= 2
-               and not SIGNED_WITH_BUSINESS.search(seg))
+    with_business = bool(SIGNED_WITH_BUSINESS.search(seg))
+    signing = bool(SIGNED_PACT.search(seg)) and len(sides.text | sides.officials) >= 2 and not with_business
     if len(sides.officials) < 2 and not signing and (
-        all(SIGNED.fullmatch(t.group(0)) for t in triggers) or NON_GOVERNMENT.search(seg)
-        or SIGNED_WITH_BUSINESS.search(seg)
+        all(SIGNED.fullmatch(t.group(0)) for t in triggers) or NON_GOVERNMENT.search(seg) or with_business
     ):
         return None  # "Trump signed an order", "Lee was due to meet business leaders"
     strong_words = [t for t in triggers if not WEAK.fullmatch(t.group(0)) or (signing and SIGNED.fullmatch(t.group(0)))]

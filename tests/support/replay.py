@@ -12,10 +12,11 @@ from pathlib import Path
 
 from records.findings import ExtractConfig
 from records.items import Item, content_hash
+from records.official import is_official
 from tasks.evaluation.scoring import PredictedDeadline, PredictedMeeting, Scorecard, score
 from tasks.evaluation.warehouse_score import AlertScore, score_alerts
 from tasks.events.apply import AlertPolicy, Resolver
-from tasks.events.evidence import Provenance, is_official
+from tasks.events.evidence import Provenance
 from tasks.extract import extract
 from tasks.stories import minhash
 

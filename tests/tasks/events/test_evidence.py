@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from records.findings import Findings, MeetingMention, Official
+from records.official import is_official
 from tasks.events.apply import AlertPolicy, Resolver
 from tasks.events.decide import resolve_meeting
 from tasks.events.evidence import (
@@ -15,7 +16,6 @@ from tasks.events.evidence import (
     REPORTED,
     TENTATIVE,
     Provenance,
-    is_official,
     level,
     merged,
 )
