@@ -26,7 +26,8 @@ def extract(item: Item, config: ExtractConfig | None = None) -> Findings:
     ctx = build_context(item, load_gazetteer(config.gazetteer_path), config)
     meetings = extract_meetings(ctx)
     deadlines = extract_deadlines(ctx)
-    for code in {c for m in meetings for c in m.parties} | {c for d in deadlines for c in d.countries}:
+    # (in the order the findings name them: a set's order would change the tie-breaks of main_countries per run)
+    for code in dict.fromkeys([*(c for m in meetings for c in m.parties), *(c for d in deadlines for c in d.countries)]):
         if code not in ctx.country_counts:
             ctx.country_counts[code] = 1
     verdict = judge(ctx, len(meetings), len(deadlines))

@@ -91,3 +91,25 @@ def test_an_election_headline_is_other_news():
         )
     )
     assert not f.relevant and "other news" in f.relevance_reason
+
+
+def test_the_verdict_and_its_reason_are_the_same_in_every_process():
+    """A bloc's members tie in the country counts; their order must not follow the process's hash seed."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "from datetime import datetime, timezone\n"
+        "from records.items import Item\n"
+        "from tasks.extract import extract\n"
+        "body = ('Trade ministers of ASEAN and New Zealand held free trade talks by video link on Monday '"
+        "        'and agreed to upgrade their free trade agreement, the trade ministry said.')\n"
+        "item = Item('t', 'test', None, None, 'ASEAN, New Zealand hold FTA upgrade talks', '', body,"
+        "            datetime(2025, 6, 2, 3, tzinfo=timezone.utc), 420)\n"
+        "print(extract(item).relevance_reason)\n"
+    )
+    reasons = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                              env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout
+               for seed in (0, 1, 2, 3)}
+    assert len(reasons) == 1 and "countries" in reasons.pop()
