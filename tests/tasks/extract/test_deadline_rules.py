@@ -517,7 +517,7 @@ def test_a_negotiation_deadline_is_still_read(words):
 
 def test_a_regulation_is_never_named_after_the_city_that_makes_it():
     found = deadlines(
-        "BRUSSELS -- Brussels rules out extending the tariff-free regime for Peruvian farm goods as trade talks "
-        "with Lima stall. The current regulation applies until June 5.", MONDAY,
-        title="Brussels rules out extending tariff-free trade regime")
-    assert found and not [d for d in found if "brussels" in d.subject]
+        "OTTAWA -- Ottawa will not prolong the tariff-free regime for Peruvian fruit while the trade talks with "
+        "Lima are stalled. The current regulation applies until June 5.", MONDAY,
+        title="Ottawa rules on tariff-free fruit from Peru")
+    assert found and not [d for d in found if "ottawa" in d.subject]

@@ -317,6 +317,6 @@ def test_a_dated_dateline_does_not_date_the_talks_it_announces():
 
 def test_a_deal_signed_with_a_countrys_suppliers_is_no_meeting_of_governments():
     found = meetings(
-        "LIMA -- Peru has offered tariff-free access for U.S. cotton and wheat in the tariff talks, and on 20 July "
-        "signed a deal with American suppliers for 200,000 tonnes of wheat.", "2025-07-21T18:00:00-05:00")
-    assert not [m for m in found if m.parties == ("PE", "US") and m.date == date(2025, 7, 20)]
+        "LIMA -- Peru wants lower Brazilian duties on its fruit in the trade talks, and on 20 July signed a deal "
+        "with Brazilian exporters for 300,000 tonnes of soybeans.", "2025-07-21T18:00:00-05:00")
+    assert not [m for m in found if m.parties == ("BR", "PE") and m.date == date(2025, 7, 20)]
