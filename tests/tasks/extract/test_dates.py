@@ -153,7 +153,7 @@ def test_present_schedule_and_followed_by_are_ahead():
 
 @pytest.mark.parametrize("text, place, region, month_day", [
     ("OSLO, Norway, Mar 3 – Norway and Peru will open talks next week.", "OSLO", "Norway", (3, 3)),
-    ("Lima [Peru], October 9 (ANI): The envoy expects a final round soon.", "Lima", "Peru", (10, 9)),
+    ("Lima [Peru], October 9 (Andina): Peru and Norway agreed on a timetable.", "Lima", "Peru", (10, 9)),
     ("Accra, 14 Jan (GNA): Negotiators met this week.", "Accra", None, (1, 14)),
 ])
 def test_a_dated_dateline_with_a_region_or_a_colon_is_read_and_its_date_is_no_event_date(text, place, region,

@@ -294,25 +294,25 @@ def test_both_sides_named_in_the_sentence_are_parties_together():
 
 def test_the_day_an_official_told_a_newspaper_is_not_the_meetings_day():
     found = meetings(
-        "MASERU -- Trade Minister Palesa Khoali said Peru and Lesotho will hold trade talks in Lima on May 12. "
-        '"We were still preparing for the meeting with Peru\'s trade minister," Ms Khoali told the Weekend Post '
+        "OSLO -- Trade Minister Ingrid Dahl said Norway and Peru will hold trade talks in Lima on May 12. \"The "
+        "agenda for the talks with Peru's minister is nearly ready,\" Ms Dahl told the Oslo Courier "
         "yesterday.", "2025-05-04T09:00:00+02:00")
     assert {m.date for m in found} == {date(2025, 5, 12)}
 
 
 def test_a_meeting_told_as_last_month_name_is_that_month_not_the_report_day():
     (m,) = meetings(
-        "LIMA, Peru, Jan 12 – Four rounds of trade talks have been held; the decision to negotiate was taken when "
-        "Peru's President Ana Varela met Norway's Prime Minister Olaf Brandt in Lima last April.",
+        "LIMA, Peru, Jan 12 – Negotiators have met four times since Peru's President Ana Varela first raised the "
+        "pact with Norway's Prime Minister Olaf Brandt during talks in Lima last April.",
         "2026-01-12T10:00:00-05:00")
     assert (m.parties, m.date, m.date_precision) == (("NO", "PE"), date(2025, 4, 1), "month")
 
 
 def test_a_dated_dateline_does_not_date_the_talks_it_announces():
     (m,) = meetings(
-        "OSLO, Norway, Feb 20 – Norway and Peru will resume trade negotiations in Lima next week, the trade "
-        "ministry said.", "2026-02-20T09:00:00+01:00")
-    assert (m.date, m.date_precision) == (date(2026, 2, 23), "week")
+        "OSLO, Norway, Mar 11 – Norwegian and Peruvian negotiators are to hold their next trade round in Lima next "
+        "week, the trade ministry said.", "2026-03-11T09:00:00+01:00")
+    assert (m.date, m.date_precision) == (date(2026, 3, 16), "week")
 
 
 def test_a_deal_signed_with_a_countrys_suppliers_is_no_meeting_of_governments():
