@@ -36,11 +36,13 @@ _HEADS = [
     ("program", r"AGOA|GSP|(?i:African\s+Growth\s+and\s+Opportunity\s+Act|Generali[sz]ed\s+System\s+of\s+"
                 r"Preferences|trade\s+preferences?|preference\s+(?:program|programme|scheme))"),
     ("regulation", r"(?i:regulations?|rules|law|requirements|regime|mechanism|obligations|directive)|"
-                   r"[A-Z]{3,6}(?=\s*(?:'s\s+)?(?i:rules|regulation|requirements|obligations|applies|will\s+apply|"
+                   r"(?!(?:FTA|CEPA|CECA|EPA|TEPA)\b)[A-Z]{3,6}(?=\s*(?:'s\s+)?(?i:rules|regulation|requirements|obligations|applies|will\s+apply|"
                    r"takes\s+effect|enters|comes|kicks|starts?)\b)"),
     ("review", r"(?i:(?:joint|formal|mandatory|scheduled|first)\s+review)"),
-    ("agreement", r"FTA|CEPA|CECA|EPA|TEPA|(?i:(?:free\s+trade|trade|partnership|economic\s+partnership|investment)"
-                  r"\s+(?:agreement|pact|deal|accord)|agreement|pact|accord|treaty|protocol|trade\s+deal)"),
+    # (not a category of partners: "goods from non-FTA countries", "countries without a trade agreement")
+    ("agreement", r"(?<![Nn]on-)(?<!\bwithout\s)(?<!\bwithout\sa\s)(?<!\bwithout\sany\s)"
+                  r"(?:FTA|CEPA|CECA|EPA|TEPA|(?i:(?:free\s+trade|trade|partnership|economic\s+partnership|investment)"
+                  r"\s+(?:agreement|pact|deal|accord)|agreement|pact|accord|treaty|protocol|trade\s+deal))"),
     ("tariff", r"(?i:tariffs?|duties|duty|levy|levies|surcharges?|(?:reciprocal|higher|country-specific|new|baseline)"
                r"\s+rates?|rates?)"),
 ]
@@ -206,7 +208,23 @@ _TARGET = re.compile(
 _EVERY_PARTNER = re.compile(
     r"\b(?:all|every|most|other|dozens\s+of|scores\s+of|a\s+dozen|many|several|\d+)\s+(?:other\s+)?(?:countries|trading\s+"
     r"partners|economies|nations|imports|partners)\b|\btrading\s+partners\b|\bglobal(?:ly)?\b|\bworldwide\b"
-    r"|\bimports?\s+from\s+(?:all|every)\b|\bon\s+all\s+imports\b", re.I)
+    r"|\bimports?\s+from\s+(?:all|every)\b|\bon\s+all\s+imports\b"
+    # a class of partners: "countries without trade agreements with Mexico", "goods from non-FTA countries",
+    # "Asian imports" (a region's, not one partner's: "European" is the EU's)
+    r"|\b(?:Asian|African|Latin\s+American|South\s+American|Middle\s+Eastern|foreign|overseas)\s+(?:imports|goods|"
+    r"products|countries|nations|economies|suppliers|exporters)\b"
+    r"|\b(?:countries|nations|economies|partners)\s+(?:without|lacking|that\s+(?:lack|do\s+not\s+have|have\s+no))\s+"
+    r"(?:a\s+|any\s+)?(?:free[- ])?trade\s+(?:agreements?|pacts?|deals?|treaties)|\bnon-(?:FTA|free[- ]trade)\b", re.I)
+# four or more things listed: "autos, auto parts, textiles, clothing and steel"
+_LONG_LIST = re.compile(r"(?:\b[a-z][\w-]*(?:\s+[a-z][\w-]*)?\s*,\s+){3,}(?:and\s+|or\s+)?[a-z][\w-]*")
+# the government whose pacts define the class: "countries without trade agreements with Mexico"
+_CLASS_OF = re.compile(r"\bwithout\s+(?:a\s+|any\s+)?(?:free[- ])?trade\s+(?:agreements?|pacts?|deals?|treaties)\s+with\s+"
+                       r"(?P<who>[A-Z][\w.'-]+(?:\s+[A-Z][\w.'-]+)?)")
+# partners named as examples of a class: "goods from China and other Asian countries", "partners including Japan"
+_EXAMPLES = re.compile(
+    r"(?P<named>(?:[A-Z][\w.'-]+\s+){1,3})and\s+other\s+(?:[\w-]+\s+){0,2}(?:countries|nations|economies|partners|"
+    r"exporters|suppliers|imports|goods|products)\b|\b(?:countries|nations|economies|partners|exporters|suppliers)\s*,?\s+(?:including|such\s+as|"
+    r"notably|among\s+them)\s+(?P<listed>[^,;]{2,80})")
 
 LABELS = {
     "tariff": "tariff takes effect", "countermeasure": "countermeasures take effect",
@@ -415,6 +433,8 @@ def _read(ctx: ItemContext, s: Sentence, text: str, d: DateRef, value: date, old
     if head is None:
         return None
     kind, at = head
+    if _PROBE_OF.search(kind_words[max(0, at - 120) : at]):
+        return None  # "an investigation into Mexico's tariff increases, effective the same day": the probe's day
     if kind == "pause":  # "That suspension now runs until Aug. 6" after "delayed the countermeasures": those
         held = _head(previous, ("end", "until")) if previous else None
         kind = held[0] if held is not None and held[0] not in ("pause", "negotiation") else "tariff"
@@ -502,6 +522,9 @@ _MEETING_SUBJECT = re.compile(r"\b(?:sessions?|talks|round|rounds|meetings?|visi
                               r"(?:\s+(?:that|which|is|are|was|were|had|have|has|been|scheduled|set|due|planned|"
                               r"expected|to|will|would|formally|finally|officially|run|runs|last|lasts|continue|"
                               r"continues))*\s*$", re.I)
+# a measure named as what an inquiry looks into: the date is the inquiry's
+_PROBE_OF = re.compile(r"\b(?:investigation|probe|inquiry|enquiry)\s+(?:into|of|on)\b(?![^,;]*\b(?:tariffs?|duties|levies)"
+                       r"\s+(?:take|takes|took|will\s+take)\b)", re.I)
 # what the clause gives as a reason, not as the measure's goods
 _REASON = re.compile(r"\b(?:in\s+response\s+to|in\s+retaliation\s+(?:for|against)|to\s+protest|over\s+(?:the|its|"
                      r"their)\b|(?<=countermeasures\s)against\b)", re.I)
@@ -606,14 +629,21 @@ def _measure(ctx: ItemContext, kind: str, clause: str, text: str, setter: str | 
             size = "small-firms" if ("small" in who or "micro" in who) else "large-firms"
         return Measure(kind, (regulator,), (), name, size)
     sectors = [name for name, rx in SECTORS if rx.search(phrase or clause)]
-    scope = sectors[0] if len(sectors) in (1, 2) else "all"  # (a long list of goods is a broad measure)
+    # (a long list of goods is a broad measure: "autos, auto parts, textiles, clothing, plastics and steel")
+    listed = any(rx.search(m.group(0)) for m in _LONG_LIST.finditer(clause) for _, rx in SECTORS)
+    scope = sectors[0] if len(sectors) in (1, 2) and not listed else "all"
     targets = _targets(ctx, clause)
-    imposer = _owner(ctx, clause, exclude=targets) or (setter if setter not in targets else None)
+    examples = _examples(ctx, clause)
+    if examples:  # the class is the target, whoever is named as one of it
+        targets = set()
+    aimed_at = targets | examples
+    imposer = _owner(ctx, clause, exclude=aimed_at) or _class_owner(ctx, clause) or (
+        setter if setter not in aimed_at else None)
     if imposer and setter and imposer != setter and kind == "tariff" and _POSSESSIVE_RATE.search(
             phrase or clause):
         targets, imposer = targets | {imposer}, setter  # "Japan's 24 percent tariff" in a story of US tariffs
     if imposer is None:
-        others = [c for c in ctx.main_countries(4) if c not in targets]
+        others = [c for c in ctx.main_countries(4) if c not in aimed_at]
         imposer = "US" if "US" in others else (others[0] if others else None)
     if imposer is None:
         return None
@@ -622,7 +652,7 @@ def _measure(ctx: ItemContext, kind: str, clause: str, text: str, setter: str | 
         pass  # the general rates for every partner
     elif _EVERY_PARTNER.search(clause):
         targets = set() if not targets or kind == "program" else targets
-    elif not targets and kind in ("tariff", "countermeasure", "quota", "export-control") and (
+    elif not targets and not examples and kind in ("tariff", "countermeasure", "quota", "export-control") and (
             scope == "all" or qualifier == "reduced"):
         # "the 25% tariff takes effect on Aug. 1", about one partner: that partner
         partners = [c for c in ctx.main_countries(3) if c != imposer]
@@ -718,6 +748,20 @@ def _targets(ctx: ItemContext, clause: str) -> set[str]:
         for c in ctx.gaz.find_countries(chunk):
             if c.start == 0:
                 out.add(c.code)
+    return out
+
+
+def _class_owner(ctx: ItemContext, clause: str) -> str | None:
+    m = _CLASS_OF.search(clause)
+    found = ctx.gaz.find_countries(m.group("who")) if m else []
+    return found[0].code if found else None
+
+
+def _examples(ctx: ItemContext, clause: str) -> set[str]:
+    """The partners a clause names only as examples of the class a measure is aimed at."""
+    out = set()
+    for m in _EXAMPLES.finditer(clause):
+        out |= {c.code for c in ctx.gaz.find_countries(m.group("named") or m.group("listed"))}
     return out
 
 

@@ -185,3 +185,17 @@ def test_a_move_told_too_loosely_to_reach_reported_is_not_alerted():
 def test_conflicting_reports_are_not_alerted():
     alerts = alerts_for(("s1", report(AUG_8)), ("s2", report(SEPT_1)), ("s3", report(SEPT_15)))
     assert [a.kind for a in alerts] == ["new_deadline"]  # the first report's, nothing for the other values
+
+
+def test_the_day_beside_the_value_without_words_of_a_move_is_the_same_value_told_another_way():
+    # a pact "in force from Dec. 31" that a later report says "entered into force on Jan. 1": no move, no alert,
+    # even from a primary source
+    beside = resolve_deadline(report(date(2025, 8, 9), link="entered into force on"), WED, [known()], story="s2",
+                              official=True)
+    assert (beside.action, beside.event.due_date) == ("equivalent", AUG_8)
+    assert date(2025, 8, 9) in beside.event.equivalent_dates
+
+
+def test_the_day_beside_the_value_told_as_a_move_is_a_move():
+    moved = resolve_deadline(report(date(2025, 8, 9), change="pushed back to"), WED, [known()], story="s2")
+    assert (moved.action, moved.event.due_date) == ("change", date(2025, 8, 9))

@@ -521,3 +521,59 @@ def test_a_regulation_is_never_named_after_the_city_that_makes_it():
         "Lima are stalled. The current regulation applies until June 5.", MONDAY,
         title="Ottawa rules on tariff-free fruit from Peru")
     assert found and not [d for d in found if "ottawa" in d.subject]
+
+
+# ---------------------------------------------------------------- 7. who a measure is aimed at, and on what
+
+OCT_WED = "2025-10-08T09:00:00-03:00"  # a Wednesday in Santiago
+
+
+def test_partners_named_as_examples_of_a_class_are_not_its_target():
+    # "X and other ... countries": the class is the target; the one named is an example
+    found = deadlines("SANTIAGO -- Chile's new duties on goods from Peru and other Andean countries take effect on "
+                      "November 3.", OCT_WED)
+    assert told(found) == {("tariff:all", ("CL",), date(2025, 11, 3))}
+
+
+def test_a_partner_listed_after_including_is_an_example_and_never_the_one_imposing():
+    found = deadlines("BUENOS AIRES -- Argentina's farm lobby said the higher duties, which apply from November 3, "
+                      "will hurt partners including Argentina. Argentina urged Santiago to reconsider.", OCT_WED)
+    assert told(found) == {("tariff:all", ("CL",), date(2025, 11, 3))}
+
+
+def test_the_pact_partner_that_defines_a_class_of_countries_imposes_the_measure():
+    found = deadlines("BUENOS AIRES -- Argentina's exporters fear losses. Duties of up to 30% on goods from "
+                      "countries without trade agreements with Chile take effect on November 3. Argentina has "
+                      "asked for talks, and Argentina's farm lobby backs the request.", OCT_WED)
+    assert told(found) == {("tariff:all", ("CL",), date(2025, 11, 3))}
+
+
+def test_a_category_named_with_non_fta_is_no_agreement():
+    found = deadlines("SANTIAGO -- Higher duties on non-FTA imports begin on November 3, the Chilean finance "
+                      "ministry said.", OCT_WED)
+    assert {d.subject.split(":")[0] for d in found} == {"tariff"}
+
+
+def test_an_agreement_acronym_is_never_the_name_of_a_regulation():
+    found = deadlines("SANTIAGO -- The Chile-Thailand FTA takes effect on November 3, the two governments said.",
+                      OCT_WED, title="Chile-Thailand FTA takes effect Nov. 3")
+    assert {d.subject for d in found} == {"agreement:all"}
+
+
+def test_a_regional_class_of_goods_is_no_single_partner():
+    # "Asian imports": a region's goods, not the goods of the one Asian country the item names most
+    found = deadlines("SANTIAGO -- Chile's duties on Asian imports start on November 3. Exporters in Vietnam "
+                      "expect smaller orders; Vietnam had sought an exemption.", OCT_WED)
+    assert told(found) == {("tariff:all", ("CL",), date(2025, 11, 3))}
+
+
+def test_a_sector_inside_a_long_list_of_goods_is_a_broad_measure():
+    found = deadlines("SANTIAGO -- Chile's new duties take effect on November 3 and cover cars, footwear, toys, "
+                      "furniture, textiles and paper from Peru.", OCT_WED)
+    assert {d.subject for d in found} == {"tariff:all"}
+
+
+def test_the_date_an_inquiry_into_a_measure_starts_is_not_the_measures_date():
+    found = deadlines("LIMA -- Peru's trade ministry opened an investigation into Chile's planned duties on "
+                      "Peruvian fruit, effective the same day.", OCT_WED)
+    assert not found
