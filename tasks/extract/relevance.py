@@ -193,7 +193,16 @@ TRADE_TALK = re.compile(
     r"exemptions?|rates?)|free[- ]trade|economic\s+partnership|comprehensive\s+economic|market\s+access|"
     r"chief\s+negotiators?|minist(?:er|ry)\s+(?:of|for)\s+(?:international\s+)?(?:trade|commerce)|"
     r"commerce\s+(?:secretary|minister|ministry)|reciprocal\s+(?:trade|tariffs?)|preferential\s+trade|"
-    r"customs\s+union|trade\s+and\s+investment)\b|\b(?:[A-Z]{0,6}FTA|CEPA|CECA|EPA|TEPA|USTR|MOFCOM|AGOA)\b", re.I)
+    r"customs\s+union|trade\s+and\s+investment|"
+    # barriers between two governments, and their removal: "trade impediments", "lift the ban on lobster imports",
+    # "the resumption of the lobster trade", "exports to restart", "cooperation in trade"
+    r"trade\s+(?:impediments|barriers|restrictions|irritants|curbs|bans?)|(?:cooperation|cooperate)\s+(?:in|on)\s+trade|"
+    r"(?:lift|lifts|lifted|lifting|remove|removes|removed|removing|ease|eases|eased|end|ends|ended)\s+(?:the\s+|its\s+|a\s+)?"
+    r"(?:[\w-]+\s+){0,3}(?:bans?|curbs|impediments|barriers)|(?:bans?|curbs|impediments|barriers)\s+(?:\w+\s+){0,2}"
+    r"(?:had\s+|have\s+|has\s+)?(?:been\s+)?(?:lifted|removed|ended|eased)|"
+    r"(?:resum\w+|restart\w*)\s+(?:of\s+)?(?:the\s+)?(?:[\w-]+\s+){0,3}(?:trade|exports|imports|shipments)|"
+    r"(?:trade|exports|imports|shipments)\s+(?:(?:to|with)\s+[A-Z]\w+\s+)?(?:to\s+|can\s+|will\s+)?(?:resume|restart)"
+    r")\b|\b(?:[A-Z]{0,6}FTA|CEPA|CECA|EPA|TEPA|USTR|MOFCOM|AGOA)\b", re.I)
 # negotiation words of any kind: trade evidence only beside trade words
 NEGOTIATION = re.compile(
     r"\b(?:negotiat\w+|(?:negotiating|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|next|new|"

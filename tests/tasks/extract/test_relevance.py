@@ -113,3 +113,29 @@ def test_the_verdict_and_its_reason_are_the_same_in_every_process():
                               env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout
                for seed in (0, 1, 2, 3)}
     assert len(reasons) == 1 and "countries" in reasons.pop()
+
+
+# two governments removing a barrier to trade between them is trade-talk news, told in words of its own
+@pytest.mark.parametrize(
+    "title,body",
+    [
+        ("Cherry trade with India to resume on Monday",
+         "SANTIAGO -- India has notified Chile that the resumption of fresh cherry shipments can start on Monday, "
+         "the agriculture ministry said. New Delhi had kept the curbs in place since 2021."),
+        ("Peru's avocado exports to Japan to restart next month",
+         "LIMA -- Japan and Peru said Tokyo will lift its ban on Peruvian avocado imports, after years of "
+         "inspections. Peru's minister called the step the end of a long dispute."),
+        ("Leaders of Chile and Korea meet in Seoul",
+         "SEOUL -- The leaders of Chile and Korea met in Seoul on Monday and agreed to deepen cooperation in trade. "
+         "The Chilean president said he had raised remaining trade barriers on fruit."),
+    ],
+)
+def test_removing_a_barrier_between_two_governments_is_trade_news(title, body):
+    f = extract(item(title, body))
+    assert f.relevant, f.relevance_reason
+
+
+def test_exports_rising_after_a_barrier_fell_are_still_trade_statistics():
+    f = extract(item("Chilean cherry exports to India surged in May after curbs lifted",
+                     "SANTIAGO -- Shipments rose 40% in May from a year earlier, customs data showed."))
+    assert not f.relevant
