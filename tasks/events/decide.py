@@ -244,6 +244,9 @@ def resolve_meeting(
         and mention.date_precision == "day"
         and event.date_precision == "day"
         and mention.date != event.meeting_date
+        # (a day inside the known span of a multi-day round is that round: "ended the round on Thursday")
+        and not (event.end_date and event.meeting_date and mention.end_date is None
+                 and event.meeting_date <= mention.date <= event.end_date)
     )
     if mention.date and (finer or held_report):
         changes["meeting_date"] = mention.date

@@ -229,6 +229,13 @@ def _subject_head(ctx: ItemContext, first: str) -> str:
     return first[: max(ends)] if ends else ""
 
 
+# one body's own meeting, not an encounter of governments: "at its meeting on Friday, the Federal Council adopted",
+# "the cabinet meeting", "a board meeting"
+DOMESTIC_MEETING = re.compile(
+    r"\b(?:its|(?:cabinet|federal\s+council|council\s+of\s+ministers|state\s+council|parliament(?:ary)?|committee|"
+    r"board|senate|congress(?:ional)?|assembly|politburo|caucus|shareholders'?|party)(?:'s)?)\s+(?:[\w-]+\s+)?$", re.I)
+
+
 def _triggers(seg: str) -> list[re.Match]:
     """The meeting words of a text; most sentences have none, and a substring test says so (precheck)."""
     return _encounter_words(seg)[1]
@@ -242,6 +249,8 @@ def _encounter_words(seg: str) -> tuple[bool, list[re.Match]]:
     calls = list(lower_finditer(CALL, seg)) if may_contain(low, CALL_NEEDLES) else []
     meets = lower_finditer(MEET, seg) if may_contain(low, MEET_NEEDLES) else ()
     working = lower_finditer(WORKING, seg) if may_contain(low, WORKING_NEEDLES) else ()
+    meets = [m for m in meets if not (m.group(0).lower().startswith("meeting")
+                                      and DOMESTIC_MEETING.search(seg, max(0, m.start() - 60), m.start()))]
     return bool(calls), [*calls, *meets, *working]
 
 
@@ -552,6 +561,7 @@ BLOC_SIDE_AFTER = re.compile(r"\s*(?:\)\s*)?(?:-|–|\s+and\s+[A-Z]|\s+(?:Econom
                              r"(?:Ministers|ministers|leaders|Leaders|member\s+states|Secretary-General|secretariat))")
 BLOC_VENUE = re.compile(r"(?:\s+(?:leaders'?|economic|foreign|regional))?\s+(?:[Ss]ummits?|[Mm]eetings?|[Ff]orum|"
                         r"[Cc]onference|[Gg]athering)\b(?!\s+(?:with|between))")
+INVITED_TO = re.compile(r"\binvit(?:e|es|ed|ing)\s+(?:[\w.'-]+\s+){0,4}?to\s+(?:attend\s+)?(?:the\s+)?[^.;]{0,60}$", re.I)
 BLOC_SIDE_BEFORE = re.compile(r"(?:[-–]|\b(?:and|between|with)\s+(?:the\s+)?)$")
 
 
@@ -581,11 +591,15 @@ class _Sides:
             destination = set()
         aside = bool(lower_search(BILATERAL, seg))
         found = ctx.gaz.find_countries(seg)
+        # "invited him to the ASEAN-Korea Summit": a gathering still to come, another encounter than this one
+        invited = [c for c in found if c.kind == "bloc" and INVITED_TO.search(seg, 0, c.start)]
         blocs = frozenset() if aside else frozenset(
             c.code for c in found
-            if c.kind == "bloc" and (BLOC_SIDE_BEFORE.search(seg, 0, c.start) or BLOC_SIDE_AFTER.match(seg, c.end)))
+            if c.kind == "bloc" and c not in invited
+            and (BLOC_SIDE_BEFORE.search(seg, 0, c.start) or BLOC_SIDE_AFTER.match(seg, c.end)))
         # "the sidelines of the ASEAN summit", "a visit to the ASEAN summit": the bloc hosts, it is no side
-        venues = {c.code for c in found if c.kind == "bloc" and BLOC_VENUE.match(seg, c.end)} - blocs
+        venues = {c.code for c in found if c.kind == "bloc" and (BLOC_VENUE.match(seg, c.end) or c in invited)
+                  } - blocs
         return cls(official_countries, frozenset(text_countries - venues), frozenset(destination), blocs, aside)
 
 
@@ -672,7 +686,11 @@ def _when(ctx: ItemContext, s: Sentence, text: str, seg: str, d: DateRef | None,
             d = reported
     date_value, precision, date_text = (d.date, d.precision, d.text) if d else (None, None, None)
     if d is not None and travel and precision == "day":
-        date_value, precision = monday(d.date), "week"
+        # a trip's talks fall on its working days: a visit "from Saturday to Tuesday" meets from Monday
+        first = d.date
+        while first.weekday() >= 5 and d.last is not None and first < d.last:
+            first += timedelta(days=1)
+        date_value, precision = monday(first), "week"
     if d is not None and precision == "day" and status == "held" and ENDED_BEFORE.search(text[: d.start]):
         # "the week-long round that ended on Friday": a multi-day round is dated by its first day
         days = _duration_days(seg) or next((n for x in ctx.sentences if (n := _duration_days(fold(x.text)))), None)

@@ -260,3 +260,12 @@ def test_a_move_from_a_value_this_deadline_never_had_is_not_its_move():
     c = resolve_deadline(dm(date(2027, 1, 1), change="moves", moved_from=date(2025, 10, 1)), T1, [a.event],
                          story="s3")
     assert (c.action, c.old_date) == ("change", date(2025, 10, 1))
+
+
+def test_a_held_report_of_a_day_inside_a_rounds_span_keeps_the_rounds_first_day():
+    from dataclasses import replace
+    plan = resolve_meeting(replace(mm(date(2025, 3, 9)), end_date=date(2025, 3, 13)), T0, []).event
+    closing = resolve_meeting(mm(date(2025, 3, 13), status="held"), T0, [plan])
+    assert closing.event.meeting_id == plan.meeting_id
+    assert (closing.event.meeting_date, closing.event.end_date, closing.event.status) == (
+        date(2025, 3, 9), date(2025, 3, 13), "held")
