@@ -41,8 +41,8 @@ STAGES = (
     ("tasks.cycle.events", "apply_findings", "resolve"),
     ("tasks.cycle.alerts", "deliver_pending", "deliver"),
     ("tasks.cycle.publish", "publish", "publish"),
-    ("tasks.cycle.publish", "read_timeline", "calendar read"),  # (beside the snapshot: runs with it)
-    ("tasks.cycle.publish", "publish_files", "calendar and report"),
+    ("tasks.cycle.publish", "read_changes", "calendar read"),  # (beside the snapshot: runs with it)
+    ("tasks.cycle.publish", "publish_changes", "calendar and report"),
 )
 
 

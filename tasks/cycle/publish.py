@@ -3,13 +3,17 @@ and the HTML report beside it.
 
 The calendar and the report are made from what the cycle just committed, read through the cycle's own
 connection before it lets go of the file (the same state the snapshot copies), and built while the snapshot is
-being copied: the copy is DuckDB's and the kernel's work, the build is Python's. A cycle that resolved nothing
+being copied: the copy is DuckDB's and the kernel's work, the build is Python's. A cycle reads and renders only
+the events changed since the last publication and assembles the files from the pieces kept beside them
+(tasks/publish/pieces.py), so its cost follows what changed, not the number of events. A cycle that resolved nothing
 republishes them only when the last ones are an hour old or from another day (their "as of", the next 30 days,
 the last 7), or missing. The commands (`tradewatch calendar`, `report`) read the published snapshot instead.
 """
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -25,11 +29,12 @@ from tasks.publish.files import (
     published_url,
     record_published,
     report_path,
-    write_atomically,
+    write_streamed,
 )
-from tasks.publish.report import build_report
+from tasks.publish.pieces import OutOfStep, Pieces, pieces_path
+from tasks.publish.report import build_report, page_chunks
 from warehouse import connection
-from warehouse.calendar import read_timeline, snapshot_as_of
+from warehouse.calendar import TimelineChanges, read_changes, read_timeline, snapshot_as_of
 from warehouse.snapshot import open_snapshot
 from warehouse.snapshot import publish_snapshot as publish
 
@@ -69,37 +74,61 @@ def calendar_due(config: Config, now: datetime, resolved: bool) -> bool:
 
 
 @task(name="read-calendar", cache_policy=NONE)
-def read_calendar(config: Config, now: datetime) -> Timeline:
-    """What the calendar and the report show as of `now`, through the cycle's connection (call it inside the
-    cycle, after the events are resolved)."""
+def read_calendar(config: Config, now: datetime) -> TimelineChanges:
+    """The events changed since the calendar and the report were last published (all of them the first time),
+    as of `now`, through the cycle's connection (call it inside the cycle, after the events are resolved)."""
+    with Pieces.open(pieces_path(config.warehouse_path)) as pieces:
+        kept = pieces.position()
     with connection.cursor(config.warehouse_path) as con:
-        return read_timeline(con, now)
+        return read_changes(con, now, kept)
 
 
 @task(name="publish-calendar-and-report", cache_policy=NONE)
-def publish_calendar_and_report(config: Config, timeline: Timeline) -> Published:
-    published = publish_files(config, timeline)
+def publish_calendar_and_report(config: Config, changes: TimelineChanges) -> Published:
+    published = publish_changes(config, changes)
     if published.error:
         get_run_logger().warning("%s; the previous files stay in place", published.error)
     return published
+
+
+def publish_changes(config: Config, changes: TimelineChanges) -> Published:
+    """Bring the kept pieces up to date with the changes, then write the calendar and the report from them, as
+    publish_files does (the same bytes as a whole build)."""
+    path = pieces_path(config.warehouse_path)
+    with Pieces.open(path) as pieces:
+        try:
+            pieces.apply(changes)
+        except OutOfStep as exc:  # another process published meanwhile: start again from nothing next time
+            path.unlink(missing_ok=True)
+            return Published(error=f"could not publish the calendar and the report ({exc}); the next cycle does")
+        except sqlite3.Error as exc:  # a full disk: the pieces are as before the changes
+            return Published(error=f"could not publish {path}: {exc}")
+        return _publish(config, changes.as_of,
+                        lambda selection: pieces.calendar_chunks(selection),
+                        lambda href: page_chunks(pieces.page(changes.as_of), calendar_href=href))
 
 
 def publish_files(config: Config, timeline: Timeline) -> Published:
     """Build the calendar and the report (`[publish] calendar` and `report` say which) and write each
     atomically beside the snapshot. A write that fails (a full disk) leaves the previous files in place and is
     returned as the error: the cycle's work is safe in the warehouse, and the next cycle publishes again."""
+    return _publish(config, timeline.as_of, lambda selection: [build_calendar(timeline, selection)],
+                    lambda href: [build_report(timeline, calendar_href=href)])
+
+
+def _publish(config: Config, as_of: datetime, calendar: Callable[[Selection], Iterable[bytes]],
+             page: Callable[[str | None], Iterable[str]]) -> Published:
     done: dict[str, str] = {}
     try:
         if config.publish.calendar:
             path = calendar_path(config.warehouse_path)
-            write_atomically(path, build_calendar(timeline, calendar_selection(config, timeline.as_of)))
+            write_streamed(path, calendar(calendar_selection(config, as_of)))
             done["calendar"] = str(path)
         if config.publish.report:
             path = report_path(config.warehouse_path)
-            page = build_report(timeline, calendar_href=report_calendar_href(config, beside=True))
-            write_atomically(path, page.encode("utf-8"))
+            write_streamed(path, (text.encode("utf-8") for text in page(report_calendar_href(config, beside=True))))
             done["report"] = str(path)
-        record_published(config.warehouse_path, timeline.as_of)
+        record_published(config.warehouse_path, as_of)
     except OSError as exc:
         return Published(**done, error=f"could not publish {exc.filename or 'a file'}: {exc.strerror or exc}")
     return Published(**done)

@@ -16,7 +16,7 @@ bytes, so a file republished with nothing new is unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -60,6 +60,16 @@ class Selection:
 
 def build_calendar(timeline: Timeline, selection: Selection = Selection()) -> bytes:
     """The iCalendar file of the events the selection takes."""
+    meetings = sorted((m for m in timeline.meetings if selection.takes_meeting(m)),
+                      key=lambda m: (m.span, m.meeting_id))
+    deadlines = sorted((d for d in timeline.deadlines if selection.takes_deadline(d)),
+                       key=lambda d: (d.due_date, d.deadline_id))
+    return b"".join(calendar_chunks(selection, [*map(meeting_ical, meetings), *map(deadline_ical, deadlines)]))
+
+
+def calendar_chunks(selection: Selection, events: Iterable[bytes]) -> Iterator[bytes]:
+    """The file, in pieces: the calendar's own properties, each event (meeting_ical, deadline_ical: an event
+    depends on nothing else, so tasks/publish/pieces.py keeps them between publications), the end."""
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -69,14 +79,19 @@ def build_calendar(timeline: Timeline, selection: Selection = Selection()) -> by
     cal.add("x-wr-caldesc", "Meetings between governments and trade deadlines, from tradewatch")
     cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "PT1H")  # the same hint, as older clients read it
-    meetings = sorted((m for m in timeline.meetings if selection.takes_meeting(m)),
-                      key=lambda m: (m.span, m.meeting_id))
-    for m in meetings:
-        cal.add_component(meeting_event(m))
-    for d in sorted((d for d in timeline.deadlines if selection.takes_deadline(d)),
-                    key=lambda d: (d.due_date, d.deadline_id)):
-        cal.add_component(deadline_event(d))
-    return cal.to_ical()
+    whole = cal.to_ical()  # BEGIN:VCALENDAR, its properties, END:VCALENDAR: the events go before the end
+    end = whole.rindex(b"END:VCALENDAR")
+    yield whole[:end]
+    yield from events
+    yield whole[end:]
+
+
+def meeting_ical(m: MeetingEntry) -> bytes:
+    return meeting_event(m).to_ical()
+
+
+def deadline_ical(d: DeadlineEntry) -> bytes:
+    return deadline_event(d).to_ical()
 
 
 def uid(event_id: str) -> str:

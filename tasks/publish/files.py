@@ -6,14 +6,17 @@ of one), and the note of when they were last published (`<warehouse>.published.j
 from __future__ import annotations
 
 import contextlib
+import filecmp
 import json
 import os
 import tempfile
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
 FILE_MODE = 0o644  # readable by the web server that serves it
+WRITE_BUFFER = 1 << 20  # bytes gathered per write of a streamed file
 
 
 def calendar_path(warehouse_path: str | Path) -> Path:
@@ -58,11 +61,22 @@ def write_atomically(path: str | Path, data: bytes) -> bool:
     with contextlib.suppress(OSError):
         if path.stat().st_size == len(data) and path.read_bytes() == data:
             return False
+    return write_streamed(path, [data], compare=False)
+
+
+def write_streamed(path: str | Path, chunks: Iterable[bytes], *, compare: bool = True) -> bool:
+    """write_atomically for a file written as its pieces come (never whole in memory): the temp file is written
+    first, and dropped (False) when it holds exactly what `path` does."""
+    path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+        with os.fdopen(fd, "wb", buffering=WRITE_BUFFER) as fh:
+            for chunk in chunks:
+                fh.write(chunk)
             fh.flush()
+            if compare and _same_bytes(Path(tmp), path):
+                os.unlink(tmp)
+                return False
             os.fsync(fh.fileno())
         os.chmod(tmp, FILE_MODE)
         os.replace(tmp, path)
@@ -71,3 +85,10 @@ def write_atomically(path: str | Path, data: bytes) -> bool:
             os.unlink(tmp)
         raise
     return True
+
+
+def _same_bytes(a: Path, b: Path) -> bool:
+    try:
+        return a.stat().st_size == b.stat().st_size and filecmp.cmp(a, b, shallow=False)
+    except OSError:
+        return False

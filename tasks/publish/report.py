@@ -15,13 +15,14 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
-from collections.abc import Iterable
+import itertools
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from html import escape
 from importlib import resources
 
-from records.calendar import DeadlineEntry, MeetingEntry, Report, Timeline
+from records.calendar import DeadlineEntry, MeetingChangeEntry, MeetingEntry, Report, Timeline
 from tasks.alerts.format import FIELD_LABELS, clean, http_url
 from tasks.publish import timeline as tl
 from tasks.publish import wording
@@ -79,36 +80,31 @@ def _badges(status: str, evidence_level: str, *, deadline: bool = False) -> str:
     return out
 
 
-@dataclass(frozen=True)
-class _Line:
-    """A line of a list: when it sorts, and its HTML."""
-
-    at: tuple
-    html: str
+# --- the pieces of one event (each depends on that event alone; tasks/publish/pieces.py keeps them) ----------
 
 
-# --- sections --------------------------------------------------------------------------------------------
-
-
-def upcoming(t: Timeline, today: date) -> list[str]:
-    """Meetings that may fall within the next 30 days and deadlines due in them, soonest first."""
-    last = today + timedelta(days=UPCOMING_DAYS)
-    lines: list[_Line] = []
-    for m in t.meetings:
-        span = m.span
-        if span is None or span[1] < today or span[0] > last:
-            continue
-        lines.append(_Line((span[0], 0, m.meeting_id), (
-            f'<li data-countries="{_countries(m.parties)}"><span class="when">{h(wording.meeting_when(m))}</span> '
+def upcoming_meeting(m: MeetingEntry) -> str:
+    """The meeting's line under "Next 30 days"."""
+    return (f'<li data-countries="{_countries(m.parties)}"><span class="when">{h(wording.meeting_when(m))}</span> '
             f'<a href="#{tl.anchor("m", m.meeting_id)}">{h(wording.meeting_title(m))}</a>'
-            f'{_badges(m.status, m.evidence_level)}{_reports(m.evidence, REPORTS_LISTED)}</li>')))
-    for d in t.deadlines:
-        if today <= d.due_date <= last:
-            lines.append(_Line((d.due_date, 1, d.deadline_id), (
-                f'<li data-countries="{_countries(d.countries)}"><span class="when">{h(wording.deadline_due(d))}'
-                f'</span> <a href="#{tl.anchor("d", d.deadline_id)}">{h(wording.deadline_title(d))}</a>'
-                f'{_badges("", d.evidence_level, deadline=True)}{_reports(d.evidence, REPORTS_LISTED)}</li>')))
-    return [line.html for line in sorted(lines, key=lambda x: x.at)]
+            f'{_badges(m.status, m.evidence_level)}{_reports(m.evidence, REPORTS_LISTED)}</li>')
+
+
+def upcoming_deadline(d: DeadlineEntry) -> str:
+    """The deadline's line under "Next 30 days"."""
+    return (f'<li data-countries="{_countries(d.countries)}"><span class="when">{h(wording.deadline_due(d))}'
+            f'</span> <a href="#{tl.anchor("d", d.deadline_id)}">{h(wording.deadline_title(d))}</a>'
+            f'{_badges("", d.evidence_level, deadline=True)}{_reports(d.evidence, REPORTS_LISTED)}</li>')
+
+
+@dataclass(frozen=True)
+class ChangeLine:
+    """A line "Changed in the last 7 days" could show: when (UTC), what sorts lines of the same instant, its
+    HTML."""
+
+    at: datetime
+    text: str
+    html: str
 
 
 def _change_value(field: str, value: str | None) -> str:
@@ -122,55 +118,83 @@ def _change_value(field: str, value: str | None) -> str:
     return clean(value, max_len=120)
 
 
+def _change_line(at: datetime, codes, text: str, reports: Iterable[Report]) -> ChangeLine:
+    stamp = wording.utc(at)
+    return ChangeLine(stamp, text, (
+        f'<li data-countries="{_countries(codes)}"><span class="when">{wording.short_day(stamp.date())}'
+        f'</span> {text}{_reports(reports, REPORTS_LISTED)}</li>'))
+
+
+def meeting_changes(m: MeetingEntry, changes: Iterable[MeetingChangeEntry]) -> list[ChangeLine]:
+    """Every change line of a meeting: it was new, then each recorded change (`changes`: the meeting's own)."""
+    link = f'<a href="#{tl.anchor("m", m.meeting_id)}">{h(wording.meeting_title(m))}</a>'
+    lines = [_change_line(m.first_seen_at, m.parties, f"New meeting: {link} — {h(wording.meeting_when(m))}",
+                          m.evidence)]
+    for c in changes:
+        label = FIELD_LABELS.get(c.field, c.field)
+        lines.append(_change_line(c.changed_at, m.parties, f"{link}: {h(label)} {h(_change_value(c.field, c.old_value))}"
+                                  f" → <strong>{h(_change_value(c.field, c.new_value))}</strong>",
+                                  [c.report] if c.report else []))
+    return lines
+
+
+def deadline_changes(d: DeadlineEntry) -> list[ChangeLine]:
+    """Every change line of a deadline: new, each move, each conflicting report."""
+    link = f'<a href="#{tl.anchor("d", d.deadline_id)}">{h(clean(d.subject, max_len=200))}</a>'
+    if d.countries:
+        link += f" ({h(wording.parties(d.countries))})"
+    lines = []
+    for v in d.history:
+        reports = [v.report] if v.report else []
+        if v.action == "new":
+            lines.append(_change_line(v.seen_at, d.countries, f"New deadline: {link} — due {h(wording.day(v.due_date))}",
+                                      reports))
+        elif v.is_move:
+            lines.append(_change_line(v.seen_at, d.countries, f"Deadline moved: {link} — <s>"
+                                      f"{h(wording.day(v.old_date))}</s> → <strong>{h(wording.day(v.due_date))}</strong>",
+                                      reports))
+        elif v.action == "conflicting":
+            lines.append(_change_line(v.seen_at, d.countries, f"Conflicting report: {link} — "
+                                      f"{h(wording.day(v.due_date))} (not counted as a move)", reports))
+    return lines
+
+
+def changes_by_meeting(t: Timeline) -> dict[str, list[MeetingChangeEntry]]:
+    out: dict[str, list[MeetingChangeEntry]] = {}
+    for c in t.meeting_changes:
+        out.setdefault(c.meeting_id, []).append(c)
+    return out
+
+
+# --- sections, from a whole Timeline ---------------------------------------------------------------------
+
+
+def upcoming(t: Timeline, today: date) -> list[str]:
+    """Meetings that may fall within the next 30 days and deadlines due in them, soonest first."""
+    last = today + timedelta(days=UPCOMING_DAYS)
+    lines: list[tuple[tuple, str]] = []
+    for m in t.meetings:
+        span = m.span
+        if span is not None and not (span[1] < today or span[0] > last):
+            lines.append(((span[0], 0, m.meeting_id), upcoming_meeting(m)))
+    for d in t.deadlines:
+        if today <= d.due_date <= last:
+            lines.append(((d.due_date, 1, d.deadline_id), upcoming_deadline(d)))
+    return [html for _, html in sorted(lines, key=lambda x: x[0])]
+
+
 def recent_changes(t: Timeline, now: datetime) -> list[str]:
     """New meetings and deadlines, meeting changes, deadline moves and conflicting reports of the last 7
     days, newest first."""
     since = now - timedelta(days=CHANGES_DAYS)
-
-    def recent(at: datetime) -> bool:
-        return since < at <= now
-
-    meetings = {m.meeting_id: m for m in t.meetings}
-    lines: list[_Line] = []
-
-    def add(at: datetime, codes, text: str, reports: Iterable[Report]) -> None:
-        stamp = wording.utc(at)
-        lines.append(_Line((stamp, text), (
-            f'<li data-countries="{_countries(codes)}"><span class="when">{wording.short_day(stamp.date())}'
-            f'</span> {text}{_reports(reports, REPORTS_LISTED)}</li>')))
-
-    for m in t.meetings:
-        if recent(m.first_seen_at):
-            add(m.first_seen_at, m.parties, f'New meeting: <a href="#{tl.anchor("m", m.meeting_id)}">'
-                f"{h(wording.meeting_title(m))}</a> — {h(wording.meeting_when(m))}", m.evidence)
-    for c in t.meeting_changes:
-        m = meetings.get(c.meeting_id)
-        if m is None or not recent(c.changed_at):
-            continue
-        label = FIELD_LABELS.get(c.field, c.field)
-        add(c.changed_at, m.parties, f'<a href="#{tl.anchor("m", m.meeting_id)}">{h(wording.meeting_title(m))}'
-            f"</a>: {h(label)} {h(_change_value(c.field, c.old_value))} → "
-            f"<strong>{h(_change_value(c.field, c.new_value))}</strong>", [c.report] if c.report else [])
-    for d in t.deadlines:
-        link = f'<a href="#{tl.anchor("d", d.deadline_id)}">{h(clean(d.subject, max_len=200))}</a>'
-        if d.countries:
-            link += f" ({h(wording.parties(d.countries))})"
-        for v in d.history:
-            if not recent(v.seen_at):
-                continue
-            reports = [v.report] if v.report else []
-            if v.action == "new":
-                add(v.seen_at, d.countries, f"New deadline: {link} — due {h(wording.day(v.due_date))}", reports)
-            elif v.is_move:
-                add(v.seen_at, d.countries, f"Deadline moved: {link} — <s>{h(wording.day(v.old_date))}</s> → "
-                    f"<strong>{h(wording.day(v.due_date))}</strong>", reports)
-            elif v.action == "conflicting":
-                add(v.seen_at, d.countries, f"Conflicting report: {link} — {h(wording.day(v.due_date))} "
-                    "(not counted as a move)", reports)
-    return [line.html for line in sorted(lines, key=lambda x: x.at, reverse=True)]
+    changes = changes_by_meeting(t)
+    lines = [line for m in t.meetings for line in meeting_changes(m, changes.get(m.meeting_id, ()))]
+    lines += [line for d in t.deadlines for line in deadline_changes(d)]
+    recent = (line for line in lines if since < line.at <= now)
+    return [line.html for line in sorted(recent, key=lambda x: (x.at, x.text), reverse=True)]
 
 
-def _meeting_card(m: MeetingEntry) -> str:
+def meeting_card(m: MeetingEntry) -> str:
     facts = [("When", wording.meeting_when(m)), ("Format", wording.format_label(m.format)),
              ("Status", m.status), ("Evidence", m.evidence_level)]
     if m.location:
@@ -185,7 +209,7 @@ def _meeting_card(m: MeetingEntry) -> str:
             + f"</dl>{'<ul>' + reports + '</ul>' if reports else ''}</article>")
 
 
-def _deadline_card(d: DeadlineEntry) -> str:
+def deadline_card(d: DeadlineEntry) -> str:
     facts = [("Due", wording.deadline_due(d)), ("Countries", wording.parties(d.countries) or "—")]
     if d.rate:
         facts.append(("Rate", clean(d.rate, max_len=40)))
@@ -218,22 +242,69 @@ def _legend() -> str:
     return '<p class="legend">' + "".join(f"<span>{i}</span>" for i in items) + "</p>"
 
 
-def _timeline(t: Timeline, today: date) -> str:
-    rows = tl.groups(t.meetings, t.deadlines)
+@dataclass(frozen=True)
+class Row:
+    """One row of the timeline: its countries and its body (timeline.group_body)."""
+
+    countries: tuple[str, ...]
+    height: int
+    body: str
+
+
+@dataclass(frozen=True)
+class Page:
+    """What the page shows, each part already in its order: from a whole Timeline (page_of) or from the pieces
+    kept between publications (tasks/publish/pieces.py). The iterables are read once, as the page is written."""
+
+    as_of: datetime
+    dated_meetings: int
+    deadlines: int
+    moves: int
+    countries: list[str]  # every country named, sorted
+    upcoming: Iterable[str]  # lines, soonest first
+    changes: Iterable[str]  # lines, newest first
+    scale: tl.Scale | None  # None: nothing dated to draw
+    rows: Iterable[Row]
+    meeting_cards: Iterable[str]  # latest first
+    deadline_cards: Iterable[str]  # latest first
+
+
+def timeline_scale(first: date | None, last: date | None, today: date) -> tl.Scale | None:
+    """The timeline's scale, from the first and last dates it shows (None when it shows none)."""
+    return None if first is None or last is None else tl.Scale.covering([first, last, today])
+
+
+def page_of(t: Timeline) -> Page:
+    """The page of a whole Timeline."""
+    now = wording.utc(t.as_of)
     days = tl.dates_shown(t.meetings, t.deadlines)
-    if not rows or not days:
-        return '<p class="empty">No dated meeting or deadline yet.</p>'
-    scale = tl.Scale.covering([*days, today])
-    parts = [_legend(), '<div class="timeline">', tl.axis_svg(scale, today)]
-    for group in rows:
-        parts.append(f'<div class="row" data-countries="{_countries(group.countries)}">'
-                     f"<h3>{h(wording.parties(group.countries))}</h3>{tl.group_svg(group, scale, today)}</div>")
-    parts.append("</div>")
-    return "".join(parts)
+    scale = timeline_scale(min(days, default=None), max(days, default=None), now.date())
+    rows = [Row(g.countries, *tl.group_body(g, scale)) for g in tl.groups(t.meetings, t.deadlines)] if scale else []
+    return Page(
+        as_of=t.as_of, dated_meetings=sum(1 for m in t.meetings if m.meeting_date is not None),
+        deadlines=len(t.deadlines), moves=sum(len(d.moves) for d in t.deadlines),
+        countries=sorted({c for m in t.meetings for c in m.parties} | {c for d in t.deadlines for c in d.countries}),
+        upcoming=upcoming(t, now.date()), changes=recent_changes(t, now), scale=scale, rows=rows,
+        meeting_cards=[meeting_card(m) for m in sorted(
+            t.meetings, key=lambda m: (m.span or (date.max, date.max), m.meeting_id), reverse=True)],
+        deadline_cards=[deadline_card(d) for d in sorted(
+            t.deadlines, key=lambda d: (d.due_date, d.deadline_id), reverse=True)])
 
 
-def _filter(t: Timeline) -> str:
-    codes = sorted({c for m in t.meetings for c in m.parties} | {c for d in t.deadlines for c in d.countries})
+def _timeline(scale: tl.Scale | None, rows: Iterable[Row], today: date) -> Iterator[str]:
+    rows = iter(rows)
+    first = next(rows, None)
+    if scale is None or first is None:
+        yield '<p class="empty">No dated meeting or deadline yet.</p>'
+        return
+    yield _legend() + '<div class="timeline">' + tl.axis_svg(scale, today)
+    for row in itertools.chain([first], rows):
+        yield (f'<div class="row" data-countries="{_countries(row.countries)}"><h3>{h(wording.parties(row.countries))}'
+               f"</h3>{tl.group_svg(row.countries, row.height, row.body, scale, today)}</div>")
+    yield "</div>"
+
+
+def _filter(codes: list[str]) -> str:
     if not codes:
         return ""
     boxes = "".join(f'<label><input type="checkbox" value="{h(c)}" checked> {h(wording.parties((c,)))}</label>'
@@ -243,56 +314,63 @@ def _filter(t: Timeline) -> str:
             '<button type="button" data-select="none">none</button></fieldset>')
 
 
-def _list(lines: list[str], empty: str) -> str:
-    if not lines:
-        return f'<p class="empty">{h(empty)}</p>'
-    return '<ul class="list">' + "".join(lines) + "</ul>"
+def _list(lines: Iterable[str], empty: str, *, opening: str = '<ul class="list">', closing: str = "</ul>"
+          ) -> Iterator[str]:
+    """The lines between `opening` and `closing`, or a note that there are none."""
+    lines = iter(lines)
+    first = next(lines, None)
+    if first is None:
+        yield f'<p class="empty">{h(empty)}</p>'
+        return
+    yield opening + first
+    yield from lines
+    yield closing
 
 
 def build_report(t: Timeline, *, calendar_href: str | None = None, title: str = "tradewatch") -> str:
     """The whole page. `calendar_href`: where the iCalendar feed is (a relative name beside the page, or a URL)."""
-    now = wording.utc(t.as_of)
+    return "".join(page_chunks(page_of(t), calendar_href=calendar_href, title=title))
+
+
+def page_chunks(page: Page, *, calendar_href: str | None = None, title: str = "tradewatch") -> Iterator[str]:
+    """The page's text, in pieces (written as they come: the page of a long history is tens of MB)."""
+    now = wording.utc(page.as_of)
     today = now.date()
     css, js = _asset("report.css"), _asset("report.js")
     csp = (f"default-src 'none'; style-src '{_sha256(css)}'; script-src '{_sha256(js)}'; img-src data:; "
            "base-uri 'none'; form-action 'none'")
-    dated = sum(1 for m in t.meetings if m.meeting_date is not None)
-    moves = sum(len(d.moves) for d in t.deadlines)
+    dated, deadlines, moves = page.dated_meetings, page.deadlines, page.moves
     subscribe = ""
     if calendar_href:
         subscribe = f' · <a href="{escape(calendar_href, quote=True)}">Subscribe to the calendar (iCalendar)</a>'
     as_of = f"{wording.day(today)}, {now:%H:%M} UTC"
-    meetings = sorted(t.meetings, key=lambda m: (m.span or (date.max, date.max), m.meeting_id), reverse=True)
-    deadlines = sorted(t.deadlines, key=lambda d: (d.due_date, d.deadline_id), reverse=True)
-    return "".join([
+    yield "".join([
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">",
         f'<meta http-equiv="Content-Security-Policy" content="{csp}">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{h(title)} — negotiation calendar as of {h(as_of)}</title>",
         f"<style>{css}</style></head>",
-        f'<body data-as-of="{now.isoformat()}" data-meetings="{dated}" data-deadlines="{len(t.deadlines)}" '
+        f'<body data-as-of="{now.isoformat()}" data-meetings="{dated}" data-deadlines="{deadlines}" '
         f'data-moves="{moves}">',
         tl.DEFS,
         "<main><header>",
         f"<h1>{h(title)}: negotiation calendar</h1>",
         f'<p class="meta">As of {h(as_of)} · {dated} meeting{"s" if dated != 1 else ""} · '
-        f'{len(t.deadlines)} deadline{"s" if len(t.deadlines) != 1 else ""} · {moves} '
+        f'{deadlines} deadline{"s" if deadlines != 1 else ""} · {moves} '
         f'move{"s" if moves != 1 else ""}{subscribe}</p>',
-        _filter(t),
+        _filter(page.countries),
         '<p class="shown" id="shown"></p></header>',
         f'<section id="upcoming"><h2>Next {UPCOMING_DAYS} days</h2>',
-        _list(upcoming(t, today), f"Nothing known for the next {UPCOMING_DAYS} days."),
-        f'</section><section id="changes"><h2>Changed in the last {CHANGES_DAYS} days</h2>',
-        _list(recent_changes(t, now), f"Nothing changed in the last {CHANGES_DAYS} days."),
-        '</section><section id="timeline"><h2>Timeline</h2>',
-        _timeline(t, today),
-        '</section><section id="meetings"><h2>Meetings</h2>',
-        '<div class="events">' + "".join(_meeting_card(m) for m in meetings) + "</div>" if meetings
-        else '<p class="empty">No meeting yet.</p>',
-        '</section><section id="deadlines"><h2>Deadlines</h2>',
-        '<div class="events">' + "".join(_deadline_card(d) for d in deadlines) + "</div>" if deadlines
-        else '<p class="empty">No deadline yet.</p>',
-        "</section><footer>Made by tradewatch from the published snapshot. Dates with only a week or a month "
-        "known are drawn over that week or month; tentative events are hollow. Times are UTC.</footer></main>",
-        f"<script>{js}</script></body></html>\n",
     ])
+    yield from _list(page.upcoming, f"Nothing known for the next {UPCOMING_DAYS} days.")
+    yield f'</section><section id="changes"><h2>Changed in the last {CHANGES_DAYS} days</h2>'
+    yield from _list(page.changes, f"Nothing changed in the last {CHANGES_DAYS} days.")
+    yield '</section><section id="timeline"><h2>Timeline</h2>'
+    yield from _timeline(page.scale, page.rows, today)
+    yield '</section><section id="meetings"><h2>Meetings</h2>'
+    yield from _list(page.meeting_cards, "No meeting yet.", opening='<div class="events">', closing="</div>")
+    yield '</section><section id="deadlines"><h2>Deadlines</h2>'
+    yield from _list(page.deadline_cards, "No deadline yet.", opening='<div class="events">', closing="</div>")
+    yield ("</section><footer>Made by tradewatch from the published snapshot. Dates with only a week or a month "
+           "known are drawn over that week or month; tentative events are hollow. Times are UTC.</footer></main>"
+           f"<script>{js}</script></body></html>\n")

@@ -88,17 +88,27 @@ class Group:
     deadlines: list[DeadlineEntry] = field(default_factory=list)
 
 
+def group_key(countries: Iterable[str]) -> tuple[str, ...]:
+    """The row an event is drawn in: its countries, each once, in order."""
+    return tuple(sorted(set(countries)))
+
+
+def group_order(key: tuple[str, ...]) -> tuple:
+    """Rows of two or more countries first, then those of one, each in order of their countries."""
+    return (len(key) == 1, key)
+
+
 def groups(meetings: Iterable[MeetingEntry], deadlines: Iterable[DeadlineEntry]) -> list[Group]:
     """The rows: dated meetings by their parties, deadlines by their countries, in order of the countries."""
     out: dict[tuple[str, ...], Group] = {}
     for m in meetings:
         if m.meeting_date is not None:
-            key = tuple(sorted(set(m.parties)))
+            key = group_key(m.parties)
             out.setdefault(key, Group(key)).meetings.append(m)
     for d in deadlines:
-        key = tuple(sorted(set(d.countries)))
+        key = group_key(d.countries)
         out.setdefault(key, Group(key)).deadlines.append(d)
-    return [out[k] for k in sorted(out, key=lambda k: (len(k) == 1, k))]
+    return [out[k] for k in sorted(out, key=group_order)]
 
 
 def dates_shown(meetings: Iterable[MeetingEntry], deadlines: Iterable[DeadlineEntry]) -> list[date]:
@@ -133,22 +143,42 @@ def axis_svg(scale: Scale, today: date) -> str:
 
 
 @dataclass(frozen=True)
-class _Mark:
-    meeting: MeetingEntry
-    x0: float
-    x1: float  # right edge of the shape
+class Extent:
+    """What places a meeting in its row: its days, whether they are one exact day (a dot), its label. Kept
+    apart from the meeting so that a row can be laid out again without reading its meetings (pieces.py)."""
+
+    meeting_id: str
+    first: date
+    last: date
+    exact: bool
     label: str
 
+    @classmethod
+    def of(cls, m: MeetingEntry) -> Extent:
+        first, last = m.span  # dated meetings only
+        return cls(m.meeting_id, first, last, first == last and m.date_precision not in ("week", "month"),
+                   clean(m.format or "meeting", max_len=24))
 
-def _marks(meetings: list[MeetingEntry], scale: Scale) -> list[_Mark]:
+
+@dataclass(frozen=True)
+class _Mark:
+    extent: Extent
+    x0: float
+    x1: float  # right edge of the shape
+
+    @property
+    def label(self) -> str:
+        return self.extent.label
+
+
+def _marks(extents: Iterable[Extent], scale: Scale) -> list[_Mark]:
     out = []
-    for m in sorted(meetings, key=lambda m: (m.span, m.meeting_id)):
-        first, last = m.span
-        if first == last and m.date_precision not in ("week", "month"):
-            x0, x1 = scale.mid(first) - 6, scale.mid(first) + 6
+    for e in sorted(extents, key=lambda e: (e.first, e.last, e.meeting_id)):
+        if e.exact:
+            x0, x1 = scale.mid(e.first) - 6, scale.mid(e.first) + 6
         else:
-            x0, x1 = scale.x(first), max(scale.x(last + timedelta(days=1)), scale.x(first) + 10)
-        out.append(_Mark(m, x0, x1, clean(m.format or "meeting", max_len=24)))
+            x0, x1 = scale.x(e.first), max(scale.x(e.last + timedelta(days=1)), scale.x(e.first) + 10)
+        out.append(_Mark(e, x0, x1))
     return out
 
 
@@ -167,8 +197,7 @@ def _pack(marks: list[_Mark], labelled: bool) -> list[int]:
     return rows
 
 
-def _meeting_mark(mark: _Mark, y: float, labelled: bool) -> str:
-    m = mark.meeting
+def _meeting_mark(m: MeetingEntry, mark: _Mark, y: float, labelled: bool) -> str:
     classes = ["mark", "meeting", f"status-{attr(m.status)}"]
     if m.evidence_level == "tentative":
         classes.append("tentative")
@@ -234,29 +263,64 @@ def _deadline(d: DeadlineEntry, scale: Scale, top: float) -> str:
     return "".join(parts)
 
 
-def group_svg(group: Group, scale: Scale, today: date) -> str:
-    marks = _marks(group.meetings, scale)
+@dataclass(frozen=True)
+class Placed:
+    """Where one event of a row is drawn: a meeting's mark (its shape's edges, its height in the row, whether
+    labelled) or a deadline's lane (its top)."""
+
+    kind: str  # meeting | deadline
+    event_id: str
+    where: tuple
+
+
+def layout(extents: Iterable[Extent], deadlines: Iterable[tuple[date, str]], scale: Scale
+           ) -> tuple[int, list[Placed]]:
+    """(height, where each event goes) of a row of these meetings' extents and these deadlines (due date, id):
+    marks packed into as few rows as fit, labelled while they fit in a few; then a lane per deadline."""
+    marks = _marks(extents, scale)
     labelled = True
     rows = _pack(marks, labelled)
     if rows and max(rows) + 1 > MAX_LABELLED_LANES:
         labelled = False
         rows = _pack(marks, labelled)
     meeting_rows = (max(rows) + 1) if rows else 0
-    height = 6 + meeting_rows * LANE + len(group.deadlines) * DEADLINE_LANE + 6
+    placed = [Placed("meeting", mark.extent.meeting_id, (mark.x0, mark.x1, 6 + row * LANE + LANE / 2, labelled))
+              for mark, row in zip(marks, rows, strict=True)]
+    top = 6 + meeting_rows * LANE
+    deadlines = sorted(deadlines)
+    placed += [Placed("deadline", deadline_id, (top + i * DEADLINE_LANE,))
+               for i, (_, deadline_id) in enumerate(deadlines)]
+    return top + len(deadlines) * DEADLINE_LANE + 6, placed
+
+
+def draw(placed: Placed, event: MeetingEntry | DeadlineEntry, scale: Scale) -> str:
+    """The SVG of one event where the layout placed it."""
+    if placed.kind == "meeting":
+        x0, x1, y, labelled = placed.where
+        return _meeting_mark(event, _Mark(Extent.of(event), x0, x1), y, labelled)
+    return _deadline(event, scale, placed.where[0])
+
+
+def group_body(group: Group, scale: Scale) -> tuple[int, str]:
+    """(height, the marks and deadlines) of a row: what does not move with "today"."""
+    events = {("meeting", m.meeting_id): m for m in group.meetings}
+    events.update({("deadline", d.deadline_id): d for d in group.deadlines})
+    height, placed = layout([Extent.of(m) for m in group.meetings],
+                            [(d.due_date, d.deadline_id) for d in group.deadlines], scale)
+    return height, "".join(draw(p, events[(p.kind, p.event_id)], scale) for p in placed)
+
+
+def group_svg(countries: tuple[str, ...], height: int, body: str, scale: Scale, today: date) -> str:
+    """A row's SVG: its month lines and the "today" line around its body (group_body)."""
     parts = [f'<svg class="lane" width="{scale.width}" height="{height}" viewBox="0 0 {scale.width} {height}" '
-             f'role="img" aria-label="{attr(" – ".join(group.countries))} timeline">']
+             f'role="img" aria-label="{attr(" – ".join(countries))} timeline">']
     for month in scale.months():
         x = scale.x(month)
         parts.append(f'<line class="grid" x1="{x:.1f}" y1="0" x2="{x:.1f}" y2="{height}"/>')
     if scale.start <= today < scale.end:
         x = scale.mid(today)
         parts.append(f'<line class="today" x1="{x:.1f}" y1="0" x2="{x:.1f}" y2="{height}"/>')
-    for mark, row in zip(marks, rows, strict=True):
-        parts.append(_meeting_mark(mark, 6 + row * LANE + LANE / 2, labelled))
-    top = 6 + meeting_rows * LANE
-    for i, d in enumerate(sorted(group.deadlines, key=lambda d: (d.due_date, d.deadline_id))):
-        parts.append(_deadline(d, scale, top + i * DEADLINE_LANE))
-    parts.append("</svg>")
+    parts += [body, "</svg>"]
     return "".join(parts)
 
 

@@ -9,11 +9,10 @@ import pytest
 
 from records.events import DeadlineEvent, MeetingEvent
 from records.items import Item
+from tests.support.event_rows import write_events
 from warehouse import connection
 from warehouse import events as event_store
 from warehouse.calendar import EVIDENCE_PER_EVENT, read_timeline, snapshot_as_of
-from warehouse.items import store_items
-from warehouse.transaction import transaction
 
 T0 = datetime(2025, 4, 8, 0, 0, tzinfo=UTC)
 
@@ -30,14 +29,8 @@ def con(tmp_path):
         yield con
 
 
-def write(con, *, items=(), meetings=(), deadlines=(), values=(), mentions=(), changes=(), now=T0):
-    with transaction(con):
-        store_items(con, list(items), now=now)
-        event_store.upsert_meetings(con, list(meetings), now=now)
-        event_store.upsert_deadlines(con, list(deadlines), now=now)
-        event_store.append_deadline_values(con, list(values))
-        event_store.add_mentions(con, list(mentions))
-        event_store.append_meeting_changes(con, list(changes))
+def write(con, *, now=T0, **rows):
+    write_events(con, now=now, **rows)
 
 
 def mention(n: int, kind: str, event_id: str) -> event_store.Mention:
