@@ -2,6 +2,7 @@
 
     python -m bench                 # the full benchmark (a few minutes on 2 cores)
     python -m bench --scale tiny    # the machinery at toy size (seconds of work; tests use it)
+    python -m bench --only history  # figures 7-9 alone (long history: ~3 minutes; prints, writes only --out)
 
 Loopback only. Uses the Prefect API in PREFECT_API_URL when set; otherwise starts a private
 `prefect server start` on a free loopback port for the run and stops it at the end. Exits 0 even when a
@@ -300,6 +301,25 @@ def run_all(scale: Scale, *, out: Path | None = RESULTS, api_url: str | None = N
     return result
 
 
+def run_history(scale: Scale, *, out: Path | None = None, api_url: str | None = None) -> dict:
+    """Figures 7-9 alone (the cycles with a long history), printed; written to `out` when given."""
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="tradewatch-bench-") as tmp:
+        workdir = Path(tmp)
+        with prefect_api(workdir, api_url) as env:
+            log(f"history: cycles with {' and '.join(f'{n:,}' for n in scale.history_sizes)} items stored")
+            history = run_pipeline(workdir, env, {
+                "sizes": list(scale.history_sizes), "feeds": scale.history_feeds, "as_of": AS_OF.isoformat(),
+                "workdir": str(workdir)}, module="bench.history")
+    figures = history_figures(history, scale)
+    print(report.console_table(figures))
+    if out is not None:
+        notes = [f"Figures 7-9 alone (--only history) took {time.perf_counter() - started:.0f} s."]
+        out.write_text(report.markdown(figures, report.machine(), notes, scale.name), encoding="utf-8")
+        log(f"wrote {out}")
+    return {"figures": figures, "history": history, "scale": scale.name}
+
+
 def _roles(run: dict) -> str:
     return "; ".join(f"{name} ({r['processes']}): {r['cpu_s']:.1f} s CPU, peak {r['peak_rss_mb']:.0f} MB"
                      for name, r in sorted(run.get("by_role", {}).items()))
@@ -403,7 +423,12 @@ def main(argv: list[str] | None = None) -> int:
         default=os.environ.get("PREFECT_API_URL"),
         help="a running Prefect API to use (default: $PREFECT_API_URL, else a private server)",
     )
+    p.add_argument("--only", choices=["history"], help="run only these figures (history: 7-9); the results go "
+                   "to --out alone, never to bench/results.md")
     args = p.parse_args(argv)
+    if args.only == "history":
+        run_history(SCALES[args.scale], out=args.out, api_url=args.api_url)
+        return 0
     out = args.out or (RESULTS if args.scale == "full" else None)
     run_all(SCALES[args.scale], out=out, api_url=args.api_url)
     return 0

@@ -6,9 +6,9 @@ could show (each with its instant), its SVG on the timeline with the place it wa
 draw it again when its place moves) and the facts that order, select and place the pieces (its days, countries,
 evidence level, timeline row and extent). Under each timeline row: its body and the scale it was drawn at. A row
 whose events changed, or any row when the scale did, is laid out again from the kept extents (timeline.layout),
-and only the events whose place moved are drawn again. A publication applies what changed since the change number the store is up to date with
-(warehouse/calendar.py read_changes) in one transaction; the files are then assembled from the kept pieces, in
-their order, by SQL, and written as they are read (calendar_chunks, page). The parts that follow "now" (the next
+and only the events whose place moved are drawn again. A publication applies what changed since the change
+number the store is up to date with (warehouse/calendar.py read_changes) in one transaction; the files are then
+assembled from the kept pieces, in their order, by SQL, and written as they are read (calendar_chunks, page). The parts that follow "now" (the next
 30 days, the last 7, the "today" line) are selected by date each time, never kept.
 
 Why a file of its own and not a table of the warehouse: the pieces are derived (without the file, the next
@@ -69,7 +69,7 @@ CREATE TABLE events (
     countries TEXT NOT NULL,           -- JSON list
     level TEXT NOT NULL,               -- evidence level
     row TEXT,                          -- its timeline row (JSON list of countries); NULL: not drawn
-    extent TEXT,                       -- what places a meeting in its row (timeline.Extent, JSON)
+    exact INTEGER, label TEXT,         -- with its days, what places a meeting in its row (timeline.Extent)
     shown_first TEXT, shown_last TEXT, -- the first and last days the timeline draws it over
     drawn_at TEXT, drawn TEXT,         -- its SVG on the timeline, and where it was drawn (scale and place)
     moves INTEGER NOT NULL,
@@ -78,6 +78,7 @@ CREATE TABLE events (
     card TEXT NOT NULL,
     PRIMARY KEY (kind, id));
 CREATE INDEX events_in_order ON events (kind, first, last, id);  -- the files' order, read without sorting
+CREATE INDEX events_by_row ON events (row);
 CREATE TABLE change_lines (kind TEXT NOT NULL, id TEXT NOT NULL, n INTEGER NOT NULL,
     at INTEGER NOT NULL,  -- microseconds since 1970 (UTC)
     text TEXT NOT NULL, html TEXT NOT NULL, PRIMARY KEY (kind, id, n));
@@ -181,10 +182,10 @@ class Pieces:
         if row_key is not None:
             self._con.execute("DELETE FROM rows WHERE row = ?", [row_key])
         self._con.execute(
-            "INSERT INTO events (kind, id, record, first, last, countries, level, row, extent, shown_first,"
-            " shown_last, moves, vevent, upcoming, card) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO events (kind, id, record, first, last, countries, level, row, exact, label, shown_first,"
+            " shown_last, moves, vevent, upcoming, card) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [kind, event_id, json.dumps(_plain(entry)), *(_day(d) for d in (days or (None, None))),
-             json.dumps(list(countries)), level, row_key, json.dumps(_plain(extent)) if extent else None,
+             json.dumps(list(countries)), level, row_key, extent and extent.exact, extent and extent.label,
              _day(min(shown, default=None)), _day(max(shown, default=None)), moves, vevent, upcoming, card])
         self._con.executemany("INSERT INTO change_lines VALUES (?, ?, ?, ?, ?, ?)",
                               [(kind, event_id, n, _micros(line.at), line.text, line.html)
@@ -228,7 +229,7 @@ class Pieces:
             " count(*) FILTER (WHERE kind = 'deadline'), coalesce(sum(moves), 0) FROM events").fetchone()
         first, last = con.execute("SELECT min(shown_first), max(shown_last) FROM events").fetchone()
         scale = rp.timeline_scale(_date(first), _date(last), today)
-        rows = list(self._rows(scale)) if scale else []  # (rows drawn again are kept before the reads below start)
+        rows = self._rows(scale) if scale else []  # (rows drawn again are kept before the reads below start)
         return rp.Page(
             as_of=as_of, dated_meetings=dated, deadlines=deadlines, moves=moves,
             countries=[c for (c,) in con.execute(
@@ -247,42 +248,44 @@ class Pieces:
             deadline_cards=(card for (card,) in con.execute(
                 "SELECT card FROM events WHERE kind = 'deadline' ORDER BY first DESC, id DESC")))
 
-    def _rows(self, scale: tl.Scale) -> Iterator[rp.Row]:
+    def _rows(self, scale: tl.Scale) -> list[rp.Row]:
         """The timeline's rows in order, each drawn again when its kept body is not of this scale."""
         drawn_at = repr(scale)
         keys = [row for (row,) in self._con.execute("SELECT DISTINCT row FROM events WHERE row IS NOT NULL")]
-        for key in sorted(keys, key=lambda k: tl.group_order(tuple(json.loads(k)))):
-            kept = self._con.execute("SELECT height, body FROM rows WHERE row = ? AND scale = ?",
-                                     [key, drawn_at]).fetchone()
-            if kept is None:
-                kept = self._draw_row(key, scale)
-            yield rp.Row(tuple(json.loads(key)), *kept)
+        out = []
+        with self._con:  # (one transaction for the rows drawn again)
+            for key in sorted(keys, key=lambda k: tl.group_order(tuple(json.loads(k)))):
+                kept = self._con.execute("SELECT height, body FROM rows WHERE row = ? AND scale = ?",
+                                         [key, drawn_at]).fetchone()
+                out.append(rp.Row(tuple(json.loads(key)), *(kept or self._draw_row(key, scale))))
+        return out
 
     def _draw_row(self, key: str, scale: tl.Scale) -> tuple[int, str]:
         """Lay the row out again from its kept extents; draw again only the events whose place moved."""
         con = self._con
-        extents, deadlines = [], []
-        for kind, event_id, first, extent in con.execute(
-                "SELECT kind, id, first, extent FROM events WHERE row = ?", [key]):
+        extents, deadlines, drawn = [], [], {}
+        for kind, event_id, first, last, exact, label, drawn_at, svg in con.execute(
+                "SELECT kind, id, first, last, exact, label, drawn_at, drawn FROM events WHERE row = ?", [key]):
             if kind == "meeting":
-                extents.append(_entry(tl.Extent, json.loads(extent)))
+                extents.append(tl.Extent(event_id, date.fromisoformat(first), date.fromisoformat(last), bool(exact),
+                                         label))
             else:
                 deadlines.append((date.fromisoformat(first), event_id))
+            drawn[(kind, event_id)] = (drawn_at, svg)
         height, placed = tl.layout(extents, deadlines, scale)
-        parts = []
-        with con:
-            for p in placed:
-                at = repr((scale, p.where))
-                record, drawn_at, drawn = con.execute("SELECT record, drawn_at, drawn FROM events WHERE kind = ? AND id = ?",
-                                                      [p.kind, p.event_id]).fetchone()
-                if drawn_at != at:
-                    event = _entry(MeetingEntry if p.kind == "meeting" else DeadlineEntry, json.loads(record))
-                    drawn = tl.draw(p, event, scale)
-                    con.execute("UPDATE events SET drawn_at = ?, drawn = ? WHERE kind = ? AND id = ?",
-                                [at, drawn, p.kind, p.event_id])
-                parts.append(drawn)
-            body = "".join(parts)
-            con.execute("INSERT OR REPLACE INTO rows VALUES (?, ?, ?, ?)", [key, repr(scale), height, body])
+        parts, scale_key = [], repr(scale)
+        for p in placed:
+            at, (drawn_at, svg) = f"{scale_key} {p.where}", drawn[(p.kind, p.event_id)]
+            if drawn_at != at:
+                (record,) = con.execute("SELECT record FROM events WHERE kind = ? AND id = ?",
+                                        [p.kind, p.event_id]).fetchone()
+                event = _entry(MeetingEntry if p.kind == "meeting" else DeadlineEntry, json.loads(record))
+                svg = tl.draw(p, event, scale)
+                con.execute("UPDATE events SET drawn_at = ?, drawn = ? WHERE kind = ? AND id = ?",
+                            [at, svg, p.kind, p.event_id])
+            parts.append(svg)
+        body = "".join(parts)
+        con.execute("INSERT OR REPLACE INTO rows VALUES (?, ?, ?, ?)", [key, scale_key, height, body])
         return height, body
 
 
