@@ -21,7 +21,7 @@ demo: setup
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/pytest -n auto --dist loadfile
+	$(BIN)/pytest -n $$(( $$(nproc) + 1 )) --dist loadfile  # one worker more than cores: many tests wait on servers
 
 lint: setup
 	$(BIN)/ruff check .

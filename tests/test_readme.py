@@ -10,7 +10,6 @@ import shlex
 import pytest
 
 from flows import cli
-from flows.demo import run_demo
 from tests.support.paths import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -33,12 +32,8 @@ def readme_queries() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory, prefect_harness):
-    import io
-
-    workdir = tmp_path_factory.mktemp("readme") / "demo"
-    assert run_demo(workdir, out=io.StringIO()) == 0
-    return workdir / "tradewatch.toml"
+def demo(shared_demo):
+    return shared_demo / "demo" / "tradewatch.toml"
 
 
 def test_the_readme_has_example_queries():

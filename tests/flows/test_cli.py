@@ -185,14 +185,10 @@ def test_init_writes_a_valid_starter_config(tmp_path, capsys):
     assert run_cli("init", str(path), capsys=capsys)[0] == 1  # never overwrites silently
 
 
-def test_demo_runs_and_shows_the_deadline_move(tmp_path, capsys):
-    from flows.demo import run_demo
-
-    buf = io.StringIO()
-    assert run_demo(tmp_path / "demo", out=buf) == 0
-    out = buf.getvalue() + capsys.readouterr().out
+def test_demo_runs_and_shows_the_deadline_move(shared_demo):
+    out = (shared_demo / "demo-output.txt").read_text(encoding="utf-8")  # (the session's one demo run)
     assert "Try these yourself" in out
-    con = snapshot.open_snapshot(tmp_path / "demo" / "demo.duckdb")
+    con = snapshot.open_snapshot(shared_demo / "demo" / "demo.duckdb")
     moved_to = {r[0] for r in con.execute("SELECT new_date FROM deadline_changes").fetchall()}
     assert datetime(2025, 8, 1).date() in moved_to
     assert con.execute("SELECT count(*) FROM alerts WHERE state = 'delivered'").fetchone()[0] > 0

@@ -4,13 +4,11 @@ moves, the country filter hides what it should, it fits a phone, and a screensho
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import lxml.html
 import pytest
 
-from flows.demo import run_demo
 from tests.support import browser
 from warehouse import snapshot
 
@@ -18,11 +16,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_harness")]
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory, prefect_harness) -> Path:
+def demo(request) -> Path:
     browser.chromium()  # skip (or, in CI, fail) before the replay when there is no browser
-    workdir = tmp_path_factory.mktemp("demo")
-    assert run_demo(workdir, out=io.StringIO()) == 0
-    return workdir
+    return request.getfixturevalue("shared_demo") / "demo"
 
 
 def scalar(demo: Path, sql: str) -> int:
