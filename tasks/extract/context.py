@@ -22,6 +22,7 @@ _LOCATIVE = re.compile(
 
 
 # "for higher U.S. tariffs", "to Chinese goods": a country word used attributively names a government, not a place
+_TRADE_FLOW = re.compile(r"\b(?:imports?|exports?|goods|shipments|products)\s+(?:from|into|to)\s+(?:the\s+)?$", re.I)
 _ATTRIBUTIVE = re.compile(
     r"\s+(?:tariffs?|duties|duty|levy|levies|goods|imports|exports|products|officials?|negotiators?|side|team|"
     r"delegation|government|administration|counterparts?|leaders?|president|trade)\b",
@@ -120,6 +121,8 @@ def party_countries(gaz: Gazetteer, text: str) -> list[CountryMention]:
             c.kind in ("capital", "name")
             and _LOCATIVE.search(before)
             and not _ATTRIBUTIVE.match(folded, c.end)
+            and not folded.startswith("'s", c.end)  # "to extend the UK's safeguard": an owner, never a place
+            and not _TRADE_FLOW.search(before)  # "imports into Great Britain": the government that imports
             and not (before.endswith(", ") and c.start - 2 in listed)
         ):
             continue

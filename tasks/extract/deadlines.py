@@ -39,6 +39,10 @@ _HEADS = [
                    r"(?!(?:FTA|CEPA|CECA|EPA|TEPA)\b)[A-Z]{3,6}(?=\s*(?:'s\s+)?(?i:rules|regulation|requirements|obligations|applies|will\s+apply|"
                    r"takes\s+effect|enters|comes|kicks|starts?)\b)"),
     ("review", r"(?i:(?:joint|formal|mandatory|scheduled|first)\s+review)"),
+    # controls on imports: "physical checks at the border", "health certificates", "safety and security declarations"
+    ("controls", r"(?i:(?:(?:import|border|physical|documentary|identity|customs|sanitary|phytosanitary|SPS|food|"
+                 r"veterinary)\s+)+(?:checks|controls|inspections)|health\s+certificat(?:es|ion)|"
+                 r"(?:safety\s+and\s+security\s+|customs\s+)declarations)"),
     # (not a category of partners: "goods from non-FTA countries", "countries without a trade agreement")
     ("agreement", r"(?<![Nn]on-)(?<!\bwithout\s)(?<!\bwithout\sa\s)(?<!\bwithout\sany\s)"
                   r"(?:FTA|CEPA|CECA|EPA|TEPA|(?i:(?:free\s+trade|trade|partnership|economic\s+partnership|investment)"
@@ -65,6 +69,7 @@ MEASURE_NEEDLES = (
     "directive", "review", "agreement", "pact", "deal", "fta", "cepa", "ceca", "epa", "accord", "treaty",
     "protocol", "tariff", "dut", "lev", "surcharge", "rate", "pause", "suspen", "reprieve", "truce", "moratorium",
     "exemption", "waiver", "grace", "stay", "freeze", "halt", "talks", "negotiat", "package", "comply",
+    "checks", "controls", "inspections", "certificat", "declarations",
     "effect",  # "The changes take effect on Wednesday": a measure named in the sentence before (_ANAPHOR)
     "small", "micro",  # "Micro and small enterprises have until June 30": the rules' date for them (_FIRMS)
 )  # fmt: skip
@@ -103,6 +108,9 @@ SECTORS = [
 # a regulation's name: "the EU deforestation regulation", "the carbon border adjustment mechanism", "CBAM"
 _REGULATION_NAME = re.compile(r"\b(?P<acr>[A-Z]{3,6})\b|\b(?P<words>(?:[A-Za-z]+-)?[A-Za-z]+(?:\s+[A-Za-z]+)?)\s+"
                               r"(?i:regulation|rules|law|requirements|regime|mechanism|directive)\b")
+_CONTROL_STAGE = re.compile(r"\bcertificat\w+|\bdeclarations\b|\b(?:checks|controls|inspections)\b", re.I)
+# rules named by what follows them: "the rules of origin", "rules on deforestation"
+_NAMED_AFTER = re.compile(r"\b(?i:rules|regulations?|requirements)\s+(?:of|on)\s+(?P<of>origin|[a-z]{4,}(?<!the)(?<!its))\b")
 # "the EU Deforestation Regulation (EUDR)": an acronym defined in the text names what it follows
 _ACRONYM_DEFINED = re.compile(r"\b(?P<words>(?:[A-Za-z]+-)?[A-Za-z]+(?:\s+[A-Za-z]+){0,4})\s+\((?P<acr>[A-Z]{3,6})\)")
 _NOT_A_NAME = {"for", "of", "on", "to", "with", "from", "by", "in", "under", "and", "the", "new", "trade", "its", "their", "these", "those", "such", "current", "existing", "eu", "us",
@@ -230,7 +238,7 @@ LABELS = {
     "tariff": "tariff takes effect", "countermeasure": "countermeasures take effect",
     "agreement": "agreement enters into force", "regulation": "rules apply", "program": "program expires",
     "quota": "quota applies", "export-control": "export controls take effect", "negotiation": "negotiation target",
-    "review": "review due",
+    "review": "review due", "controls": "import controls start",
 }
 
 
@@ -628,10 +636,14 @@ def _measure(ctx: ItemContext, kind: str, clause: str, text: str, setter: str | 
             who = firms.group("who").lower()
             size = "small-firms" if ("small" in who or "micro" in who) else "large-firms"
         return Measure(kind, (regulator,), (), name, size)
-    sectors = [name for name, rx in SECTORS if rx.search(phrase or clause)]
+    sectors = [name for name, rx in SECTORS if rx.search(phrase or clause)] if kind != "controls" else []
     # (a long list of goods is a broad measure: "autos, auto parts, textiles, clothing, plastics and steel")
     listed = any(rx.search(m.group(0)) for m in _LONG_LIST.finditer(clause) for _, rx in SECTORS)
     scope = sectors[0] if len(sectors) in (1, 2) and not listed else "all"
+    if kind == "controls":  # each stage of the controls is its own measure: certificates, checks, declarations
+        stage = _CONTROL_STAGE.search(phrase or clause)
+        word = stage.group(0).lower() if stage else "checks"
+        scope = "certificates" if word.startswith("certificat") else word if word == "declarations" else "checks"
     targets = _targets(ctx, clause)
     examples = _examples(ctx, clause)
     if examples:  # the class is the target, whoever is named as one of it
@@ -652,7 +664,8 @@ def _measure(ctx: ItemContext, kind: str, clause: str, text: str, setter: str | 
         pass  # the general rates for every partner
     elif _EVERY_PARTNER.search(clause):
         targets = set() if not targets or kind == "program" else targets
-    elif not targets and not examples and kind in ("tariff", "countermeasure", "quota", "export-control") and (
+    elif not targets and not examples and kind in ("tariff", "countermeasure", "quota", "export-control",
+                                                     "controls") and (
             scope == "all" or qualifier == "reduced"):
         # "the 25% tariff takes effect on Aug. 1", about one partner: that partner
         partners = [c for c in ctx.main_countries(3) if c != imposer]
@@ -681,6 +694,9 @@ def _regulator_of(ctx: ItemContext, name: str | None) -> str | None:
 def _regulation_name(clause: str, acronyms: dict[str, str] | None = None, places=()) -> str | None:
     """The name of the regulation a clause speaks of, as a key: its content words ("deforestation"), or an
     acronym (the name it stands for, when the item defines it); never a place ("Brussels rules")."""
+    named_after = _NAMED_AFTER.search(clause)
+    if named_after:  # "the rules of origin", "requirements on deforestation": the word after names them
+        return named_after.group("of").lower()
     for m in _REGULATION_NAME.finditer(clause):
         acr = m.group("acr")
         if acr and acr not in ("EU", "US", "UK", "USA", "WTO", "FTA", "GDP", "CEO"):

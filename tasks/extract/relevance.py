@@ -90,14 +90,16 @@ class Relevance:
 TRADE_VOCABULARY = re.compile(
     r"\b(?:tariffs?|trade|traders?|dut(?:y|ies)|levy|levies|countermeasures?|retaliat\w*|negotiat\w*|talks|deal|"
     r"agreement|framework|pause|truce|USTR|export controls?|imports?|exports?|importers?|exporters?|sanctions?|pact|"
-    r"accord|quotas?|deforestation|CBAM|EUDR|AGOA|[A-Z]{0,6}FTA|CEPA|EPA|consultations?|negotiators?)\b",
+    r"accord|quotas?|deforestation|CBAM|EUDR|AGOA|[A-Z]{0,6}FTA|CEPA|EPA|consultations?|negotiators?|"
+    r"rules\s+of\s+origin|safeguards?|(?:phyto)?sanitary|customs)\b",
     re.I,
 )
 # every match of TRADE_VOCABULARY begins with one of these (any case): the only places it needs trying
 _VOCABULARY_STARTS = (
     "tariff", "trade", "dut", "lev", "countermeasure", "retaliat", "negotiat", "talks", "deal", "agreement",
     "framework", "pause", "truce", "ustr", "export", "import", "sanction", "pact", "accord", "quota", "deforestation",
-    "cbam", "eudr", "agoa", "fta", "cepa", "epa", "consultation",
+    "cbam", "eudr", "agoa", "fta", "cepa", "epa", "consultation", "rules", "safeguard", "phytosanitary", "sanitary",
+    "customs",
 )  # fmt: skip
 
 
@@ -197,6 +199,12 @@ TRADE_TALK = re.compile(
     # barriers between two governments, and their removal: "trade impediments", "lift the ban on lobster imports",
     # "the resumption of the lobster trade", "exports to restart", "cooperation in trade"
     r"trade\s+(?:impediments|barriers|restrictions|irritants|curbs|bans?)|(?:cooperation|cooperate)\s+(?:in|on)\s+trade|"
+    # the instruments of a trade relationship besides tariffs: rules of origin, food-safety (SPS) controls on
+    # imports, safeguards and trade remedies
+    r"rules\s+of\s+origin|trade\s+and\s+cooperation\s+agreement|trade\s+remed(?:y|ies)|"
+    r"(?:sanitary\s+and\s+phytosanitary|SPS|veterinary)\s+(?:agreement|deal|controls|checks|rules|measures|area)|"
+    r"safeguard\s+(?:measures?|duties|quotas?|review|investigation)|(?:steel|trade)\s+safeguards?|"
+    r"import\s+(?:checks|controls)|(?:checks|controls)\s+on\s+(?:[\w-]+\s+){0,3}imports|"
     r"(?:lift|lifts|lifted|lifting|remove|removes|removed|removing|ease|eases|eased|end|ends|ended)\s+(?:the\s+|its\s+|a\s+)?"
     r"(?:[\w-]+\s+){0,3}(?:bans?|curbs|impediments|barriers)|(?:bans?|curbs|impediments|barriers)\s+(?:\w+\s+){0,2}"
     r"(?:had\s+|have\s+|has\s+)?(?:been\s+)?(?:lifted|removed|ended|eased)|"
@@ -210,7 +218,8 @@ NEGOTIATION = re.compile(
     r"(?:entry|enters?|entered)\s+into\s+force|signing|signed|consultations?)\b", re.I)
 MEASURE = re.compile(
     r"\b(?:tariffs?|duties|levy|levies|countermeasures?|retaliat\w+|quotas?|export\s+controls?|anti-?dumping|"
-    r"safeguard\s+duties|trade\s+preferences|import\s+(?:bans?|curbs|restrictions)|deforestation\s+(?:law|rules|"
+    r"safeguard\s+duties|trade\s+preferences|import\s+(?:bans?|curbs|restrictions|checks|controls|certificates)|"
+    r"rules\s+of\s+origin|tariff-rate\s+quotas?|health\s+certificat\w+|customs\s+declarations|deforestation\s+(?:law|rules|"
     r"regulation)|carbon\s+border|EUDR|CBAM)\b", re.I)
 # a measure's date moving, told in the headline: "EU delays deforestation rules", "postpones CBAM certificate sales"
 MOVED = re.compile(r"\b(?:delay\w*|postpon\w*|extend\w*|extension|push\w*\s+back|defer\w*|brought\s+forward|"

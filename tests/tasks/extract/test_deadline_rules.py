@@ -577,3 +577,20 @@ def test_the_date_an_inquiry_into_a_measure_starts_is_not_the_measures_date():
     found = deadlines("LIMA -- Peru's trade ministry opened an investigation into Chile's planned duties on "
                       "Peruvian fruit, effective the same day.", OCT_WED)
     assert not found
+
+
+# ---------------------------------------------------------------- 8. measures besides tariffs
+
+def test_import_controls_are_measures_each_stage_its_own():
+    found = deadlines(
+        "LONDON -- Britain's health certificates for Norwegian fish imports will be required from November 30. "
+        "Britain's physical checks on those imports will start on December 15, the government said.", OCT_WED)
+    assert {(d.subject, d.due_date) for d in found} == {
+        ("controls:certificates", date(2025, 11, 30)), ("controls:checks", date(2025, 12, 15))}
+
+
+def test_rules_named_by_what_follows_them_are_one_regulation():
+    found = deadlines(
+        "BRUSSELS -- The EU's current rules of origin for Norwegian batteries will continue to apply until "
+        "31 December 2027, the European Commission said.", OCT_WED)
+    assert {(d.subject, d.due_date) for d in found} == {("regulation:origin", date(2027, 12, 31))}

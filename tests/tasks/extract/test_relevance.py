@@ -139,3 +139,34 @@ def test_exports_rising_after_a_barrier_fell_are_still_trade_statistics():
     f = extract(item("Chilean cherry exports to India surged in May after curbs lifted",
                      "SANTIAGO -- Shipments rose 40% in May from a year earlier, customs data showed."))
     assert not f.relevant
+
+
+@pytest.mark.parametrize(
+    "title,body",
+    [
+        ("Norway and the EU agree to keep battery rules of origin until 2028",
+         "OSLO -- Norway and the European Union agreed to extend the current rules of origin for batteries."),
+        ("Iceland delays checks on EU food imports",
+         "REYKJAVIK -- Iceland put back sanitary and phytosanitary controls on food imports from the European "
+         "Union by three months, the government said."),
+        ("Norway extends its steel safeguard",
+         "OSLO -- Norway's government extended the steel safeguard measure on imports from the European Union for "
+         "two years."),
+    ],
+)
+def test_instruments_of_a_trade_relationship_besides_tariffs_are_trade_news(title, body):
+    f = extract(item(title, body))
+    assert f.relevant, f.relevance_reason
+
+
+def test_a_governments_possessive_is_never_read_as_a_place():
+    # "to extend the UK's safeguard": after "to" + two words, but an owner, not a destination
+    f = extract(item("Safeguard extended", "Ministers decided to extend the UK's steel safeguard on Norwegian "
+                                           "imports for two years."))
+    assert "GB" in f.countries
+
+
+def test_the_destination_of_imports_is_the_government_that_imports():
+    f = extract(item("Fish checks", "Health certificates will be needed for Norwegian fish imports into Great "
+                                    "Britain from the end of the year."))
+    assert "GB" in f.countries
