@@ -62,7 +62,7 @@ SIGNED = re.compile(r"\b(?:signed|signs)\b", re.I)
 SIGNED_PACT = re.compile(
     r"\b(?:signed|signs|sign|inked|inks|ink)\s+(?:off\s+)?(?:a|an|the|their)?\s*"
     r"(?:(?!(?:executive\s+)?(?:orders?|decrees?|laws?|bills?|proclamations?|legislation)\b)[\w.-]+\s+){0,6}?"
-    r"(?:agreement|pact|deal|protocol|treaty|accord|FTA|CEPA|TEPA|EPA|CECA)\b", re.I)
+    r"(?:agreement|pact|deal|protocol|treaty|accord|FTA|CEPA|TEPA|EPA|CECA|joint\s+statement|memorandum|MoU)\b", re.I)
 # meeting people who are not another government: "due to meet business leaders on Tuesday"
 NON_GOVERNMENT = re.compile(
     r"\b(?:meet|meets|met|meeting|meetings|sees|see|visit|visits|visited)\s+(?:with\s+)?(?:(?:local|business|industry|"

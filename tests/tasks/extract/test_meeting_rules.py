@@ -344,3 +344,10 @@ def test_a_bloc_in_the_gathering_someone_is_invited_to_is_no_side_of_this_call()
         "SANTIAGO -- After the call on Monday, Boric said he had invited Japan's prime minister to the "
         "Mercosur-Japan summit in Asuncion.", "2025-05-27T10:00:00-05:00")
     assert all(not set(MERCOSUR) & set(m.parties) for m in found)
+
+
+def test_signing_a_joint_statement_that_concludes_a_pact_is_an_encounter():
+    (m,) = meetings(
+        "SANTIAGO -- Chile and Indonesia signed a joint statement on the conclusion of their free trade "
+        "agreement in Santiago on Thursday, the foreign ministry said.", "2025-06-06T10:00:00-04:00")
+    assert (m.parties, m.date, m.status) == (("CL", "ID"), date(2025, 6, 5), "held")
