@@ -36,7 +36,8 @@ _HEADS = [
     ("program", r"AGOA|GSP|(?i:African\s+Growth\s+and\s+Opportunity\s+Act|Generali[sz]ed\s+System\s+of\s+"
                 r"Preferences|trade\s+preferences?|preference\s+(?:program|programme|scheme))"),
     ("regulation", r"(?i:regulations?|rules|law|requirements|regime|mechanism|obligations|directive)|"
-                   r"(?!(?:FTA|CEPA|CECA|EPA|TEPA)\b)[A-Z]{3,6}(?=\s*(?:'s\s+)?(?i:rules|regulation|requirements|obligations|applies|will\s+apply|"
+                   r"(?!(?:FTA|CEPA|CECA|EPA|TEPA)\b)"  # (an agreement's acronym is never a regulation's)
+                   r"[A-Z]{3,6}(?=\s*(?:'s\s+)?(?i:rules|regulation|requirements|obligations|applies|will\s+apply|"
                    r"takes\s+effect|enters|comes|kicks|starts?)\b)"),
     ("review", r"(?i:(?:joint|formal|mandatory|scheduled|first)\s+review)"),
     # controls on imports: "physical checks at the border", "health certificates", "safety and security declarations"
@@ -110,7 +111,8 @@ _REGULATION_NAME = re.compile(r"\b(?P<acr>[A-Z]{3,6})\b|\b(?P<words>(?:[A-Za-z]+
                               r"(?i:regulation|rules|law|requirements|regime|mechanism|directive)\b")
 _CONTROL_STAGE = re.compile(r"\bcertificat\w+|\bdeclarations\b|\b(?:checks|controls|inspections)\b", re.I)
 # rules named by what follows them: "the rules of origin", "rules on deforestation"
-_NAMED_AFTER = re.compile(r"\b(?i:rules|regulations?|requirements)\s+(?:of|on)\s+(?P<of>origin|[a-z]{4,}(?<!the)(?<!its))\b")
+_NAMED_AFTER = re.compile(
+    r"\b(?i:rules|regulations?|requirements)\s+(?:of|on)\s+(?P<of>origin|[a-z]{4,}(?<!the)(?<!its))\b")
 # "the EU Deforestation Regulation (EUDR)": an acronym defined in the text names what it follows
 _ACRONYM_DEFINED = re.compile(r"\b(?P<words>(?:[A-Za-z]+-)?[A-Za-z]+(?:\s+[A-Za-z]+){0,4})\s+\((?P<acr>[A-Z]{3,6})\)")
 _NOT_A_NAME = {"for", "of", "on", "to", "with", "from", "by", "in", "under", "and", "the", "new", "trade", "its", "their", "these", "those", "such", "current", "existing", "eu", "us",
@@ -231,8 +233,9 @@ _CLASS_OF = re.compile(r"\bwithout\s+(?:a\s+|any\s+)?(?:free[- ])?trade\s+(?:agr
 # partners named as examples of a class: "goods from China and other Asian countries", "partners including Japan"
 _EXAMPLES = re.compile(
     r"(?P<named>(?:[A-Z][\w.'-]+\s+){1,3})and\s+other\s+(?:[\w-]+\s+){0,2}(?:countries|nations|economies|partners|"
-    r"exporters|suppliers|imports|goods|products)\b|\b(?:countries|nations|economies|partners|exporters|suppliers)\s*,?\s+(?:including|such\s+as|"
-    r"notably|among\s+them)\s+(?P<listed>[^,;]{2,80})")
+    r"exporters|suppliers|imports|goods|products)\b"
+    r"|\b(?:countries|nations|economies|partners|exporters|suppliers)\s*,?\s+(?:including|such\s+as|notably|"
+    r"among\s+them)\s+(?P<listed>[^,;]{2,80})")
 
 LABELS = {
     "tariff": "tariff takes effect", "countermeasure": "countermeasures take effect",
@@ -636,14 +639,7 @@ def _measure(ctx: ItemContext, kind: str, clause: str, text: str, setter: str | 
             who = firms.group("who").lower()
             size = "small-firms" if ("small" in who or "micro" in who) else "large-firms"
         return Measure(kind, (regulator,), (), name, size)
-    sectors = [name for name, rx in SECTORS if rx.search(phrase or clause)] if kind != "controls" else []
-    # (a long list of goods is a broad measure: "autos, auto parts, textiles, clothing, plastics and steel")
-    listed = any(rx.search(m.group(0)) for m in _LONG_LIST.finditer(clause) for _, rx in SECTORS)
-    scope = sectors[0] if len(sectors) in (1, 2) and not listed else "all"
-    if kind == "controls":  # each stage of the controls is its own measure: certificates, checks, declarations
-        stage = _CONTROL_STAGE.search(phrase or clause)
-        word = stage.group(0).lower() if stage else "checks"
-        scope = "certificates" if word.startswith("certificat") else word if word == "declarations" else "checks"
+    scope = _scope(kind, phrase or clause, clause)
     targets = _targets(ctx, clause)
     examples = _examples(ctx, clause)
     if examples:  # the class is the target, whoever is named as one of it
@@ -674,6 +670,19 @@ def _measure(ctx: ItemContext, kind: str, clause: str, text: str, setter: str | 
     if ctx.config.watched_countries and not any(ctx.config.watches(c) for c in {imposer} | targets):
         return None
     return Measure(kind, (imposer,), tuple(sorted(targets)), scope, qualifier)
+
+
+def _scope(kind: str, phrase: str, clause: str) -> str:
+    """What a measure covers: the sector its words name (one or two; a sector inside a long list of goods is a
+    broad measure: "autos, auto parts, textiles, clothing, plastics and steel"), else "all"; for import controls,
+    their stage (certificates, checks, declarations: each its own measure)."""
+    if kind == "controls":
+        stage = _CONTROL_STAGE.search(phrase)
+        word = stage.group(0).lower() if stage else "checks"
+        return "certificates" if word.startswith("certificat") else word if word == "declarations" else "checks"
+    sectors = [name for name, rx in SECTORS if rx.search(phrase)]
+    listed = any(rx.search(m.group(0)) for m in _LONG_LIST.finditer(clause) for _, rx in SECTORS)
+    return sectors[0] if len(sectors) in (1, 2) and not listed else "all"
 
 
 def _regulator_of(ctx: ItemContext, name: str | None) -> str | None:
