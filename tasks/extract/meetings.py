@@ -561,6 +561,8 @@ BLOC_SIDE_AFTER = re.compile(r"\s*(?:\)\s*)?(?:-|–|\s+and\s+[A-Z]|\s+(?:Econom
                              r"(?:Ministers|ministers|leaders|Leaders|member\s+states|Secretary-General|secretariat))")
 BLOC_VENUE = re.compile(r"(?:\s+(?:leaders'?|economic|foreign|regional))?\s+(?:[Ss]ummits?|[Mm]eetings?|[Ff]orum|"
                         r"[Cc]onference|[Gg]athering)\b(?!\s+(?:with|between))")
+HELD_IN = re.compile(r"\b(?:took\s+place|held|convened|met|hosted|opened|began|ended|concluded)\s+in\s+(?:the\s+)?$", re.I)
+WITH_PARTNER = re.compile(r"\bwith\s+(?:the\s+)?[A-Z]")
 INVITED_TO = re.compile(r"\binvit(?:e|es|ed|ing)\s+(?:[\w.'-]+\s+){0,4}?to\s+(?:attend\s+)?(?:the\s+)?[^.;]{0,60}$", re.I)
 BLOC_SIDE_BEFORE = re.compile(r"(?:[-–]|\b(?:and|between|with)\s+(?:the\s+)?)$")
 
@@ -589,6 +591,12 @@ class _Sides:
             text_countries |= destination
         else:
             destination = set()
+        # talks "with Switzerland" that "took place in London": the host city's government is the other side
+        host = {c.code for c in ctx.gaz.find_countries(seg)
+                if c.kind in ("capital", "city") and HELD_IN.search(seg, max(0, c.start - 40), c.start)}
+        if len(text_countries) == 1 and host - text_countries and WITH_PARTNER.search(seg):
+            destination = set(host - text_countries)
+            text_countries |= destination
         aside = bool(lower_search(BILATERAL, seg))
         found = ctx.gaz.find_countries(seg)
         # "invited him to the ASEAN-Korea Summit": a gathering still to come, another encounter than this one

@@ -351,3 +351,11 @@ def test_signing_a_joint_statement_that_concludes_a_pact_is_an_encounter():
         "SANTIAGO -- Chile and Indonesia signed a joint statement on the conclusion of their free trade "
         "agreement in Santiago on Thursday, the foreign ministry said.", "2025-06-06T10:00:00-04:00")
     assert (m.parties, m.date, m.status) == (("CL", "ID"), date(2025, 6, 5), "held")
+
+
+def test_the_host_city_of_talks_with_a_named_partner_is_the_other_side():
+    # a government's own statement names only its partner; the city the round took place in names the host
+    (m,) = meetings(
+        "The third round of negotiations on a free trade agreement with Chile took place in Ottawa between 9 and "
+        "13 June 2025, the department said.", "2025-06-20T10:00:00-04:00")
+    assert (m.parties, m.date, m.end_date) == (("CA", "CL"), date(2025, 6, 9), date(2025, 6, 13))
