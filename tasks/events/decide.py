@@ -386,7 +386,7 @@ def resolve_deadline(mention: DeadlineMention, seen_at: datetime, known: Sequenc
         return DeadlineDecision("equivalent", event, None)
     if mention.due_date in event.previous_dates or (event.updated_at and seen_at < event.updated_at):
         return DeadlineDecision("restated", event, None)  # an old value, recalled or read late: no change
-    if abs((mention.due_date - event.due_date).days) <= 1 and not mention.change:
+    if _is_value_of(mention.due_date, event) and not mention.change:
         # the day beside the current value, with no words of a move: the same value told across a date line or
         # as the last day instead of the first ("entered into force on Jan. 1" of a pact in force since Dec. 31)
         event = replace(event, equivalent_dates=tuple(sorted({*event.equivalent_dates, mention.due_date})))

@@ -777,6 +777,8 @@ def _targets(ctx: ItemContext, clause: str) -> set[str]:
 
 
 def _class_owner(ctx: ItemContext, clause: str) -> str | None:
+    """The government whose pacts define the class a measure is aimed at ("countries without trade agreements
+    with Mexico": Mexico), the one that imposes it."""
     m = _CLASS_OF.search(clause)
     found = ctx.gaz.find_countries(m.group("who")) if m else []
     return found[0].code if found else None

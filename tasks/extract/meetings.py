@@ -582,9 +582,10 @@ class _Sides:
     def of(cls, ctx: ItemContext, seg: str, officials: list[OfficialMention]) -> _Sides:
         official_countries = frozenset(m.official.country for m in officials if m.official.country)
         text_countries = {c.code for c in ctx.party_countries(seg)}
+        found = ctx.gaz.find_countries(seg)
         destination = {
             c.code
-            for c in ctx.gaz.find_countries(seg)
+            for c in found
             if c.kind in ("capital", "city", "name") and DESTINATION.search(seg[max(0, c.start - 30) : c.start])
         } - official_countries
         if official_countries and destination and re.search(r"\b(?:talks|meeting|meetings|negotiations)\b", seg, re.I):
@@ -592,13 +593,12 @@ class _Sides:
         else:
             destination = set()
         # talks "with Switzerland" that "took place in London": the host city's government is the other side
-        host = {c.code for c in ctx.gaz.find_countries(seg)
+        host = {c.code for c in found
                 if c.kind in ("capital", "city") and HELD_IN.search(seg, max(0, c.start - 40), c.start)}
         if len(text_countries) == 1 and host - text_countries and WITH_PARTNER.search(seg):
             destination = set(host - text_countries)
             text_countries |= destination
         aside = bool(lower_search(BILATERAL, seg))
-        found = ctx.gaz.find_countries(seg)
         # "invited him to the ASEAN-Korea Summit": a gathering still to come, another encounter than this one
         invited = [c for c in found if c.kind == "bloc" and INVITED_TO.search(seg, 0, c.start)]
         blocs = frozenset() if aside else frozenset(

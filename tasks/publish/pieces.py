@@ -44,6 +44,7 @@ from tasks.publish.calendar import Selection, calendar_chunks, deadline_ical, me
 from warehouse.calendar import TimelineChanges
 
 
+@functools.cache  # (read once, when a store is first opened: not at import, by every process that imports it)
 def _rendering() -> str:
     """What made the pieces: this package's sources and assets, the wording it shares with the alerts, the
     records it reads, and the icalendar release."""
@@ -57,7 +58,6 @@ def _rendering() -> str:
     return digest.hexdigest()
 
 
-RENDERING = _rendering()
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 _SCHEMA = """
@@ -108,7 +108,7 @@ class Pieces:
         by other code, or cannot be read."""
         try:
             store = cls(sqlite3.connect(path))
-            if store._state("rendering") == RENDERING:
+            if store._state("rendering") == _rendering():
                 return store
             store.close()
         except sqlite3.Error:
@@ -120,7 +120,7 @@ class Pieces:
         con = sqlite3.connect(path)
         con.executescript(_SCHEMA)
         with con:
-            con.execute("INSERT INTO state VALUES ('rendering', ?)", [RENDERING])
+            con.execute("INSERT INTO state VALUES ('rendering', ?)", [_rendering()])
         return cls(con)
 
     def close(self) -> None:
