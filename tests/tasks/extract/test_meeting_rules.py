@@ -327,21 +327,21 @@ def test_a_deal_signed_with_a_countrys_suppliers_is_no_meeting_of_governments():
 
 def test_one_bodys_own_meeting_is_no_encounter_of_governments():
     found = meetings(
-        "BERN -- At its meeting on Friday, the Federal Council adopted the mandate for modernising the free trade "
-        "agreement between Switzerland and Chile.", "2025-06-02T10:00:00+02:00")
+        "OSLO -- At its meeting on Friday, Norway's council of state approved a mandate to update the free trade "
+        "agreement between Norway and Chile.", "2025-06-02T10:00:00+02:00")
     assert found == ()
 
 
 def test_a_trip_that_starts_on_a_weekend_meets_in_the_week_of_its_first_working_day():
     (m,) = meetings(
-        "SANTIAGO -- Chile's president will visit Korea from 8 to 11 November at the invitation of President "
-        "Lee Jae-myung, for talks on the free trade agreement.", "2025-10-20T10:00:00-03:00")
-    assert (m.parties, m.date, m.date_precision) == (("CL", "KR"), date(2025, 11, 10), "week")
+        "SANTIAGO -- Chile's president will visit Norway from 8 to 11 November at the invitation of "
+        "Norway's Prime Minister Olaf Brandt, for talks on the free trade agreement.", "2025-10-20T10:00:00-03:00")
+    assert (m.parties, m.date, m.date_precision) == (("CL", "NO"), date(2025, 11, 10), "week")
 
 
 def test_a_bloc_in_the_gathering_someone_is_invited_to_is_no_side_of_this_call():
     found = meetings(
-        "SANTIAGO -- After the call on Monday, Boric said he had invited Japan's prime minister to the "
+        "SANTIAGO -- After the call on Monday, Varela said she had invited Japan's prime minister to the "
         "Mercosur-Japan summit in Asuncion.", "2025-05-27T10:00:00-05:00")
     assert all(not set(MERCOSUR) & set(m.parties) for m in found)
 
