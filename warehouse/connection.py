@@ -104,23 +104,27 @@ def hold(path: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 @contextlib.contextmanager
 def writer(path: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A short-lived read-write connection, closed (and checkpointed, unless held) on exit."""
-    with _tracked(path) as con:
-        yield con
-
-
-@contextlib.contextmanager
-def cursor(path: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A cursor of the held instance when this process holds the file (no schema check: for many small
-    reads from many threads), else a short-lived writer."""
+    """A short-lived read-write connection, closed (and checkpointed, unless held) on exit: while this process
+    holds the file, a cursor of the held instance (its schema was brought up to date when it was opened)."""
+    key = Path(path).resolve()
     with _held_lock:
-        held = _held.get(Path(path).resolve())
+        held = _held.get(key)
     if held is None:
-        with writer(path) as con:
+        with _tracked(path) as con:
             yield con
         return
     cur = held.cursor()
     try:
         yield cur
+    except BaseException:
+        with _held_lock:  # the file is not recorded as left cleanly
+            _open_failed.add(key)
+        raise
     finally:
         cur.close()
+
+
+def cursor(path: str | Path) -> contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]:
+    """For many small reads from many threads: the same as `writer` (a cursor of the held instance when this
+    process holds the file, no schema check; else a short-lived writer)."""
+    return writer(path)
