@@ -31,7 +31,8 @@ from tasks.extract.sentences import Sentence, fold
 _HEADS = [
     ("countermeasure", r"(?i:countermeasures?|counter-measures?|counter-tariffs?|retaliatory\s+(?:tariffs?|duties|"
                        r"levies|measures|action)|rebalancing\s+measures)"),
-    ("export-control", r"(?i:export\s+(?:controls?|restrictions|bans?|curbs|licen[cs]ing(?:\s+requirements?)?))"),
+    ("export-control", r"(?i:export\s+(?:controls?|restrictions|bans?|curbs|licen[cs]ing(?:\s+requirements?)?)|"
+                       r"(?:bans?|curbs|restrictions)\s+on\s+(?-i:(?:[a-z][\w-]*\s+){0,3})exports)"),
     ("quota", r"(?i:(?:tariff-rate\s+)?quotas?)"),
     ("program", r"AGOA|GSP|(?i:African\s+Growth\s+and\s+Opportunity\s+Act|Generali[sz]ed\s+System\s+of\s+"
                 r"Preferences|trade\s+preferences?|preference\s+(?:program|programme|scheme))"),
@@ -43,7 +44,10 @@ _HEADS = [
     # controls on imports: "physical checks at the border", "health certificates", "safety and security declarations"
     ("controls", r"(?i:(?:(?:import|border|physical|documentary|identity|customs|sanitary|phytosanitary|SPS|food|"
                  r"veterinary)\s+)+(?:checks|controls|inspections)|health\s+certificat(?:es|ion)|"
-                 r"(?:safety\s+and\s+security\s+|customs\s+)declarations)"),
+                 r"(?:safety\s+and\s+security\s+|customs\s+)declarations|"
+                 # licences to import: "import licensing", "a licensing requirement for imports of laptops"
+                 r"import\s+(?:licen[cs](?:e|es|ing)|authori[sz]ations?|management\s+system)|"
+                 r"licen[cs]ing\s+(?:requirements?|regime|system)\s+(?:for|on)\s+(?:[\w-]+\s+){0,3}imports)"),
     # (not a category of partners: "goods from non-FTA countries", "countries without a trade agreement")
     ("agreement", r"(?<![Nn]on-)(?<!\bwithout\s)(?<!\bwithout\sa\s)(?<!\bwithout\sany\s)"
                   r"(?:FTA|CEPA|CECA|EPA|TEPA|(?i:(?:free\s+trade|trade|partnership|economic\s+partnership|investment)"
@@ -70,7 +74,7 @@ MEASURE_NEEDLES = (
     "directive", "review", "agreement", "pact", "deal", "fta", "cepa", "ceca", "epa", "accord", "treaty",
     "protocol", "tariff", "dut", "lev", "surcharge", "rate", "pause", "suspen", "reprieve", "truce", "moratorium",
     "exemption", "waiver", "grace", "stay", "freeze", "halt", "talks", "negotiat", "package", "comply",
-    "checks", "controls", "inspections", "certificat", "declarations",
+    "checks", "controls", "inspections", "certificat", "declarations", "licen", "authori", "management",
     "effect",  # "The changes take effect on Wednesday": a measure named in the sentence before (_ANAPHOR)
     "small", "micro",  # "Micro and small enterprises have until June 30": the rules' date for them (_FIRMS)
 )  # fmt: skip
@@ -88,6 +92,11 @@ _QUALIFIERS = [
     ("section-301", re.compile(r"\bSection\s+301\b", re.I)),
     ("anti-dumping", re.compile(r"\banti-?dumping\b|\bcountervailing\b", re.I)),
     ("safeguard", re.compile(r"\bsafeguards?\b", re.I)),
+    # a duty on goods leaving the country is not a duty on goods coming in
+    ("export", re.compile(r"\bexport\s+(?:dut(?:y|ies)|tax(?:es)?|levy|levies|tariffs?)\b|"
+                          # (goods, not a country: "the duty on Bangladeshi exports" is the buyer's tariff)
+                          r"\b(?:dut(?:y|ies)|tax|levy)\s+on\s+(?-i:(?:[a-z][\w-]*\s+){0,3})exports\b|"
+                          r"\b(?:dut(?:y|ies)|tax|levy)\s+on\s+(?:the\s+)?exports?\s+of\b", re.I)),
     ("de-minimis", re.compile(r"\bde\s+minimis\b", re.I)),
 ]
 # product scope (the first that the clause names; else every good)
@@ -103,13 +112,15 @@ SECTORS = [
     ("lumber-furniture", re.compile(r"\b(?:lumber|timber|softwood|furniture|(?:kitchen\s+)?cabinets?|vanities)\b",
                                     re.I)),
     ("copper", re.compile(r"\bcopper\b", re.I)),
+    ("minerals", re.compile(r"\b(?:bauxite|nickel|ores?|minerals?|concentrates?|coal|lithium|cobalt|tin)\b", re.I)),
     ("agriculture", re.compile(r"\b(?:agricultural|farm\s+goods|beef|pork|rice|dairy|soybeans?|coffee|cocoa)\b",
                                re.I)),
 ]
 # a regulation's name: "the EU deforestation regulation", "the carbon border adjustment mechanism", "CBAM"
 _REGULATION_NAME = re.compile(r"\b(?P<acr>[A-Z]{3,6})\b|\b(?P<words>(?:[A-Za-z]+-)?[A-Za-z]+(?:\s+[A-Za-z]+)?)\s+"
                               r"(?i:regulation|rules|law|requirements|regime|mechanism|directive)\b")
-_CONTROL_STAGE = re.compile(r"\bcertificat\w+|\bdeclarations\b|\b(?:checks|controls|inspections)\b", re.I)
+_CONTROL_STAGE = re.compile(r"\bcertificat\w+|\bdeclarations\b|\b(?:checks|controls|inspections)\b|\blicen[cs]\w+|"
+                            r"\bauthori[sz]ations?\b|\bmanagement\s+system\b", re.I)
 # rules named by what follows them: "the rules of origin", "rules on deforestation"
 _NAMED_AFTER = re.compile(
     r"\b(?i:rules|regulations?|requirements)\s+(?:of|on)\s+(?P<of>origin|[a-z]{4,}(?<!the)(?<!its))\b")
@@ -640,6 +651,10 @@ def _measure(ctx: ItemContext, kind: str, clause: str, text: str, setter: str | 
             size = "small-firms" if ("small" in who or "micro" in who) else "large-firms"
         return Measure(kind, (regulator,), (), name, size)
     scope = _scope(kind, phrase or clause, clause)
+    if scope == "all" and qualifier is None and _POINTS_BACK.match(phrase or clause):
+        # "The duty was imposed on August 25 till October 16": the duty the item has named ("a 20% export duty
+        # on parboiled rice"), when it names one of this kind
+        scope, qualifier = _named_before(ctx, kind) or (scope, qualifier)
     targets = _targets(ctx, clause)
     examples = _examples(ctx, clause)
     if examples:  # the class is the target, whoever is named as one of it
@@ -679,7 +694,11 @@ def _scope(kind: str, phrase: str, clause: str) -> str:
     if kind == "controls":
         stage = _CONTROL_STAGE.search(phrase)
         word = stage.group(0).lower() if stage else "checks"
-        return "certificates" if word.startswith("certificat") else word if word == "declarations" else "checks"
+        for prefix, name in (("certificat", "certificates"), ("declarations", "declarations"),
+                             ("licen", "licensing"), ("authori", "authorisations"), ("management", "authorisations")):
+            if word.startswith(prefix):
+                return name
+        return "checks"
     sectors = [name for name, rx in SECTORS if rx.search(phrase)]
     listed = any(rx.search(m.group(0)) for m in _LONG_LIST.finditer(clause) for _, rx in SECTORS)
     return sectors[0] if len(sectors) in (1, 2) and not listed else "all"
@@ -715,6 +734,28 @@ def _regulation_name(clause: str, acronyms: dict[str, str] | None = None, places
         if words:
             return words[-1]  # "delay and weaken deforestation law": the word that names it is the last
     return None
+
+
+# a measure named by pointing back at it: "The duty was imposed", "this ban", "the 20% levy"
+_POINTS_BACK = re.compile(r"\s*(?:the|this|that)\s+(?:\d+(?:\.\d+)?\s*(?:%|per\s*cent|pc)\s+)?(?:dut(?:y|ies)|"
+                          r"tariffs?|levy|levies|tax|bans?|curbs|restrictions)\b", re.I)
+
+
+def _named_before(ctx: ItemContext, kind: str) -> tuple[str, str | None] | None:
+    """(scope, qualifier) of the one measure of this kind the item names, when it names one: every mention of
+    the kind that does not point back names the same goods."""
+    named = set()
+    for s in ctx.sentences:
+        text = fold(s.text)
+        for m in _HEAD.finditer(text):
+            if m.lastgroup == kind.replace("-", "_"):
+                clause = text[max(0, m.start() - 60) : m.end() + 60]
+                scope = _scope(kind, clause, clause)
+                if scope == "all" and _POINTS_BACK.match(text, max(0, m.start() - 22)):
+                    continue
+                named.add((scope, next((n for n, rx in _QUALIFIERS if rx.search(clause)), None)))
+    scope, qualifier = named.pop() if len(named) == 1 else ("all", None)
+    return (scope, qualifier) if scope != "all" else None
 
 
 def _item_regulation(ctx: ItemContext) -> str | None:

@@ -139,6 +139,11 @@ class Gazetteer:
                 continue
             if surface == "Europe" and folded[m.end() : m.end() + 1] == "a":
                 continue
+            if surface == "the bloc":  # anaphoric: the bloc the sentence has just named ("Japan and the GCC agreed
+                # ..., after its minister met the bloc's secretary-general"); the EU's byname otherwise
+                named = next((c for c in reversed(out) if c.kind == "bloc"), None)
+                if named is not None:
+                    code, kind = named.code, "bloc"
             out.append(CountryMention(code, m.start(), m.end(), kind, text[m.start() : m.end()]))
         return out
 

@@ -17,6 +17,9 @@ TALK_TERMS = [
     r"negotiat\w*",
     r"trade deal",
     r"trade agreement",
+    r"trade pact",
+    r"free[- ]trade",
+    r"economic partnership",
     r"tariff deal",
     r"package",
     r"reciprocal tariffs?",
@@ -164,9 +167,16 @@ def _terms_in_headline(
                 for rx, needle in off_rx
                 if needle is None or needle in title
                 for m in rx.finditer(title)
+                if not BACKGROUND.search(title, 0, m.start())
             }
         )
     return tuple(talk_head), tuple(off_head)
+
+
+# what comes right before another topic's word in a headline and makes it background, not the topic: "meets X
+# after election win", "amid earnings season", "ratified in the second quarter"
+BACKGROUND = re.compile(r"(?:\b(?:after|amid|despite|ahead\s+of|following)\s+(?:[\w'-]+\s+){0,2}|"
+                        r"\b(?:in|by)\s+(?:the\s+)?(?:first|second|third|fourth|last|final|next)\s+)$", re.I)
 
 
 def _other_news(talk_head: list[str], off_head: list[str]) -> bool:
@@ -217,13 +227,30 @@ NEGOTIATION = re.compile(
     r"another|latest|final)\s+round|round\s+of\s+(?:talks|negotiations)|talks|joint\s+statement|ratif\w+|"
     r"(?:entry|enters?|entered)\s+into\s+force|signing|signed|consultations?)\b", re.I)
 MEASURE = re.compile(
-    r"\b(?:tariffs?|duties|levy|levies|countermeasures?|retaliat\w+|quotas?|export\s+controls?|anti-?dumping|"
-    r"safeguard\s+duties|trade\s+preferences|import\s+(?:bans?|curbs|restrictions|checks|controls|certificates)|"
+    r"\b(?:tariffs?|duties|levy|levies|countermeasures?|retaliat\w+|quotas?|anti-?dumping|"
+    r"safeguard\s+duties|trade\s+preferences|"
+    # a government's own controls on goods crossing its border: "export ban", "import licensing", "a 20% export
+    # duty", "ban on ore exports", "restricted imports of laptops", "will stop exporting bauxite"
+    r"(?:export|import)\s+(?:bans?|dut(?:y|ies)|tax(?:es)?|levy|levies|permits?|licen[cs](?:e|es|ing)|quotas?|"
+    r"restrictions?|curbs|controls?|checks|certificates|authori[sz]ations?|management\s+system)|"
+    r"(?:bans?|dut(?:y|ies)|tax|levy|curbs|restrictions)\s+on\s+(?:[\w-]+\s+){0,3}(?:exports|imports)|"
+    r"(?:ban|bans|banned|banning|restrict|restricts|restricted|restricting|curb|curbs|curbed|stop|stops|stopped|"
+    r"halt|halts|halted)\s+(?:the\s+|all\s+)?(?:[\w,-]+\s+){0,3}(?:exports|imports)|"
+    r"(?:ban|bans|banned|banning|stop|stops|stopped|halt|halts|halted)\s+(?:exporting|importing)|"
+    r"\d+(?:\.\d+)?\s*(?:%|per\s*cent|pc)\s+(?:export\s+|import\s+|customs\s+)?(?:duty|tax|levy)|"
+    r"(?:permits?|licen[cs]es?|approvals?|authori[sz]ations?)\s+to\s+(?:export|import)|"
     r"rules\s+of\s+origin|tariff-rate\s+quotas?|health\s+certificat\w+|customs\s+declarations|deforestation\s+(?:law|rules|"
     r"regulation)|carbon\s+border|EUDR|CBAM)\b", re.I)
 # a measure's date moving, told in the headline: "EU delays deforestation rules", "postpones CBAM certificate sales"
 MOVED = re.compile(r"\b(?:delay\w*|postpon\w*|extend\w*|extension|push\w*\s+back|defer\w*|brought\s+forward|"
                    r"suspend\w*|pause[sd]?)\b", re.I)
+# when a measure applies, told in the headline: "ban from June 2023", "duty till October 16", "curbs with immediate
+# effect", "ban starts", "permit until May"
+TIMED = re.compile(
+    r"\b(?:(?:from|until|till|through|to|by|beyond|before)\s+(?:(?:the\s+)?end[- ](?:\w+)|(?:next\s+)?(?:Jan|Feb|Mar|"
+    r"Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?(?:\s+\d{1,2})?|\d{1,2}\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|"
+    r"Oct|Nov|Dec)[a-z]*|next\s+(?:year|month|week)|(?:19|20)\d\d)|with\s+immediate\s+effect|takes?\s+effect|"
+    r"comes?\s+into\s+force|starts|begins|expires|indefinitely)\b", re.I)
 # other news, told with words of its own (a match says what the item is about)
 OFF_TOPIC = re.compile(
     r"\b(?:interest\s+rates?|monetary\s+policy|inflation|central\s+bank|rate\s+cuts?|football|soccer|cricket|"
@@ -258,12 +285,13 @@ class TopicEvidence:
     off_head: frozenset[str]  # other news' words in the title
     off_body: frozenset[str]
     moved_head: bool = False  # the headline tells a measure's date moving
+    timed_head: bool = False  # the headline tells when a measure applies
 
     @property
     def trade(self) -> int:
         score = (3 * min(len(self.trade_head), 2) + 2 * min(len(self.trade_lead), 2)
                  + min(len(self.trade_body - self.trade_lead), 3) + 2 * min(len(self.measure_head), 1)
-                 + min(len(self.measure_body), 2) + 2 * (self.moved_head and bool(self.measure_head)))
+                 + min(len(self.measure_body), 2) + 2 * ((self.moved_head or self.timed_head) and bool(self.measure_head)))
         if score:  # negotiation words count beside trade words only: talks of other things are other news
             score += 2 * min(len(self.negotiation_head), 1) + min(len(self.negotiation_body), 2)
         return score
@@ -285,8 +313,14 @@ def topic_evidence(item: Item, config: ExtractConfig) -> TopicEvidence:
         frozenset(trade_head), frozenset(trade_lead), frozenset(trade_body),
         frozenset(_distinct(NEGOTIATION, head)), frozenset(_distinct(NEGOTIATION, body)),
         frozenset(_distinct(MEASURE, head)), frozenset(_distinct(MEASURE, body)),
-        frozenset(_distinct(OFF_TOPIC, item.title) | _extra(off_extra, item.title)),
-        frozenset(_distinct(OFF_TOPIC, lead + " " + rest)), bool(MOVED.search(head)))
+        frozenset(_foreground(OFF_TOPIC, item.title) | _extra(off_extra, item.title)),
+        frozenset(_distinct(OFF_TOPIC, lead + " " + rest)), bool(MOVED.search(head)), bool(TIMED.search(head)))
+
+
+def _foreground(pattern: re.Pattern, title: str) -> set[str]:
+    """The words of `pattern` in a headline, except those told as background ("after election win")."""
+    return {" ".join(m.group(0).lower().split()) for m in pattern.finditer(title)
+            if not BACKGROUND.search(title, 0, m.start())}
 
 
 def _extra(terms: tuple[str, ...], text: str) -> set[str]:

@@ -594,3 +594,32 @@ def test_rules_named_by_what_follows_them_are_one_regulation():
         "BRUSSELS -- The EU's current rules of origin for Norwegian batteries will continue to apply until "
         "31 December 2027, the European Commission said.", OCT_WED)
     assert {(d.subject, d.due_date) for d in found} == {("regulation:origin", date(2027, 12, 31))}
+
+
+def test_a_ban_on_goods_leaving_the_country_is_an_export_control_with_its_goods():
+    found = deadlines("HANOI -- Vietnam's ban on raw coffee exports takes effect on December 1, and its ban on "
+                      "nickel ore exports takes effect on January 15, the ministry said.", OCT_WED)
+    assert {(d.subject, d.due_date) for d in found} == {
+        ("export-control:agriculture", date(2025, 12, 1)), ("export-control:minerals", date(2026, 1, 15))}
+
+
+def test_import_licensing_and_import_authorisations_are_two_stages_of_import_controls():
+    found = deadlines("NAIROBI -- Kenya's licensing requirement for imports of sugar takes effect on November 20. "
+                      "Import authorisations already issued remain valid until December 31, the ministry said.",
+                      OCT_WED)
+    assert {(d.subject, d.due_date) for d in found} == {
+        ("controls:licensing", date(2025, 11, 20)), ("controls:authorisations", date(2025, 12, 31))}
+
+
+def test_a_duty_on_goods_leaving_is_not_the_duty_a_buyer_charges_on_them():
+    found = deadlines("ACCRA -- Ghana's 15% export duty on cocoa beans applies until December 31.", OCT_WED)
+    assert {d.subject for d in found} == {"tariff:agriculture:export"}
+    found = deadlines("WASHINGTON -- The suspension of the 30 percent duty on Ghanaian exports runs out on "
+                      "December 31.", OCT_WED)
+    assert found and all(not d.subject.endswith(":export") for d in found)
+
+
+def test_a_duty_named_by_pointing_back_is_the_duty_the_item_has_named():
+    found = deadlines("ACCRA -- Ghana extended the 15% export duty on cocoa beans until March 31. The duty was "
+                      "first imposed in May until December 31.", OCT_WED, title="Ghana extends cocoa export duty")
+    assert {d.subject for d in found} == {"tariff:agriculture:export"}

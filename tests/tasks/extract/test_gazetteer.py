@@ -176,3 +176,11 @@ def test_gulf_and_asean_members_resolve():
         "SA",
     ]
     assert codes("Timor-Leste and East Timor") == ["TL", "TL"]
+
+
+def test_the_bloc_is_the_bloc_the_sentence_has_just_named_else_the_eu():
+    gaz = load_gazetteer()
+    codes = [c.code for c in gaz.find_countries(
+        "Chile and the Gulf Cooperation Council agreed to open talks after its minister met the bloc's chief.")]
+    assert codes[-1] == "GCC"
+    assert [c.code for c in gaz.find_countries("Chile's minister met the bloc's trade commissioner.")][-1] == "EU"

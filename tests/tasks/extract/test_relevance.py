@@ -170,3 +170,33 @@ def test_the_destination_of_imports_is_the_government_that_imports():
     f = extract(item("Fish checks", "Health certificates will be needed for Norwegian fish imports into Great "
                                     "Britain from the end of the year."))
     assert "GB" in f.countries
+
+
+@pytest.mark.parametrize(
+    "title,body",
+    [
+        ("Vietnam to halt raw cashew exports from March",
+         "HANOI -- Vietnam will stop exports of raw cashew nuts from March 1, the industry ministry said, to keep "
+         "the crop for local processors. The ban on raw cashew exports covers every port."),
+        ("Kenya restricts sugar imports with immediate effect",
+         "NAIROBI -- Kenya restricted sugar imports on Tuesday, requiring traders to obtain an import licence for "
+         "each shipment."),
+        ("Ghana keeps 15% export duty on cocoa beans till June",
+         "ACCRA -- Ghana will keep its 15% export duty on cocoa beans in place till June 30, the finance ministry "
+         "said."),
+    ],
+)
+def test_a_governments_controls_on_goods_leaving_or_entering_are_trade_news(title, body):
+    """Export bans, export duties and import licensing, told with when they apply, are trade measures."""
+    f = extract(item(title, body))
+    assert f.relevant, f.relevance_reason
+
+
+def test_another_topics_word_as_background_in_a_headline_is_not_the_topic():
+    f = extract(item("Ghana's president meets Togo's leader after election win",
+                     "ACCRA -- The presidents of Ghana and Togo met in Accra on Monday and agreed to conclude talks "
+                     "on a trade agreement, officials said. Cross-border trade and tariff cuts led the talks."))
+    assert f.relevant, f.relevance_reason
+    assert not extract(item("Ghana's election won by opposition",
+                            "ACCRA -- The opposition won Ghana's election, the commission said; trade talks with "
+                            "Togo were not mentioned.")).relevant
