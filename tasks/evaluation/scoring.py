@@ -136,16 +136,29 @@ def label_window(d: date, precision: str | None) -> tuple[date, date]:
     return d - timedelta(days=1), d + timedelta(days=1)
 
 
-def _greedy(pairs: list[tuple[tuple, str, str]]) -> dict[str, str]:
-    """pairs: (rank key, predicted id, label id); lower key = better. One-to-one."""
-    out: dict[str, str] = {}
-    used: set[str] = set()
-    for _, pid, lid in sorted(pairs, key=lambda t: t[0]):
-        if pid in out or lid in used:
-            continue
-        out[pid] = lid
-        used.add(lid)
-    return out
+def _match(pairs: list[tuple[tuple, str, str]]) -> dict[str, str]:
+    """pairs: (rank key, predicted id, label id); lower key = better. One-to-one, as many pairs as can be
+    matched at once: a prediction that could stand for two labels never leaves another prediction that fits
+    only one of them unmatched (augmenting paths); otherwise better keys first. The result never depends on the
+    order the predictions were read in (a warehouse returns rows in no set order)."""
+    options: dict[str, list[str]] = {}
+    for _, pid, lid in sorted(pairs):
+        if lid not in options.setdefault(pid, []):
+            options[pid].append(lid)  # each prediction's labels, best first
+    owner: dict[str, str] = {}
+
+    def place(pid: str, seen: set[str]) -> bool:
+        for lid in options[pid]:
+            if lid not in seen:
+                seen.add(lid)
+                if lid not in owner or place(owner[lid], seen):
+                    owner[lid] = pid
+                    return True
+        return False
+
+    for pid in options:  # (in order of each prediction's best key, then id: the order of sorted pairs)
+        place(pid, set())
+    return {pid: lid for lid, pid in owner.items()}
 
 
 def _score_relevance(labels: dict, relevance: dict[str, bool]) -> tuple[PRF, tuple, tuple]:
@@ -182,7 +195,7 @@ def _score_meetings(labels: dict, meetings: Sequence[PredictedMeeting]):
             distance = abs((p.date - _parse(g["date"])).days)
             pairs.append(((-overlap, distance), p.meeting_id, g["id"]))
             matchable.setdefault(p.meeting_id, set()).add(g["id"])
-    matched = _greedy(pairs)
+    matched = _match(pairs)
     tp = len(matched)
     duplicates = [p.meeting_id for p in meetings if p.meeting_id not in matched and p.meeting_id in matchable]
     spurious = [p.meeting_id for p in meetings if p.meeting_id not in matched]
@@ -212,7 +225,7 @@ def _score_deadlines(labels: dict, deadlines: Sequence[PredictedDeadline]):
                 ((-len(common), -len(set(p.countries) & set(g["countries"]))), p.deadline_id, g["id"])
             )
             matchable.setdefault(p.deadline_id, set()).add(g["id"])
-    matched = _greedy(pairs)
+    matched = _match(pairs)
     duplicates = [
         p.deadline_id for p in deadlines if p.deadline_id not in matched and p.deadline_id in matchable
     ]
@@ -248,7 +261,7 @@ def _score_changes(labels: dict, deadlines: Sequence[PredictedDeadline]):
         for gid, gc, gold_old, gold_new in gold_changes:
             if pc & gc and old in gold_old and new in gold_new:
                 pairs.append(((0,), pid, gid))
-    matched = _greedy(pairs)
+    matched = _match(pairs)
     spurious = tuple(pid for pid, *_ in predicted if pid not in matched)
     missed = tuple(gid for gid, *_ in gold_changes if gid not in matched.values())
     return PRF(len(matched), len(spurious), len(missed)), excluded, missed, spurious

@@ -90,3 +90,18 @@ def test_spurious_change_is_reported():
 def test_render_is_a_table():
     text = score(LABELS, {"a": True}, [], []).render()
     assert "relevance" in text and "deadline changes" in text and "null date excluded" in text
+
+
+def test_a_prediction_that_fits_two_labels_leaves_the_other_label_to_the_prediction_that_fits_only_it():
+    """One-to-one matching takes as many pairs as can be matched at once, whatever order the predictions come
+    in (a warehouse returns rows in no set order): 'wide' shares a date with both labels, 'narrow' only with d1."""
+    labels = {"items": {}, "meetings": [], "deadlines": [
+        {"id": "d1", "countries": ["US"], "history": [{"date": "2025-07-09", "item": "a"}]},
+        {"id": "d2", "countries": ["US"], "history": [{"date": "2025-08-01", "item": "a"}]},
+    ]}
+    wide = PredictedDeadline("wide", "tariff:all", ("US",), (date(2025, 7, 9), date(2025, 8, 1)))
+    narrow = PredictedDeadline("narrow", "tariff:autos", ("US",), (date(2025, 7, 9),))
+    for order in ([wide, narrow], [narrow, wide]):
+        card = score(labels, {}, [], order)
+        assert card.matches == {"wide": "d2", "narrow": "d1"}
+        assert (card.deadlines.tp, card.deadlines.fp, card.deadlines.fn) == (2, 0, 0)
