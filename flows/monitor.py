@@ -32,9 +32,11 @@ from tasks.cycle.stories import assign_stories
 from tasks.events.apply import EventCounts
 
 
-def run_cycle(config: Config, now: datetime, alerts: bool = True, *, keep_parsers: bool = False) -> CycleSummary:
+def run_cycle(config: Config, now: datetime, alerts: bool = True, *, keep_parsers: bool = False,
+              publish: bool = True) -> CycleSummary:
     """One cycle (inside a flow run: it submits tasks). Arguments are quoted with q(): Prefect would walk
-    them all (tens of thousands of items) looking for futures, and none holds one."""
+    them all (tens of thousands of items) looking for futures, and none holds one. `publish=False`: the
+    snapshot, the calendar and the report are left for a later cycle of the same run to publish."""
     with locked(config):
         with cycle(config, keep_parsers=keep_parsers) as run:
             stage(f"polling {sum(s.enabled for s in config.sources)} sources")
@@ -56,12 +58,13 @@ def run_cycle(config: Config, now: datetime, alerts: bool = True, *, keep_parser
                 events = resolve_events(q(config), q(extracted), now, alerts)
             stage("delivering alerts and publishing")
             delivery = deliver_alerts(q(config), now) if alerts else None
-            timeline = read_calendar(q(config), now) if calendar_due(config, now, resolved) else None
-        # the calendar and the report are built while the snapshot is copied
-        published = publish_calendar_and_report.submit(q(config), q(timeline)) if timeline else None
-        publish_snapshot(q(config))
-        if published is not None:
-            published.result()
+            due = publish and calendar_due(config, now, resolved)
+            timeline = read_calendar(q(config), now) if due else None
+        if publish:  # the calendar and the report are built while the snapshot is copied
+            published = publish_calendar_and_report.submit(q(config), q(timeline)) if timeline else None
+            publish_snapshot(q(config))
+            if published is not None:
+                published.result()
     return CycleSummary.of(now, enabled=sum(s.enabled for s in config.sources), stored=stored,
                            extracted=extracted, events=events, delivery=delivery)
 
@@ -113,13 +116,15 @@ def run_monitor_flow(config_path: str, as_of: str | None = None, alerts: bool = 
 
 @flow(name="monitor-replay", task_runner=ThreadPoolTaskRunner(max_workers=8), validate_parameters=False)
 def replay_flow(config_path: str, ticks: list[str], alerts: bool = True, on_tick=None) -> list[CycleSummary]:
-    """Many cycles inside one flow run and one process (replays, backfills, the demo)."""
+    """Many cycles inside one flow run and one process (replays, backfills, the demo). Readers see the replay
+    when it is done: the last cycle publishes what all of them stored (a replay stopped half way publishes
+    nothing; the next run does)."""
     config = load_config(config_path)
     out = []
     with stopping_on_signals():
-        for tick in ticks:
+        for n, tick in enumerate(ticks, start=1):
             now = parse_as_of(tick)
             if on_tick is not None:
                 on_tick(now)
-            out.append(run_cycle(config, now, alerts, keep_parsers=True))
+            out.append(run_cycle(config, now, alerts, keep_parsers=True, publish=n == len(ticks)))
     return out

@@ -105,6 +105,30 @@ def test_a_replay_in_which_a_deadline_moves_updates_the_same_event(config, serve
     assert len(moves) == scalar(config, "SELECT count(*) FROM deadline_changes WHERE old_date <> new_date")
 
 
+def test_a_replay_publishes_once_when_its_last_cycle_ends(config, server):
+    """A backfill's intermediate cycles leave the snapshot, the calendar and the report alone (readers keep the
+    last publication meanwhile); the last cycle publishes what every cycle stored."""
+    from flows.monitor import replay_flow
+
+    ticks = [datetime(2025, 4, day, 0, 0, tzinfo=UTC) for day in (12, 22, 26)]
+    published_during: list[bool] = []
+
+    def on_tick(now: datetime) -> None:
+        server.now = now
+        published_during.append(snapshot.snapshot_path(config.parent / "tw.duckdb").exists()
+                                or (config.parent / "tw.report.html").exists())
+
+    summaries = replay_flow(config_path=str(config), ticks=[t.isoformat() for t in ticks], alerts=False,
+                            on_tick=on_tick)
+    assert published_during == [False, False, False]
+    stored = sum(s.new_items for s in summaries)
+    assert stored > 0
+    assert scalar(config, "SELECT count(*) FROM items") == stored
+    assert note(config) == ticks[-1]
+    assert sum(uid.startswith("m-") for uid in published_events(config)) == scalar(
+        config, "SELECT count(*) FROM meetings WHERE meeting_date IS NOT NULL")
+
+
 def test_a_quiet_cycle_republishes_only_once_the_last_publication_is_an_hour_old(config, server, capsys):
     quiet_from = datetime(2025, 4, 10, 0, 0, tzinfo=UTC)  # nothing is published from then until 21 April
     run_at(config, server, quiet_from, capsys)
