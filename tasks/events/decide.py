@@ -156,6 +156,11 @@ def _fit(event: MeetingEvent, mention: MeetingMention) -> float | None:
         # talks the same day with every leader of a leaders' meeting at the table: that meeting, told otherwise
         or (not vague and event.meeting_date == mention.date and in_person
             and _leaders_at(event.format, event.officials, mention.format, [o.name for o in mention.officials]))
+        # talks the same day told without a name ("the two leaders held talks one on one"): nothing tells them
+        # apart from the meeting of that day, whatever format their words suggest
+        or (not vague and event.meeting_date == mention.date and in_person
+            and (not mention.officials or not event.officials)
+            and not (event.location and mention.location and _key(event.location) != _key(mention.location)))
     ):
         return None
     names = [o.name for o in mention.officials]

@@ -269,3 +269,13 @@ def test_a_held_report_of_a_day_inside_a_rounds_span_keeps_the_rounds_first_day(
     assert closing.event.meeting_id == plan.meeting_id
     assert (closing.event.meeting_date, closing.event.end_date, closing.event.status) == (
         date(2025, 3, 9), date(2025, 3, 13), "held")
+
+
+def test_talks_the_same_day_told_without_a_name_are_the_meeting_of_that_day():
+    """'The two leaders held talks one on one' beside a summit of the same day: nothing tells them apart. A
+    nameless call stays apart."""
+    a = resolve_meeting(mm(date(2025, 5, 6), "day", "held", fmt="summit", officials=("Varela", "Brandt")), T0, [])
+    b = resolve_meeting(mm(date(2025, 5, 6), "day", "held", fmt="bilateral"), T0, [a.event])
+    assert b.action in ("update", "same") and b.event.meeting_id == a.event.meeting_id
+    call = resolve_meeting(mm(date(2025, 5, 6), "day", "held", fmt="call"), T0, [a.event])
+    assert call.action == "new"
