@@ -365,6 +365,11 @@ MEETING_NEAR_BEFORE = re.compile(r"\b(?:talks|meeting|call)\b[^.;,]{0,25}$", re.
 ENCOUNTER_NEAR_BEFORE = re.compile(r"\b(?:meet|met|talks|see|call|session|sat)\b[^.;]{0,30}$", re.I)
 
 
+# after the day of an arrival, the talks of the same clause: "on Saturday for a working visit and held talks with"
+ARRIVED_AND_MET = re.compile(r"[^.;]{0,50}?\band\s+(?:then\s+)?(?:held|holds|will\s+hold|met|meets|will\s+meet)\s+"
+                             r"(?:talks\s+with|with|[A-Z])", re.I)
+
+
 def _usable(d: DateRef, text: str) -> str | None:
     """'ok', 'travel' (the date of a trip, so only the week is known) or None (not the meeting's date)."""
     before = TextTests(text[max(0, d.start - 60) : d.start]).has
@@ -391,7 +396,8 @@ def _usable(d: DateRef, text: str) -> str | None:
     if before(EFFECT_BEFORE):
         return None  # "the 25% tariff set to take effect Aug. 1", "as of November 1st"
     if before(TRAVEL) and not before(ENCOUNTER_NEAR_BEFORE):
-        return "travel"
+        # "arrived in Ankara on Saturday for a working visit and held talks with": the talks of that day
+        return "ok" if ARRIVED_AND_MET.match(text, d.end) else "travel"
     return "ok"
 
 

@@ -359,3 +359,11 @@ def test_the_host_city_of_talks_with_a_named_partner_is_the_other_side():
         "The third round of negotiations on a free trade agreement with Chile took place in Ottawa between 9 and "
         "13 June 2025, the department said.", "2025-06-20T10:00:00-04:00")
     assert (m.parties, m.date, m.end_date) == (("CA", "CL"), date(2025, 6, 9), date(2025, 6, 13))
+
+
+def test_talks_held_on_the_day_of_an_arrival_are_dated_that_day():
+    # the day names the arrival, and the same clause says talks followed: the talks of that day, held
+    (m,) = meetings(
+        "Chile's president arrived in Jakarta on Saturday for a state visit and held talks with Indonesia's "
+        "president on the trade agreement.", "2025-06-07T20:00:00+07:00")
+    assert (m.parties, m.date, m.date_precision, m.status) == (("CL", "ID"), date(2025, 6, 7), "day", "held")
