@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from records.findings import ExtractConfig, Official
@@ -47,6 +47,7 @@ class ItemContext:
     registry: Registry
     dateline_place: str | None
     country_counts: Counter
+    the_bloc: str = "EU"  # what "the bloc" names here: the one bloc the item names, when it never names the EU
     undated_meetings: int = 0  # encounters told without a date (no mention, but evidence of trade talks)
     _officials: dict | None = None  # memo of officials_in by text
     _named: dict | None = None  # memo of named_officials by text
@@ -61,11 +62,11 @@ class ItemContext:
         return self._needles.holders(needles)
 
     def countries_in(self, text: str) -> list[CountryMention]:
-        return self.gaz.find_countries(text)
+        return _bloc_named(self.gaz.find_countries(text), self.the_bloc)
 
     def party_countries(self, text: str) -> list[CountryMention]:
         """Country mentions that name a government, not a place ("in Washington" is a place)."""
-        return party_countries(self.gaz, text)
+        return _bloc_named(party_countries(self.gaz, text), self.the_bloc)
 
     def officials_in(self, text: str) -> list[OfficialMention]:
         if self._officials is None:
@@ -105,6 +106,26 @@ def _fill_country(m: OfficialMention, ctx: ItemContext) -> OfficialMention:
         official = Official(m.official.name, m.official.role, code)
         return OfficialMention(official, m.start, m.end, m.leader, m.background)
     return m
+
+
+def _bloc_named(found: list[CountryMention], the_bloc: str) -> list[CountryMention]:
+    if the_bloc == "EU":
+        return found
+    return [replace(c, code=the_bloc, kind="bloc") if c.code == "EU" and c.text.lower() == "the bloc" else c
+            for c in found]
+
+
+def bloc_referent(gaz: Gazetteer, sentences: list[Sentence]) -> str:
+    """What "the bloc" names in an item: the one bloc it names (the GCC, ASEAN...) when it never names the EU
+    by a name of its own; else the EU, whose byname it is."""
+    blocs, eu_named = set(), False
+    for s in sentences:
+        for c in gaz.find_countries(s.text):
+            if c.kind == "bloc":
+                blocs.add(c.code)
+            elif c.code == "EU" and c.text.lower() != "the bloc":
+                eu_named = True
+    return blocs.pop() if len(blocs) == 1 and not eu_named else "EU"
 
 
 def party_countries(gaz: Gazetteer, text: str) -> list[CountryMention]:
@@ -155,7 +176,8 @@ def build_context(item: Item, gaz: Gazetteer, config: ExtractConfig) -> ItemCont
         ref = date.today()
     registry = collect_registry([s.text for s in sentences], gaz)
     counts = country_counts(item, gaz, sentences)
-    ctx = ItemContext(item, gaz, config, sentences, ref, registry, dl.place if dl else None, counts)
+    ctx = ItemContext(item, gaz, config, sentences, ref, registry, dl.place if dl else None, counts,
+                      the_bloc=bloc_referent(gaz, sentences))
     for s in sentences:
         for m in ctx.named_officials(s.text):
             if m.official.country and not m.background:

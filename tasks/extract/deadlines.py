@@ -811,7 +811,7 @@ def _targets(ctx: ItemContext, clause: str) -> set[str]:
     out = set()
     for m in _TARGET.finditer(clause):
         chunk = next((g for g in m.groups() if g), "")
-        for c in ctx.gaz.find_countries(chunk):
+        for c in ctx.countries_in(chunk):
             if c.start == 0:
                 out.add(c.code)
     return out
@@ -821,7 +821,7 @@ def _class_owner(ctx: ItemContext, clause: str) -> str | None:
     """The government whose pacts define the class a measure is aimed at ("countries without trade agreements
     with Mexico": Mexico), the one that imposes it."""
     m = _CLASS_OF.search(clause)
-    found = ctx.gaz.find_countries(m.group("who")) if m else []
+    found = ctx.countries_in(m.group("who")) if m else []
     return found[0].code if found else None
 
 
@@ -829,7 +829,7 @@ def _examples(ctx: ItemContext, clause: str) -> set[str]:
     """The partners a clause names only as examples of the class a measure is aimed at."""
     out = set()
     for m in _EXAMPLES.finditer(clause):
-        out |= {c.code for c in ctx.gaz.find_countries(m.group("named") or m.group("listed"))}
+        out |= {c.code for c in ctx.countries_in(m.group("named") or m.group("listed"))}
     return out
 
 

@@ -435,12 +435,12 @@ def _pick_date(
 def _location(ctx: ItemContext, seg: str) -> str | None:
     m = PLACES_PHRASE.search(seg) if "capital" in seg else None  # (every match ends in "capital")
     if m:
-        code = ctx.gaz.find_countries(m.group(1))
+        code = ctx.countries_in(m.group(1))
         if code:
             return ctx.gaz.capital(code[0].code)
     if ("White House" in seg or "Oval Office" in seg) and re.search(r"\bWhite House\b|\bOval Office\b", seg):
         return "Washington"
-    for c in ctx.gaz.find_countries(seg):
+    for c in ctx.countries_in(seg):
         before = seg[max(0, c.start - 25) : c.start]
         if c.kind in ("capital", "city", "name") and re.search(
             r"\b(?:in|at|on|to)\s+(?:the\s+)?(?:[a-z]+\s+){0,3}$", before
@@ -588,7 +588,7 @@ class _Sides:
     def of(cls, ctx: ItemContext, seg: str, officials: list[OfficialMention]) -> _Sides:
         official_countries = frozenset(m.official.country for m in officials if m.official.country)
         text_countries = {c.code for c in ctx.party_countries(seg)}
-        found = ctx.gaz.find_countries(seg)
+        found = ctx.countries_in(seg)
         destination = {
             c.code
             for c in found

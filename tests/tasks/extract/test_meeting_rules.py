@@ -367,3 +367,12 @@ def test_talks_held_on_the_day_of_an_arrival_are_dated_that_day():
         "Chile's president arrived in Jakarta on Saturday for a state visit and held talks with Indonesia's "
         "president on the trade agreement.", "2025-06-07T20:00:00+07:00")
     assert (m.parties, m.date, m.date_precision, m.status) == (("CL", "ID"), date(2025, 6, 7), "day", "held")
+
+
+def test_the_bloc_in_an_item_about_another_bloc_is_that_bloc_not_the_eu():
+    # "the bloc" is the EU's byname, but here the item names the GCC and never the EU
+    (m,) = meetings(
+        "Chile and the Gulf Cooperation Council agreed on Monday in Riyadh to open free trade talks. The "
+        "announcement came after Chile's foreign minister met the bloc's secretary-general on Monday.",
+        "2025-06-03T10:00:00+03:00")
+    assert m.parties == parties("CL", GCC)
