@@ -46,7 +46,8 @@ _HEADS = [
                  r"veterinary)\s+)+(?:checks|controls|inspections)|health\s+certificat(?:es|ion)|"
                  r"(?:safety\s+and\s+security\s+|customs\s+)declarations|"
                  # licences to import: "import licensing", "a licensing requirement for imports of laptops"
-                 r"import\s+(?:licen[cs](?:e|es|ing)|authori[sz]ations?|management\s+system)|"
+                 r"import\s+(?:licen[cs](?:e|es|ing)|authori[sz]ations?|management\s+system|restrictions?|curbs)|"
+                 r"(?:restrictions?|curbs)\s+on\s+(?:the\s+)?imports\s+of|"
                  r"licen[cs]ing\s+(?:requirements?|regime|system)\s+(?:for|on)\s+(?:[\w-]+\s+){0,3}imports)"),
     # (not a category of partners: "goods from non-FTA countries", "countries without a trade agreement")
     ("agreement", r"(?<![Nn]on-)(?<!\bwithout\s)(?<!\bwithout\sa\s)(?<!\bwithout\sany\s)"
@@ -74,7 +75,7 @@ MEASURE_NEEDLES = (
     "directive", "review", "agreement", "pact", "deal", "fta", "cepa", "ceca", "epa", "accord", "treaty",
     "protocol", "tariff", "dut", "lev", "surcharge", "rate", "pause", "suspen", "reprieve", "truce", "moratorium",
     "exemption", "waiver", "grace", "stay", "freeze", "halt", "talks", "negotiat", "package", "comply",
-    "checks", "controls", "inspections", "certificat", "declarations", "licen", "authori", "management",
+    "checks", "controls", "inspections", "certificat", "declarations", "licen", "authori", "management", "restriction", "curbs",
     "effect",  # "The changes take effect on Wednesday": a measure named in the sentence before (_ANAPHOR)
     "small", "micro",  # "Micro and small enterprises have until June 30": the rules' date for them (_FIRMS)
 )  # fmt: skip
@@ -120,7 +121,7 @@ SECTORS = [
 _REGULATION_NAME = re.compile(r"\b(?P<acr>[A-Z]{3,6})\b|\b(?P<words>(?:[A-Za-z]+-)?[A-Za-z]+(?:\s+[A-Za-z]+)?)\s+"
                               r"(?i:regulation|rules|law|requirements|regime|mechanism|directive)\b")
 _CONTROL_STAGE = re.compile(r"\bcertificat\w+|\bdeclarations\b|\b(?:checks|controls|inspections)\b|\blicen[cs]\w+|"
-                            r"\bauthori[sz]ations?\b|\bmanagement\s+system\b", re.I)
+                            r"\bauthori[sz]ations?\b|\bmanagement\s+system\b|\brestrictions?\b|\bcurbs\b", re.I)
 # rules named by what follows them: "the rules of origin", "rules on deforestation"
 _NAMED_AFTER = re.compile(
     r"\b(?i:rules|regulations?|requirements)\s+(?:of|on)\s+(?P<of>origin|[a-z]{4,}(?<!the)(?<!its))\b")
@@ -170,9 +171,10 @@ CHANGE = re.compile(
     r"\b(?:extend|extends|extended|extending|extension|push|pushes|pushed|pushing|delay|delays|delayed|delaying|"
     r"postpone|postpones|postponed|postponing|postponement|defer|defers|deferred|deferring|move|moves|moved|moving|"
     r"bring|brings|brought|bringing|advance|advances|advanced|reschedul\w+|shift|shifts|shifted|prolong\w*|"
-    r"roll(?:ed|s)?\s+over|renew\w*)\b", re.I)
+    r"roll(?:ed|s)?\s+over|renew\w*|put(?:s|ting)?\s+off)\b", re.I)
 _CHANGE_TO = re.compile(
     r"(?P<verb>\b(?:extend\w*|extension|push\w*\s+back|delay\w*|postpone\w*|postponement|defer\w*|"
+    r"put(?:s|ting)?\s+off|"
     r"mov\w*(?:\s+(?:back|up|forward))?|brought\s+forward|bring\w*\s+forward|advance\w*|reschedul\w+|shift\w*|"
     r"prolong\w*|roll\w*\s+over|renew\w*)\b)(?:(?!(?<![A-Z])\.\s)[^;]){0,80}?\b(?:to|until|till|through|for|into)"
     r"(?:\s+\w+day,?)?\s+(?:the\s+)?$", re.I)
@@ -695,7 +697,8 @@ def _scope(kind: str, phrase: str, clause: str) -> str:
         stage = _CONTROL_STAGE.search(phrase)
         word = stage.group(0).lower() if stage else "checks"
         for prefix, name in (("certificat", "certificates"), ("declarations", "declarations"),
-                             ("licen", "licensing"), ("authori", "authorisations"), ("management", "authorisations")):
+                             ("licen", "licensing"), ("authori", "authorisations"), ("management", "licensing"),
+                             ("restriction", "licensing"), ("curbs", "licensing")):  # (restricted: licences needed)
             if word.startswith(prefix):
                 return name
         return "checks"

@@ -623,3 +623,15 @@ def test_a_duty_named_by_pointing_back_is_the_duty_the_item_has_named():
     found = deadlines("ACCRA -- Ghana extended the 15% export duty on cocoa beans until March 31. The duty was "
                       "first imposed in May until December 31.", OCT_WED, title="Ghana extends cocoa export duty")
     assert {d.subject for d in found} == {"tariff:agriculture:export"}
+
+
+def test_import_restrictions_put_off_to_a_date_are_a_move_of_the_licensing_requirement():
+    # restricted imports need a licence: "import curbs", "restriction on imports of", "licensing requirement for
+    # imports" and an "import management system" are one measure; "put off ... to" tells a move
+    found = deadlines("NAIROBI -- Kenya put off its import curbs on sugar to November 1, the ministry said. The "
+                      "licensing requirement for imports of sugar had been due to apply at once.", OCT_WED,
+                      title="Kenya defers sugar import curbs")
+    (d,) = [d for d in found if d.due_date == date(2025, 11, 1)]
+    assert d.subject == "controls:licensing" and d.change == "put off"
+    found = deadlines("NAIROBI -- Kenya's import management system for sugar takes effect on November 1.", OCT_WED)
+    assert {d.subject for d in found} == {"controls:licensing"}
