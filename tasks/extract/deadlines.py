@@ -527,7 +527,15 @@ def _link(before: str, after: str, opening: bool) -> tuple[str, str] | None:
                 return ("end" if verb.group("end") else "effect"), " ".join(verb.group(0).split())
     if re.match(r"\s*(?:deadline|start\s+date|due\s+date|cutoff|cut-off|target)\b", after):
         return "due", "deadline"
+    if not before.strip() and _LISTED.match(after):
+        return "effect", "listed"  # a timetable's line: "31 January 2024: health certification on imports of"
     return None
+
+
+# a line of a timetable, the date first: "31 January 2024: health certification on imports ...", unless the line
+# is an encounter ("12 June: ministers meet in Geneva", "3 March: second round of talks")
+_LISTED = re.compile(r"\s*[:–—-]\s+(?![^.;]{0,60}\b(?:meet|meets|talks|round|visit|summit|meeting|call|conference)\b)",
+                     re.I)
 
 
 # an aside between commas before the verb ("The countermeasures, covering EUR 21 billion of U.S. goods in response

@@ -635,3 +635,13 @@ def test_import_restrictions_put_off_to_a_date_are_a_move_of_the_licensing_requi
     assert d.subject == "controls:licensing" and d.change == "put off"
     found = deadlines("NAIROBI -- Kenya's import management system for sugar takes effect on November 1.", OCT_WED)
     assert {d.subject for d in found} == {"controls:licensing"}
+
+
+def test_a_timetables_lines_date_the_measures_they_name_but_not_encounters():
+    found = deadlines(
+        "OSLO -- Norway's government set out its timetable for controls on imports from the European Union.\n\n"
+        "15 January 2026: health certificates for fish imports from the European Union.\n\n"
+        "30 April 2026: physical checks on those imports.\n\n"
+        "12 June 2026: ministers meet in Brussels to review the tariff schedule.", OCT_WED)
+    assert {(d.subject, d.due_date) for d in found} == {
+        ("controls:certificates", date(2026, 1, 15)), ("controls:checks", date(2026, 4, 30))}
