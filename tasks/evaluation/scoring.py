@@ -16,6 +16,7 @@ Matching rules
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -139,12 +140,16 @@ def label_window(d: date, precision: str | None) -> tuple[date, date]:
 def _match(pairs: list[tuple[tuple, str, str]]) -> dict[str, str]:
     """pairs: (rank key, predicted id, label id); lower key = better. One-to-one, as many pairs as can be
     matched at once: a prediction that could stand for two labels never leaves another prediction that fits
-    only one of them unmatched (augmenting paths); otherwise better keys first. The result never depends on the
-    order the predictions were read in (a warehouse returns rows in no set order)."""
+    only one of them unmatched (augmenting paths); among such matchings, better keys (pairs are swapped while
+    that lowers the sum of their ranks). The result never depends on the order the predictions were read in (a
+    warehouse returns rows in no set order)."""
+    ranks = {key: n for n, key in enumerate(sorted({key for key, _, _ in pairs}))}
+    cost: dict[tuple[str, str], int] = {}
+    for key, pid, lid in pairs:
+        cost[pid, lid] = min(cost.get((pid, lid), len(ranks)), ranks[key])
     options: dict[str, list[str]] = {}
-    for _, pid, lid in sorted(pairs):
-        if lid not in options.setdefault(pid, []):
-            options[pid].append(lid)  # each prediction's labels, best first
+    for pid, lid in sorted(cost, key=lambda pl: (cost[pl], pl)):
+        options.setdefault(pid, []).append(lid)  # each prediction's labels, best first
     owner: dict[str, str] = {}
 
     def place(pid: str, seen: set[str]) -> bool:
@@ -156,9 +161,23 @@ def _match(pairs: list[tuple[tuple, str, str]]) -> dict[str, str]:
                     return True
         return False
 
-    for pid in options:  # (in order of each prediction's best key, then id: the order of sorted pairs)
+    for pid in sorted(options, key=lambda p: (cost[p, options[p][0]], p)):
         place(pid, set())
-    return {pid: lid for lid, pid in owner.items()}
+    matched = {pid: lid for lid, pid in owner.items()}
+    better = True
+    while better:  # (each change lowers the sum of ranks: it ends)
+        better = False
+        for p1, p2 in itertools.permutations(sorted(matched), 2):
+            l1, l2 = matched[p1], matched[p2]
+            if (p1, l2) in cost and (p2, l1) in cost and \
+                    cost[p1, l2] + cost[p2, l1] < cost[p1, l1] + cost[p2, l2]:
+                matched[p1], matched[p2], better = l2, l1, True
+                break
+        for p1 in sorted(matched):
+            free = [lid for lid in options[p1] if lid not in matched.values() and cost[p1, lid] < cost[p1, matched[p1]]]
+            if free:
+                matched[p1], better = free[0], True
+    return matched
 
 
 def _score_relevance(labels: dict, relevance: dict[str, bool]) -> tuple[PRF, tuple, tuple]:

@@ -105,3 +105,17 @@ def test_a_prediction_that_fits_two_labels_leaves_the_other_label_to_the_predict
         card = score(labels, {}, [], order)
         assert card.matches == {"wide": "d2", "narrow": "d1"}
         assert (card.deadlines.tp, card.deadlines.fp, card.deadlines.fn) == (2, 0, 0)
+
+
+def test_among_as_many_pairs_the_better_fitting_ones_are_kept():
+    """'both' shares both of a1's dates and one of a2's; 'one' shares one date with each: matched both ways
+    there are two pairs, and 'both' keeps the label it fits best."""
+    labels = {"items": {}, "meetings": [], "deadlines": [
+        {"id": "a1", "countries": ["US"], "history": [{"date": "2025-07-09", "item": "a"},
+                                                      {"date": "2025-08-01", "item": "a"}]},
+        {"id": "a2", "countries": ["US"], "history": [{"date": "2025-07-09", "item": "a"}]},
+    ]}
+    both = PredictedDeadline("both", "tariff:all", ("US",), (date(2025, 7, 9), date(2025, 8, 1)))
+    one = PredictedDeadline("one", "tariff:autos", ("US",), (date(2025, 7, 9),))
+    for order in ([both, one], [one, both]):
+        assert score(labels, {}, [], order).matches == {"both": "a1", "one": "a2"}
