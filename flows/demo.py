@@ -81,6 +81,7 @@ def run_demo(workdir: Path, out=None) -> int:
     exe = ".venv/bin/tradewatch"
     for title, sql in EXAMPLE_QUERIES:
         print(f"  # {title}\n  {exe} sql --config {config_path} \"{sql}\"", file=out)
-    print(f"\nPublished beside the snapshot after every cycle:\n  {report_path(warehouse)}   the timeline report: "
-          f"open it in a browser\n  {calendar_path(warehouse)}  the calendar: import or subscribe to it", file=out)
+    print("\nPublished beside the snapshot when the replay ended (a scheduled run publishes after each cycle):\n"
+          f"  {report_path(warehouse)}   the timeline report: open it in a browser\n"
+          f"  {calendar_path(warehouse)}  the calendar: import or subscribe to it", file=out)
     return 0
