@@ -190,6 +190,10 @@ TENTATIVE = re.compile(
     r"\b(?:could|may|might|possibly|proposes?|proposed|proposal|propose|floated?|floats|mull\w*|weigh\w*|"
     r"considering|consider|seeks?\s+to|seeking\s+to|wants?\s+to|would\s+(?:like|prefer)|if\b|unless\b|"
     r"rumou?r\w*|speculat\w*|reportedly)\b", re.I)
+# "would" in an item that reports a proposal or a bill ("House votes to revive ...", "Commission publishes
+# proposal"): what the text would do if adopted, not what applies
+_WOULD = re.compile(r"\bwould\s+(?:only\s+|still\s+|also\s+|now\s+|then\s+)?(?!have\b)\w+", re.I)
+_PROPOSED = re.compile(r"\b(?:propos\w*|bills?|draft|votes?|voted|passes|passed|approves?|considers?|plans?)\b", re.I)
 # a date that names an event, not a measure's due day ("the July 22 deal", "the May 12 truce", "the Aug. 1 meeting")
 EVENT_AFTER = re.compile(
     # (not "from Oct. 1 under the deal": a preposition starts another phrase)
@@ -488,7 +492,7 @@ def _read(ctx: ItemContext, s: Sentence, text: str, d: DateRef, value: date, old
         return None
     # (what comes before a colon is another statement: "the original proposal stands: the law will apply on")
     certainty = "tentative" if (TENTATIVE.search(before[-140:].rsplit(":", 1)[-1]) or _CONDITION_AFTER.match(after)
-                                ) else "definite"
+                                or (_WOULD.search(before[-80:]) and _PROPOSED.search(ctx.item.title))) else "definite"
     rate = _rate(phrase) or _rate(clause)
     countries = tuple(sorted(ctx.gaz.expand(measure.countries, ctx.ref)))  # a bloc's pact binds its members
     return DeadlineMention(

@@ -645,3 +645,11 @@ def test_a_timetables_lines_date_the_measures_they_name_but_not_encounters():
         "12 June 2026: ministers meet in Brussels to review the tariff schedule.", OCT_WED)
     assert {(d.subject, d.due_date) for d in found} == {
         ("controls:certificates", date(2026, 1, 15)), ("controls:checks", date(2026, 4, 30))}
+
+
+def test_what_a_proposal_or_a_bill_would_do_is_tentative_reported_speech_is_not():
+    body = "OSLO -- The measure would extend the duty-free quota on Icelandic fish until December 31, 2027."
+    (proposed,) = deadlines(body, OCT_WED, title="Norway's parliament votes on bill to extend fish quota")
+    assert proposed.certainty == "tentative"
+    (told,) = deadlines(body, OCT_WED, title="Norway extends fish quota for Iceland")
+    assert told.certainty == "definite"
