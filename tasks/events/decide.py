@@ -299,7 +299,7 @@ def _same_measure(event: DeadlineEvent, mention: DeadlineMention) -> bool:
     if tuple(sorted(event.countries)) != tuple(sorted(mention.countries)):
         return False
     (ek, es, eq), (mk, ms, mq) = _parts(event.subject), _parts(mention.subject)
-    strict = {"reduced", "additional"}  # a cut, or a duty on top, is never the rate it changes, qualified or not
+    strict = {"reduced", "additional", "increase"}  # a cut, a duty on top or a step up is never the rate it changes
     return ek == mk and es == ms and (eq == mq or ((eq is None or mq is None) and not {eq, mq} & strict))
 
 

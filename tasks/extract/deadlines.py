@@ -88,6 +88,8 @@ _QUALIFIERS = [
                            r"scraps|scrapped)\b(?!\s+(?:off|short)\b)", re.I)),
     ("reciprocal", re.compile(r"\breciprocal\b|\bcountry-specific\b|\bhigher\s+(?:tariff\s+)?rates\b", re.I)),
     ("additional", re.compile(r"\b(?:additional|extra|secondary|penalty|punitive)\b", re.I)),
+    # a scheduled step up of a rate in force is not the rate ("moves the scheduled increases from January 1")
+    ("increase", re.compile(r"\b(?:scheduled|planned|further)\s+(?:tariff\s+)?(?:increases?|hikes?)\b", re.I)),
     ("fentanyl", re.compile(r"\bfentanyl\b", re.I)),
     ("section-232", re.compile(r"\bSection\s+232\b", re.I)),
     ("section-301", re.compile(r"\bSection\s+301\b", re.I)),

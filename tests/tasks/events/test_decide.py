@@ -279,3 +279,11 @@ def test_talks_the_same_day_told_without_a_name_are_the_meeting_of_that_day():
     assert b.action in ("update", "same") and b.event.meeting_id == a.event.meeting_id
     call = resolve_meeting(mm(date(2025, 5, 6), "day", "held", fmt="call"), T0, [a.event])
     assert call.action == "new"
+
+
+def test_a_scheduled_increase_never_joins_the_rate_it_steps_up():
+    base = resolve_deadline(dm(date(2025, 10, 14), subject="tariff:autos", countries=("US",)), T0, [],
+                            story="s1", official=True)
+    step = resolve_deadline(dm(date(2027, 1, 1), subject="tariff:autos:increase", countries=("US",),
+                               change="moves"), T1, [base.event], story="s2", official=True)
+    assert step.event.deadline_id != base.event.deadline_id and step.action == "new"

@@ -653,3 +653,9 @@ def test_what_a_proposal_or_a_bill_would_do_is_tentative_reported_speech_is_not(
     assert proposed.certainty == "tentative"
     (told,) = deadlines(body, OCT_WED, title="Norway extends fish quota for Iceland")
     assert told.certainty == "definite"
+
+
+def test_a_scheduled_increase_of_a_rate_is_its_own_measure():
+    found = deadlines("OTTAWA -- A decree keeps the 10% duty on these boats and moves the scheduled increases from "
+                      "January 1, 2026 to January 1, 2027.", OCT_WED, title="Canada delays tariff increases on US boats")
+    assert {d.subject for d in found} == {"tariff:all:increase"}
