@@ -150,16 +150,16 @@ def _fit(event: MeetingEvent, mention: MeetingMention) -> float | None:
     )
     shares_people = bool({_key(o) for o in event.officials} & {_key(o.name) for o in mention.officials})
     in_person = not {event.format, mention.format} & {"call", "working-level"}
+    same_day_in_person = not vague and event.meeting_date == mention.date and in_person
     if not _formats_compatible(event.format, mention.format) and not (
         # a trip announced for "this week" is the meeting later told by day, whatever its format was guessed to be
         (vague and in_person and shares_people)
         # talks the same day with every leader of a leaders' meeting at the table: that meeting, told otherwise
-        or (not vague and event.meeting_date == mention.date and in_person
+        or (same_day_in_person
             and _leaders_at(event.format, event.officials, mention.format, [o.name for o in mention.officials]))
         # talks the same day told without a name ("the two leaders held talks one on one"): nothing tells them
         # apart from the meeting of that day, whatever format their words suggest
-        or (not vague and event.meeting_date == mention.date and in_person
-            and (not mention.officials or not event.officials)
+        or (same_day_in_person and (not mention.officials or not event.officials)
             and not (event.location and mention.location and _key(event.location) != _key(mention.location)))
     ):
         return None

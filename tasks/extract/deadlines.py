@@ -102,6 +102,12 @@ _QUALIFIERS = [
                           r"\b(?:dut(?:y|ies)|tax|levy)\s+on\s+(?:the\s+)?exports?\s+of\b", re.I)),
     ("de-minimis", re.compile(r"\bde\s+minimis\b", re.I)),
 ]
+
+
+def _qualifier(words: str) -> str | None:
+    return next((name for name, rx in _QUALIFIERS if rx.search(words)), None)
+
+
 # product scope (the first that the clause names; else every good)
 SECTORS = [
     ("mfn-only", re.compile(r"\b(?:most-favou?red-nation|MFN)\b")),
@@ -122,8 +128,10 @@ SECTORS = [
 # a regulation's name: "the EU deforestation regulation", "the carbon border adjustment mechanism", "CBAM"
 _REGULATION_NAME = re.compile(r"\b(?P<acr>[A-Z]{3,6})\b|\b(?P<words>(?:[A-Za-z]+-)?[A-Za-z]+(?:\s+[A-Za-z]+)?)\s+"
                               r"(?i:regulation|rules|law|requirements|regime|mechanism|directive)\b")
-_CONTROL_STAGE = re.compile(r"\bcertificat\w+|\bdeclarations\b|\b(?:checks|controls|inspections)\b|\blicen[cs]\w+|"
-                            r"\bauthori[sz]ations?\b|\bmanagement\s+system\b|\brestrictions?\b|\bcurbs\b", re.I)
+# the stage of import controls a phrase names, its first one (restricted imports need a licence)
+_CONTROL_STAGE = re.compile(r"\b(?:(?P<certificates>certificat\w+)|(?P<declarations>declarations)|"
+                            r"(?P<checks>checks|controls|inspections)|(?P<authorisations>authori[sz]ations?)|"
+                            r"(?P<licensing>licen[cs]\w+|management\s+system|restrictions?|curbs))\b", re.I)
 # rules named by what follows them: "the rules of origin", "rules on deforestation"
 _NAMED_AFTER = re.compile(
     r"\b(?i:rules|regulations?|requirements)\s+(?:of|on)\s+(?P<of>origin|[a-z]{4,}(?<!the)(?<!its))\b")
@@ -647,7 +655,7 @@ def _measure(ctx: ItemContext, kind: str, clause: str, text: str, setter: str | 
              previous: str, phrase: str | None = None, for_whom: str | None = None) -> Measure | None:
     """Who imposes the measure, on whom, on which goods (read in `phrase`, the words that name the measure,
     when given: the clause up to the first comma after the date; the rest says why or what else)."""
-    qualifier = next((name for name, rx in _QUALIFIERS if rx.search(phrase or clause)), None)
+    qualifier = _qualifier(phrase or clause)
     if kind in ("agreement", "negotiation", "review"):
         parties = _parties(ctx, clause, text)
         if len(parties) < 2:
@@ -709,13 +717,7 @@ def _scope(kind: str, phrase: str, clause: str) -> str:
     their stage (certificates, checks, declarations: each its own measure)."""
     if kind == "controls":
         stage = _CONTROL_STAGE.search(phrase)
-        word = stage.group(0).lower() if stage else "checks"
-        for prefix, name in (("certificat", "certificates"), ("declarations", "declarations"),
-                             ("licen", "licensing"), ("authori", "authorisations"), ("management", "licensing"),
-                             ("restriction", "licensing"), ("curbs", "licensing")):  # (restricted: licences needed)
-            if word.startswith(prefix):
-                return name
-        return "checks"
+        return stage.lastgroup if stage else "checks"
     sectors = [name for name, rx in SECTORS if rx.search(phrase)]
     listed = any(rx.search(m.group(0)) for m in _LONG_LIST.finditer(clause) for _, rx in SECTORS)
     return sectors[0] if len(sectors) in (1, 2) and not listed else "all"
@@ -770,7 +772,7 @@ def _named_before(ctx: ItemContext, kind: str) -> tuple[str, str | None] | None:
                 scope = _scope(kind, clause, clause)
                 if scope == "all" and _POINTS_BACK.match(text, max(0, m.start() - 22)):
                     continue
-                named.add((scope, next((n for n, rx in _QUALIFIERS if rx.search(clause)), None)))
+                named.add((scope, _qualifier(clause)))
     scope, qualifier = named.pop() if len(named) == 1 else ("all", None)
     return (scope, qualifier) if scope != "all" else None
 

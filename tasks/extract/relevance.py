@@ -9,6 +9,7 @@ from functools import cache, lru_cache
 from records.findings import ExtractConfig
 from records.items import Item
 from tasks.extract.context import ItemContext
+from tasks.extract.dates import MONTH_NAME
 from tasks.extract.precheck import lower_finditer, lowered, search_at_starts
 
 TALK_TERMS = [
@@ -247,10 +248,9 @@ MOVED = re.compile(r"\b(?:delay\w*|postpon\w*|extend\w*|extension|push\w*\s+back
 # when a measure applies, told in the headline: "ban from June 2023", "duty till October 16", "curbs with immediate
 # effect", "ban starts", "permit until May"
 TIMED = re.compile(
-    r"\b(?:(?:from|until|till|through|to|by|beyond|before)\s+(?:(?:the\s+)?end[- ](?:\w+)|(?:next\s+)?(?:Jan|Feb|Mar|"
-    r"Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?(?:\s+\d{1,2})?|\d{1,2}\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|"
-    r"Oct|Nov|Dec)[a-z]*|next\s+(?:year|month|week)|(?:19|20)\d\d)|with\s+immediate\s+effect|takes?\s+effect|"
-    r"comes?\s+into\s+force|starts|begins|expires|indefinitely)\b", re.I)
+    rf"\b(?:(?:from|until|till|through|to|by|beyond|before)\s+(?:(?:the\s+)?end[- ](?:\w+)|(?:next\s+)?{MONTH_NAME}"
+    rf"(?:\s+\d{{1,2}})?|\d{{1,2}}\s+{MONTH_NAME}|next\s+(?:year|month|week)|(?:19|20)\d\d)|with\s+immediate\s+effect|"
+    r"takes?\s+effect|comes?\s+into\s+force|starts|begins|expires|indefinitely)(?!\w)", re.I)
 # other news, told with words of its own (a match says what the item is about)
 OFF_TOPIC = re.compile(
     r"\b(?:interest\s+rates?|monetary\s+policy|inflation|central\s+bank|rate\s+cuts?|football|soccer|cricket|"
