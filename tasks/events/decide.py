@@ -322,7 +322,8 @@ def _is_value_of(day: date | None, event: DeadlineEvent) -> bool:
     return day in (event.due_date, *event.equivalent_dates) or abs((day - event.due_date).days) <= 1
 
 
-def _basis(mention: DeadlineMention, event: DeadlineEvent, story: str, official: bool) -> str | None:
+def _basis(mention: DeadlineMention, event: DeadlineEvent, story: str, official: bool,
+           seen_on: date) -> str | None:
     """Why a different value counts as a move: words that tie it to the old one, a primary source stating it, or
     a second independent story giving it. None: a report that conflicts, nothing more."""
     if mention.certainty != "definite":
@@ -331,6 +332,9 @@ def _basis(mention: DeadlineMention, event: DeadlineEvent, story: str, official:
         return None  # "moved from Jan. 1, 2026 to Jan. 1, 2027" of a deadline never told as Jan. 1, 2026: not its move
     if mention.change:
         return "change_language"
+    if event.due_date < seen_on - timedelta(days=1):
+        return None  # a value already gone by when the report came: another date for it is a conflict, unless
+        #              the words say it moved ("the ban, which expired in March, was reinstated until ...")
     if official:
         return "official"
     if not _strong(mention):
@@ -396,7 +400,7 @@ def resolve_deadline(mention: DeadlineMention, seen_at: datetime, known: Sequenc
         # as the last day instead of the first ("entered into force on Jan. 1" of a pact in force since Dec. 31)
         event = replace(event, equivalent_dates=tuple(sorted({*event.equivalent_dates, mention.due_date})))
         return DeadlineDecision("equivalent", event, None)
-    basis = _basis(mention, event, story, official)
+    basis = _basis(mention, event, story, official, seen_at.date())
     if basis is None:
         conflicting = [c for c in event.evidence.get("conflicting", [])]
         report = [mention.due_date.isoformat(), story, _strong(mention)]

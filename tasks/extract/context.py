@@ -49,6 +49,7 @@ class ItemContext:
     country_counts: Counter
     the_bloc: str = "EU"  # what "the bloc" names here: the one bloc the item names, when it never names the EU
     undated_meetings: int = 0  # encounters told without a date (no mention, but evidence of trade talks)
+    background_measures: int = 0  # measures told with a date long gone (no mention, but evidence of a measure)
     _officials: dict | None = None  # memo of officials_in by text
     _named: dict | None = None  # memo of named_officials by text
     _reciprocal: bool | None = None  # memo (deadlines): about the general "reciprocal" rates, no threat

@@ -216,6 +216,9 @@ EVENT_BEFORE = re.compile(
     r"published|dated|released|issued|met|meet|meeting|talks|spoke|call|statement|readout|sworn|elected|approved|"
     r"adopted|decided|voted|ruled|launched|concluded|held|hosted|brokered)\s+(?:on\s+|late\s+|early\s+)?(?:the\s+)?$",
     re.I)
+# how far back a date the text says took effect is still news: a measure that took effect months before the report
+# is its background (no labelled set gives a measure's value first more than four weeks after it)
+HISTORY = timedelta(days=60)
 # what a date already past needs to be one of the measure's values
 PAST_EFFECT = re.compile(
     r"\b(?:took\s+effect|entered\s+into\s+force|came\s+into\s+(?:force|effect)|went\s+into\s+(?:effect|force)|"
@@ -488,6 +491,9 @@ def _read(ctx: ItemContext, s: Sentence, text: str, d: DateRef, value: date, old
     past = value < ctx.ref - timedelta(days=1)
     if past and not PAST_EFFECT.search(before[-120:] + " " + after[:40]) and change is None:
         return None  # a day gone by is not a due date unless the text says it took effect then
+    if value < ctx.ref - HISTORY and change is None:
+        ctx.background_measures += 1  # "the pact, in force since July 2003": background, not a date anyone watches
+        return None
     clause = before + " " + d.text + " " + after
     # the words that name the measure: from a little before its head noun to the end of the date's phrase,
     # without what the clause gives as a reason ("in response to US tariffs on steel")

@@ -342,7 +342,7 @@ def judge(ctx: ItemContext, n_meetings: int, n_deadlines: int) -> Relevance:
     words = sorted(ev.trade_head | ev.trade_lead | ev.measure_head)
     if not watched:
         return Relevance(False, f"no watched country; countries {countries}")
-    support = 2 * bool(n_meetings or n_deadlines)
+    support = 2 * bool(n_meetings or n_deadlines or ctx.background_measures)
     score = ev.trade + support
     if ev.other >= score or (ev.off_head and ev.trade < 2 * TRADE_THRESHOLD and not ev.trade_head):
         return Relevance(False, f"other news: {', '.join(sorted(ev.off_head | ev.off_body))}; {found}; "

@@ -84,6 +84,15 @@ def test_a_primary_source_stating_another_value_is_an_official_move():
     assert (d.action, d.basis, d.old_date) == ("change", "official", AUG_8)
 
 
+def test_a_value_already_gone_by_is_not_moved_by_a_primary_source_without_words_of_a_move():
+    """A pact "in force since Aug. 8", then a ministry's notice of another day for it: one of the two is wrong,
+    neither is a move."""
+    late = datetime(2025, 8, 20, 9, 0, tzinfo=UTC)
+    d = resolve_deadline(report(SEPT_1), late, [known()], story="s2", official=True)
+    assert (d.action, d.event.due_date) == ("conflicting", AUG_8)
+    moved = resolve_deadline(report(SEPT_1, change="reinstated until"), late, [known()], story="s3")
+    assert (moved.action, moved.basis) == ("change", "change_language")
+
 def test_instead_of_a_conflicting_value_moves_from_that_value():
     conflicting = resolve_deadline(report(SEPT_1, certainty="tentative"), WED, [known()], story="s2")
     moved = resolve_deadline(report(SEPT_15, change="instead of", moved_from=SEPT_1), WED, [conflicting.event],

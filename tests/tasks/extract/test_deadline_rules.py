@@ -92,6 +92,26 @@ def test_a_past_date_told_as_taking_effect_is_the_measures_date():
     assert (d.subject, d.countries, d.due_date) == ("tariff:all", ("BR", "US"), date(2025, 5, 20))
 
 
+def test_a_measure_that_took_effect_months_before_the_report_is_background_not_a_deadline():
+    found = deadlines("WELLINGTON -- The digital trade pact between Chile and New Zealand builds on their free "
+                      "trade agreement, which entered into force on 1 November 2006. Officials meet on Thursday.",
+                      "2025-03-10T09:00:00+13:00")
+    assert found == ()
+
+
+def test_a_long_gone_date_with_words_of_a_move_is_still_the_measures_move():
+    (d,) = deadlines("WASHINGTON -- The U.S. tariff exemption for Peruvian goods, which had expired on Jan. 31, was "
+                     "extended until Sept. 30.", MONDAY)
+    assert d.due_date == date(2025, 9, 30)
+
+
+def test_a_background_measure_still_counts_as_evidence_of_a_trade_item():
+    findings = extract(item_for("The Chile-New Zealand Digital Economy Agreement upgrades their free trade "
+                                "agreement, which entered into force on 1 November 2006.", "2025-03-10T09:00:00+13:00",
+                                title="Chile and New Zealand: the digital economy agreement and business"))
+    assert findings.relevant and findings.deadlines == (), findings.relevance_reason
+
+
 # ---------------------------------------------------------------- 3. the head noun decides the kind
 
 
