@@ -79,6 +79,7 @@ class DeadlineMention:
     change: str | None = None  # the words that tell a move ("extended to", "pushed back"): a move, not a report
     certainty: str = "definite"  # "definite", or "tentative": proposed, possible, expected ("could slip to")
     link: str = ""  # the words that tie the date to the measure ("takes effect on", "expires")
+    in_effect: bool = False  # told after the day as the day it took effect ("came into force on March 1")
 
 
 @dataclass(frozen=True)

@@ -332,9 +332,10 @@ def _basis(mention: DeadlineMention, event: DeadlineEvent, story: str, official:
         return None  # "moved from Jan. 1, 2026 to Jan. 1, 2027" of a deadline never told as Jan. 1, 2026: not its move
     if mention.change:
         return "change_language"
-    if event.due_date < seen_on - timedelta(days=1):
-        return None  # a value already gone by when the report came: another date for it is a conflict, unless
-        #              the words say it moved ("the ban, which expired in March, was reinstated until ...")
+    if event.evidence.get("took_effect") == event.due_date.isoformat() or event.due_date < seen_on - GONE:
+        return None  # a value reported as the day the measure took effect, or one long gone by: another date for
+        #              it is a conflict, unless words say it moved ("the ban, which expired in March, was reinstated
+        #              until ...")
     if official:
         return "official"
     if not _strong(mention):
@@ -357,6 +358,7 @@ def _reported(day: date, event: DeadlineEvent) -> bool:
     return any(date.fromisoformat(c[0]) == day for c in event.evidence.get("conflicting", []))
 
 
+GONE = timedelta(days=30)  # a value this long gone by is history: no statement of another date moves it
 _WEAK_LINKS = LOOSE_LINKS | {"deadline", "target"}  # (a target or a deadline named as such: aims, not facts)
 
 
@@ -371,6 +373,16 @@ def resolve_deadline(mention: DeadlineMention, seen_at: datetime, known: Sequenc
     """What one report of a measure's date means: a new deadline, the same value (restated, or an equivalent
     spelling), a move (with its basis), or a conflicting report kept as evidence. `story` tells independent
     reports apart (wire copies share one); `official`: the report is a primary source."""
+    decision = _resolve_deadline(mention, seen_at, known, story=story, official=official)
+    if mention.in_effect and decision.action != "conflicting":  # the value is a fact now: it took effect
+        event = decision.event
+        decision = replace(decision, event=replace(event, evidence={**event.evidence,
+                                                                    "took_effect": event.due_date.isoformat()}))
+    return decision
+
+
+def _resolve_deadline(mention: DeadlineMention, seen_at: datetime, known: Sequence[DeadlineEvent], *,
+                      story: str, official: bool) -> DeadlineDecision:
     did = deadline_id_for(mention.subject, mention.countries)
     event = next((e for e in known if e.deadline_id == did), None)
     if event is None:

@@ -514,7 +514,8 @@ def _read(ctx: ItemContext, s: Sentence, text: str, d: DateRef, value: date, old
     return DeadlineMention(
         subject=measure.subject, subject_label=measure.label(), countries=countries, due_date=value,
         due_at=d.at if d.last is None else None, text=s.text, equivalent_dates=_equivalents(link[0], clause, value),
-        rate=rate, moved_from=moved_from, change=change, certainty=certainty, link=link[1])
+        rate=rate, moved_from=moved_from, change=change, certainty=certainty, link=link[1],
+        in_effect=past and change is None)
 
 
 _OPENING = re.compile(r"^\s*(?:(?P<effect>from|as\s+of|starting|beginning|effective)|(?P<end>until|till|through)"

@@ -2,6 +2,7 @@
 and when the move is alerted (apply.Resolver)."""
 
 import json
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from records.findings import DeadlineMention, Findings
@@ -84,14 +85,26 @@ def test_a_primary_source_stating_another_value_is_an_official_move():
     assert (d.action, d.basis, d.old_date) == ("change", "official", AUG_8)
 
 
-def test_a_value_already_gone_by_is_not_moved_by_a_primary_source_without_words_of_a_move():
-    """A pact "in force since Aug. 8", then a ministry's notice of another day for it: one of the two is wrong,
-    neither is a move."""
-    late = datetime(2025, 8, 20, 9, 0, tzinfo=UTC)
-    d = resolve_deadline(report(SEPT_1), late, [known()], story="s2", official=True)
+def test_a_value_reported_as_taken_effect_is_not_moved_by_a_primary_source_without_words_of_a_move():
+    """A pact that "came into force on Aug. 8", then a ministry's notice of another day for it: one of the two is
+    wrong, neither is a move."""
+    late = datetime(2025, 8, 12, 9, 0, tzinfo=UTC)
+    in_force = resolve_deadline(replace(report(AUG_8, link="came into force on"), in_effect=True), late, [],
+                                story="s1").event
+    assert in_force.evidence["took_effect"] == "2025-08-08"
+    d = resolve_deadline(report(SEPT_1), late, [in_force], story="s2", official=True)
     assert (d.action, d.event.due_date) == ("conflicting", AUG_8)
-    moved = resolve_deadline(report(SEPT_1, change="reinstated until"), late, [known()], story="s3")
+    moved = resolve_deadline(report(SEPT_1, change="reinstated until"), late, [in_force], story="s3")
     assert (moved.action, moved.basis) == ("change", "change_language")
+
+
+def test_a_value_just_gone_by_is_moved_by_a_primary_source_but_one_long_gone_is_not():
+    """Aug. 8 announced, then an order read on Aug. 12 sets Sept. 1: the day never came, the order moved it. The same
+    order read in October, two months on: history, not a move to alert."""
+    soon, months_on = datetime(2025, 8, 12, 9, 0, tzinfo=UTC), datetime(2025, 10, 10, 9, 0, tzinfo=UTC)
+    assert resolve_deadline(report(SEPT_1), soon, [known()], story="s2", official=True).action == "change"
+    assert resolve_deadline(report(SEPT_1), months_on, [known()], story="s2", official=True).action == "conflicting"
+
 
 def test_instead_of_a_conflicting_value_moves_from_that_value():
     conflicting = resolve_deadline(report(SEPT_1, certainty="tentative"), WED, [known()], story="s2")

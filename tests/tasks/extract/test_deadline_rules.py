@@ -89,7 +89,9 @@ def test_a_past_date_told_as_a_start_is_no_deadline():
 
 def test_a_past_date_told_as_taking_effect_is_the_measures_date():
     (d,) = deadlines("WASHINGTON -- A 25% U.S. tariff on Brazilian goods took effect on May 20.", MONDAY)
-    assert (d.subject, d.countries, d.due_date) == ("tariff:all", ("BR", "US"), date(2025, 5, 20))
+    assert (d.subject, d.countries, d.due_date, d.in_effect) == ("tariff:all", ("BR", "US"), date(2025, 5, 20), True)
+    (ahead,) = deadlines("WASHINGTON -- A 25% U.S. tariff on Brazilian goods takes effect on June 20.", MONDAY)
+    assert not ahead.in_effect
 
 
 def test_a_measure_that_took_effect_months_before_the_report_is_background_not_a_deadline():
