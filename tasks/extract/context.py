@@ -30,6 +30,7 @@ _ATTRIBUTIVE = re.compile(
 )
 
 
+_TOPIC = re.compile(r"\b(?:covering|about|regarding|concerning|on\s+the\s+(?:situation|crisis|war)\s+in)\s+(?:the\s+)?$", re.I)
 _IN_THE = re.compile(r"\b(?:in|at|near|across|on|off|along)\s+the\s+$", re.I)
 _PLACE_NOUN = re.compile(
     r"\s+(?:(?!Government|Embassy|Ministry|Foreign|Commerce|Trade|President|Prime|Side)[A-Z][a-z]+\b|capital|city|border|"
@@ -150,6 +151,8 @@ def party_countries(gaz: Gazetteer, text: str) -> list[CountryMention]:
             continue
         if c.kind == "adjective" and _IN_THE.search(before) and _PLACE_NOUN.match(folded, c.end):
             continue  # "in the Canadian Rockies", "at the Swiss border"
+        if _TOPIC.search(before):
+            continue  # "talks covering Hong Kong and regional security": what they spoke about, not who spoke
         out.append(c)
     return out
 

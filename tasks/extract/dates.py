@@ -166,7 +166,7 @@ FUTURE_CUES = re.compile(
 )
 PAST_CUES = re.compile(
     r"\b(met|held|spoke|talked|sat|had|was|were|did|said|told|agreed|took|received|joined|discussed|"
-    r"hosted|visited|signed|ended|began|opened|concluded|wrapped|called|announced|arrived|landed|left|"
+    r"hosted|visited|signed|ended|began|opened|concluded|wrapped|called|announced|arrived|landed|left|ran|lasted|"
     r"returned|followed(?!\s+by)|touched|earlier|previous|last|ago|after|since|flew|went|came|posted|wrote|"
     # "the talks follow a phone call on Thursday", "comes after a meeting on Monday"
     r"follows|follow (?:a|an|the)|comes after)\b",
@@ -413,9 +413,11 @@ def _find_dates(text: str, ref: date, default_tense: str | None) -> tuple[DateRe
         mod = (m.group("mod") or "").lower()
         if mod in ("on", "late", "early"):
             mod = ""
-        direction = tense_before(text, m.start(), default_tense)
-        if _STARTING_BEFORE.search(text[max(0, m.start() - 14) : m.start()]):
+        cue = tense_before(text, m.start(), None)
+        direction = cue or default_tense
+        if cue != "past" and _STARTING_BEFORE.search(text[max(0, m.start() - 14) : m.start()]):
             direction = "future"  # "tariffs fall from Wednesday": the start of something, not a past day
+            #                       (but "the visit, which ran from Wednesday": its clause says past)
         d = resolve_weekday(ref, WEEKDAYS[m.group("wd").lower()], direction, mod)
         add(DateRef(m.start(), m.end(), m.group(0), d, "day", "weekday"))
     for rx, delta, precision in _RELATIVE if relative else ():

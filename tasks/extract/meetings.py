@@ -583,6 +583,7 @@ class _Sides:
     destination: frozenset[str]
     bloc_sides: frozenset[str] = frozenset()  # blocs named as a side of the encounter ("the ASEAN-Canada talks")
     aside: bool = False  # told as an encounter on the sidelines of something else
+    listed: frozenset[str] = frozenset()  # a list of governments after "with": each one a side
 
     @classmethod
     def of(cls, ctx: ItemContext, seg: str, officials: list[OfficialMention]) -> _Sides:
@@ -614,7 +615,29 @@ class _Sides:
         # "the sidelines of the ASEAN summit", "a visit to the ASEAN summit": the bloc hosts, it is no side
         venues = {c.code for c in found if c.kind == "bloc" and (BLOC_VENUE.match(seg, c.end) or c in invited)
                   } - blocs
-        return cls(official_countries, frozenset(text_countries - venues), frozenset(destination), blocs, aside)
+        return cls(official_countries, frozenset(text_countries - venues), frozenset(destination), blocs, aside,
+                   _listed_after_with(found, seg))
+
+
+LIST_JOINT = re.compile(r"\s*(?:,\s*(?:and\s+)?|\s+and\s+)(?:the\s+)?")
+WITH_BEFORE = re.compile(r"\bwith\s+(?:the\s+)?$", re.I)
+
+
+def _listed_after_with(found: list, seg: str) -> frozenset[str]:
+    """The governments of a list of three or more names after "with" ("signed the pact with Costa Rica, El Salvador,
+    Panama, Honduras and Nicaragua"): the other sides of one encounter, all of them."""
+    names = [c for c in found if c.kind in ("name", "bloc")]
+    run: list = []
+    for c in names:
+        if run and LIST_JOINT.fullmatch(seg, run[-1].end, c.start):
+            run.append(c)
+            continue
+        if len(run) >= 3 and WITH_BEFORE.search(seg, 0, run[0].start):
+            break
+        run = [c]
+    if len(run) >= 3 and WITH_BEFORE.search(seg, 0, run[0].start):
+        return frozenset(c.code for c in run)
+    return frozenset()
 
 
 def _format(seg: str, officials: list[OfficialMention], official_countries: frozenset[str], is_call: bool,
@@ -661,7 +684,9 @@ def _parties(ctx: ItemContext, sides: _Sides, officials: list[OfficialMention], 
             if len(parties) >= 2:
                 break
             parties.add(code)
-    if len(parties) > 2:
+    if len(parties) > 2 and sides.listed and len(parties - sides.listed) == 1 and not sides.aside:
+        pass  # "Singapore signed the pact with Argentina, Brazil, Paraguay and Uruguay": one encounter of five
+    elif len(parties) > 2:
         if len(sides.officials) >= 2:
             parties = set(sides.officials)
         else:

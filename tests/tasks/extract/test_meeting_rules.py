@@ -93,8 +93,6 @@ def test_a_list_of_a_blocs_members_in_a_story_about_the_bloc_is_the_bloc():
     assert (m.parties, m.date) == (parties(MERCOSUR, "JP"), date(2025, 5, 30))
 
 
-@pytest.mark.xfail(strict=True, reason="the partner named in the same sentence ('Japanese officials') stops the "
-                                       "members from being read as the bloc: parties come out as (AR, JP)")
 def test_a_list_of_a_blocs_members_beside_the_partner_is_the_bloc():
     (m,) = meetings(
         "TOKYO -- Japan and Mercosur are close to a free trade deal. Negotiations with Argentina, Brazil, Paraguay "
@@ -376,3 +374,32 @@ def test_the_bloc_in_an_item_about_another_bloc_is_that_bloc_not_the_eu():
         "announcement came after Chile's foreign minister met the bloc's secretary-general on Monday.",
         "2025-06-03T10:00:00+03:00")
     assert m.parties == parties("CL", GCC)
+
+
+# ---------------------------------------------------------------- 19. who the sides are
+
+
+def test_a_list_of_governments_after_with_are_all_sides_of_one_signing():
+    (m,) = meetings(
+        "WELLINGTON -- New Zealand signed a trade pact with Chile, Peru, Colombia and Ecuador in Lima on Tuesday.",
+        "2025-06-05T10:00:00+12:00",
+    )
+    assert (m.parties, m.date) == (parties("NZ", "CL", "PE", "CO", "EC"), date(2025, 6, 3))
+
+
+def test_a_country_the_talks_were_about_is_no_side_of_them():
+    found = meetings(
+        "Canada's trade minister held trade talks with Mexico's economy minister in Mexico City on Thursday. The "
+        "minister also held talks with Foreign Secretary Luis Ortega on Friday, covering Cuba and regional security.",
+        "2025-06-07T10:00:00-06:00",
+    )
+    assert {(m.parties, m.date) for m in found} == {(("CA", "MX"), date(2025, 6, 5)), (("CA", "MX"), date(2025, 6, 6))}
+
+
+def test_a_weekday_in_a_clause_told_in_the_past_is_the_past_one_even_after_from():
+    (m,) = meetings(
+        "Canada's trade minister spoke to reporters at the end of his three-day visit to Mexico, which ran from "
+        "Wednesday, after trade talks with Mexico's economy minister.",
+        "2025-06-07T10:00:00-06:00",  # a Saturday
+    )
+    assert (m.parties, m.date, m.status) == (("CA", "MX"), date(2025, 6, 4), "held")
