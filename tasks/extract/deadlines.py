@@ -31,8 +31,11 @@ from tasks.extract.sentences import Sentence, fold
 _HEADS = [
     ("countermeasure", r"(?i:countermeasures?|counter-measures?|counter-tariffs?|retaliatory\s+(?:tariffs?|duties|"
                        r"levies|measures|action)|rebalancing\s+measures)"),
-    ("export-control", r"(?i:export\s+(?:controls?|restrictions|bans?|curbs|licen[cs]ing(?:\s+requirements?)?)|"
-                       r"(?:bans?|curbs|restrictions)\s+on\s+(?-i:(?:[a-z][\w-]*\s+){0,3})exports)"),
+    ("export-control", r"(?i:export\s+(?:controls?|restrictions|bans?|curbs|prohibition|"
+                       r"licen[cs]ing(?:\s+requirements?)?)|"
+                       r"(?:bans?|curbs|restrictions|prohibition)\s+on\s+(?-i:(?:[a-z][\w-]*\s+){0,3})exports|"
+                       # "the ban on the export of rice", "a ban on exporting broiler chickens"
+                       r"(?:bans?|curbs|restrictions|prohibition)\s+on\s+(?:the\s+)?(?:exports?\s+of|exporting))"),
     ("quota", r"(?i:(?:tariff-rate\s+)?quotas?)"),
     ("program", r"AGOA|GSP|(?i:African\s+Growth\s+and\s+Opportunity\s+Act|Generali[sz]ed\s+System\s+of\s+"
                 r"Preferences|trade\s+preferences?|preference\s+(?:program|programme|scheme))"),
@@ -48,6 +51,10 @@ _HEADS = [
                  # licences to import: "import licensing", "a licensing requirement for imports of laptops"
                  r"import\s+(?:licen[cs](?:e|es|ing)|authori[sz]ations?|management\s+system|restrictions?|curbs)|"
                  r"(?:restrictions?|curbs)\s+on\s+(?:the\s+)?imports\s+of|"
+                 # a stop to imports: "the rice import ban", "a ban on imports of wheat", "the suspension of rice imports"
+                 r"import\s+(?:bans?|prohibition|suspension|halt)|"
+                 r"(?:bans?|prohibition)\s+on\s+(?:the\s+)?(?:imports?\s+of|importing|(?-i:(?:[a-z][\w-]*\s+){0,3})imports)|"
+                 r"(?:suspension\s+of|halt\s+to)\s+(?-i:(?:[a-z][\w-]*\s+){0,4})imports|"
                  r"licen[cs]ing\s+(?:requirements?|regime|system)\s+(?:for|on)\s+(?:[\w-]+\s+){0,3}imports)"),
     # (not a category of partners: "goods from non-FTA countries", "countries without a trade agreement")
     ("agreement", r"(?<![Nn]on-)(?<!\bwithout\s)(?<!\bwithout\sa\s)(?<!\bwithout\sany\s)"
@@ -76,6 +83,7 @@ MEASURE_NEEDLES = (
     "protocol", "tariff", "dut", "lev", "surcharge", "rate", "pause", "suspen", "reprieve", "truce", "moratorium",
     "exemption", "waiver", "grace", "stay", "freeze", "halt", "talks", "negotiat", "package", "comply",
     "checks", "controls", "inspections", "certificat", "declarations", "licen", "authori", "management", "restriction", "curbs",
+    "import",  # "the wheat import ban", "a ban on imports of rice"
     "effect",  # "The changes take effect on Wednesday": a measure named in the sentence before (_ANAPHOR)
     "small", "micro",  # "Micro and small enterprises have until June 30": the rules' date for them (_FIRMS)
 )  # fmt: skip
@@ -131,7 +139,8 @@ _REGULATION_NAME = re.compile(r"\b(?P<acr>[A-Z]{3,6})\b|\b(?P<words>(?:[A-Za-z]+
 # the stage of import controls a phrase names, its first one (restricted imports need a licence)
 _CONTROL_STAGE = re.compile(r"\b(?:(?P<certificates>certificat\w+)|(?P<declarations>declarations)|"
                             r"(?P<checks>checks|controls|inspections)|(?P<authorisations>authori[sz]ations?)|"
-                            r"(?P<licensing>licen[cs]\w+|management\s+system|restrictions?|curbs))\b", re.I)
+                            r"(?P<licensing>licen[cs]\w+|management\s+system|restrictions?|curbs)|"
+                            r"(?P<ban>bans?|prohibition|suspension|halt))\b", re.I)
 # rules named by what follows them: "the rules of origin", "rules on deforestation"
 _NAMED_AFTER = re.compile(
     r"\b(?i:rules|regulations?|requirements)\s+(?:of|on)\s+(?P<of>origin|[a-z]{4,}(?<!the)(?<!its))\b")
@@ -698,7 +707,8 @@ def _measure(ctx: ItemContext, kind: str, clause: str, text: str, setter: str | 
         targets, imposer = targets | {imposer}, setter  # "Japan's 24 percent tariff" in a story of US tariffs
     if imposer is None:
         others = [c for c in ctx.main_countries(4) if c not in aimed_at]
-        imposer = "US" if "US" in others else (others[0] if others else None)
+        border = kind in ("controls", "export-control")  # a government's own border: no default to US tariffs
+        imposer = "US" if "US" in others and not border else (others[0] if others else None)
     if imposer is None:
         return None
     targets.discard(imposer)

@@ -235,6 +235,7 @@ MEASURE = re.compile(
     r"(?:export|import)\s+(?:bans?|dut(?:y|ies)|tax(?:es)?|levy|levies|permits?|licen[cs](?:e|es|ing)|quotas?|"
     r"restrictions?|curbs|controls?|checks|certificates|authori[sz]ations?|management\s+system)|"
     r"(?:bans?|dut(?:y|ies)|tax|levy|curbs|restrictions)\s+on\s+(?:[\w-]+\s+){0,3}(?:exports|imports)|"
+    r"(?:bans?|dut(?:y|ies)|tax|levy|curbs|restrictions|quotas?)\s+on\s+(?:the\s+)?(?:exports?|imports?)\s+of|"
     r"(?:ban|bans|banned|banning|restrict|restricts|restricted|restricting|curb|curbs|curbed|stop|stops|stopped|"
     r"halt|halts|halted)\s+(?:the\s+|all\s+)?(?:[\w,-]+\s+){0,3}(?:exports|imports)|"
     r"(?:ban|bans|banned|banning|stop|stops|stopped|halt|halts|halted)\s+(?:exporting|importing)|"
@@ -344,7 +345,7 @@ def judge(ctx: ItemContext, n_meetings: int, n_deadlines: int) -> Relevance:
         return Relevance(False, f"no watched country; countries {countries}")
     support = 2 * bool(n_meetings or n_deadlines or ctx.background_measures)
     score = ev.trade + support
-    if ev.other >= score or (ev.off_head and ev.trade < 2 * TRADE_THRESHOLD and not ev.trade_head):
+    if (ev.other and ev.other >= score) or (ev.off_head and ev.trade < 2 * TRADE_THRESHOLD and not ev.trade_head):
         return Relevance(False, f"other news: {', '.join(sorted(ev.off_head | ev.off_body))}; {found}; "
                                 f"countries {countries}")
     if score >= TRADE_THRESHOLD + (0 if len(ctx.main_countries(2)) >= 2 else 1):

@@ -681,3 +681,27 @@ def test_a_scheduled_increase_of_a_rate_is_its_own_measure():
     found = deadlines("OTTAWA -- A decree keeps the 10% duty on these boats and moves the scheduled increases from "
                       "January 1, 2026 to January 1, 2027.", OCT_WED, title="Canada delays tariff increases on US boats")
     assert {d.subject for d in found} == {"tariff:all:increase"}
+
+
+# ---------------------------------------------------------------- a government's stop to goods crossing its border
+
+
+def test_a_ban_on_the_export_of_goods_is_an_export_control():
+    (d,) = deadlines("CAIRO -- Egypt has extended the ban on the export of white sugar until Sept. 30, the trade ministry "
+                     "said on Sunday.", "2025-06-01T10:00:00+03:00")
+    assert (d.subject.split(":")[0], d.countries, d.due_date) == ("export-control", ("EG",), date(2025, 9, 30))
+
+
+@pytest.mark.parametrize("words", ["extends the suspension of wheat imports to", "extends the wheat import ban to",
+                                   "orders a halt to wheat imports until"])
+def test_a_stop_to_imports_is_an_import_ban_not_a_tariff(words):
+    (d,) = deadlines(f"CAIRO -- Egypt {words} Sept. 30, the trade ministry said on Sunday.",
+                     "2025-06-01T10:00:00+03:00")
+    assert (d.subject, d.countries, d.due_date) == ("controls:ban", ("EG",), date(2025, 9, 30))
+
+
+def test_a_border_control_named_by_no_one_is_the_items_government_not_the_us():
+    (d,) = deadlines("CAIRO -- Egypt's trade ministry said on Sunday that the ban on wheat imports will run until "
+                     "Sept. 30, a week after talks with U.S. grain exporters.", "2025-06-01T10:00:00+03:00")
+    assert (d.subject, d.countries) == ("controls:ban", ("EG",))
+

@@ -200,3 +200,16 @@ def test_another_topics_word_as_background_in_a_headline_is_not_the_topic():
     assert not extract(item("Ghana's election won by opposition",
                             "ACCRA -- The opposition won Ghana's election, the commission said; trade talks with "
                             "Togo were not mentioned.")).relevant
+
+
+def test_a_ban_on_the_export_of_goods_is_measure_evidence():
+    f = extract(item("Egypt extends its ban on the export of sugar",
+                     "CAIRO -- Egypt has extended the ban on the export of white sugar until Sept. 30, the trade ministry "
+                     "said on Sunday."))
+    assert f.relevant and "export of" in f.relevance_reason, f.relevance_reason
+
+
+def test_an_item_without_any_words_of_trade_or_of_other_news_is_not_called_other_news():
+    f = extract(item("Chile and Peru hold a cultural festival",
+                     "LIMA -- Chile and Peru opened a week of concerts in Lima on Monday; customs officers danced too."))
+    assert not f.relevant and not f.relevance_reason.startswith("other news"), f.relevance_reason
