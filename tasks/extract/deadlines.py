@@ -716,10 +716,10 @@ def _measure(ctx: ItemContext, kind: str, clause: str, text: str, setter: str | 
         pass  # the general rates for every partner
     elif _EVERY_PARTNER.search(clause):
         targets = set() if not targets or kind == "program" else targets
-    elif not targets and not examples and kind in ("tariff", "countermeasure", "quota", "export-control",
-                                                     "controls") and (
+    elif not targets and not examples and kind in ("tariff", "countermeasure", "quota") and (
             scope == "all" or qualifier == "reduced"):
-        # "the 25% tariff takes effect on Aug. 1", about one partner: that partner
+        # "the 25% tariff takes effect on Aug. 1", about one partner: that partner (a government's own border
+        # controls hold for every destination or origin the text does not name)
         partners = [c for c in ctx.main_countries(3) if c != imposer]
         if partners and not _EVERY_PARTNER.search(text):
             targets = {partners[0]}

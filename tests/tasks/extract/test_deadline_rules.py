@@ -705,3 +705,10 @@ def test_a_border_control_named_by_no_one_is_the_items_government_not_the_us():
                      "Sept. 30, a week after talks with U.S. grain exporters.", "2025-06-01T10:00:00+03:00")
     assert (d.subject, d.countries) == ("controls:ban", ("EG",))
 
+
+
+def test_a_border_control_holds_for_every_partner_the_text_does_not_name():
+    (d,) = deadlines("ALMATY -- Wheat export restrictions have been extended until Sept. 30 by the government of "
+                     "Kazakhstan, according to a report from the U.S. Department of Agriculture.",
+                     "2025-06-01T10:00:00+05:00")
+    assert (d.subject.split(":")[0], d.countries) == ("export-control", ("KZ",))
