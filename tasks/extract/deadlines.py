@@ -15,6 +15,7 @@ Words that tie an old value to a new one ("extended to", "pushed back", "instead
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -869,9 +870,27 @@ def _examples(ctx: ItemContext, clause: str) -> set[str]:
     return out
 
 
+# what follows an agreement's two sides in its name: "(EU-Vietnam) Free Trade Agreement", "(India–Mauritius) CECPA"
+_PACT_AFTER = re.compile(
+    r"\s+(?:(?:[A-Z][\w-]+|and)\s+){0,6}?(?:Agreement|FTA|CEPA|CECPA|CECA|EPA|TEPA|Pact|Treaty|Accord|"
+    r"(?:free\s+trade\s+|trade\s+)?(?:agreement|pact|deal|accord|treaty))\b")
+
+
+def _named_pair(ctx: ItemContext, clause: str) -> tuple[str, ...]:
+    """The two sides an agreement's name gives ("the EU-Vietnam Free Trade Agreement"), when the clause names one
+    such agreement."""
+    found = ctx.countries_in(clause)
+    pairs = {tuple(sorted((a.code, b.code))) for a, b in itertools.pairwise(found)
+             if a.code != b.code and re.fullmatch(r"\s*[-–]\s*", clause[a.end : b.start]) and
+             _PACT_AFTER.match(clause, b.end)}
+    return pairs.pop() if len(pairs) == 1 else ()
+
+
 def _parties(ctx: ItemContext, clause: str, text: str) -> tuple[str, ...]:
-    """The governments of an agreement or a negotiation: those the clause names, else the sentence's, else the
-    item's two most named."""
+    """The governments of an agreement or a negotiation: the two its name gives ("the EU-Vietnam agreement"), else
+    those the clause names, else the sentence's, else the item's two most named."""
+    if named := _named_pair(ctx, clause):
+        return named
     for words in (clause, text):
         found = {c.code for c in ctx.party_countries(words)}
         found |= {m.official.country for m in ctx.officials_in(words) if m.official.country}

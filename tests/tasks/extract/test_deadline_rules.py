@@ -712,3 +712,9 @@ def test_a_border_control_holds_for_every_partner_the_text_does_not_name():
                      "Kazakhstan, according to a report from the U.S. Department of Agriculture.",
                      "2025-06-01T10:00:00+05:00")
     assert (d.subject.split(":")[0], d.countries) == ("export-control", ("KZ",))
+
+
+def test_an_agreement_named_by_two_sides_binds_those_two_whoever_else_the_clause_names():
+    (d,) = deadlines("SANTIAGO -- The upgraded Chile-Korea Free Trade Agreement, which enters into force on Aug. 1, "
+                     "will also help Japanese exporters with plants in Korea.", "2025-06-01T10:00:00-04:00")
+    assert (d.subject, d.countries, d.due_date) == ("agreement:all", ("CL", "KR"), date(2025, 8, 1))
