@@ -161,6 +161,10 @@ def _fit(event: MeetingEvent, mention: MeetingMention) -> float | None:
         # apart from the meeting of that day, whatever format their words suggest
         or (same_day_in_person and (not mention.officials or not event.officials)
             and not (event.location and mention.location and _key(event.location) != _key(mention.location)))
+        # "will hold talks with Truss this afternoon", then the call the two held that day: the plan named no
+        # medium, so it is that call
+        or (not vague and event.meeting_date == mention.date and shares_people and event.status != mention.status
+            and {event.format, mention.format} == {"call", "ministerial"})
     ):
         return None
     names = [o.name for o in mention.officials]

@@ -106,7 +106,7 @@ def _fill_country(m: OfficialMention, ctx: ItemContext) -> OfficialMention:
         if code == "EU" and "commissioner" not in role and "president" not in role:
             continue
         official = Official(m.official.name, m.official.role, code)
-        return OfficialMention(official, m.start, m.end, m.leader, m.background)
+        return OfficialMention(official, m.start, m.end, m.leader, m.background, guessed=True)
     return m
 
 

@@ -9,7 +9,7 @@ into one mention per meeting.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from records.findings import MeetingMention, Official
@@ -474,6 +474,19 @@ def _bare_title_leaders(ctx: ItemContext, seg: str, officials) -> list[OfficialM
     return out
 
 
+def _other_side(ctx: ItemContext, sentence: str, officials: list[OfficialMention]) -> list[OfficialMention]:
+    """ "Deputy Prime Minister Tran held talks with Israeli Prime Minister Cohen ... after the Vietnam-Israel pact
+    was signed": Tran, whose country the text does not give, was put with the item's most named government,
+    Cohen's; at an encounter with Cohen he is the other side the sentence names."""
+    told = {m.official.country for m in officials if not m.guessed and m.official.country}
+    if not told or not any(m.guessed and m.official.country in told for m in officials):
+        return officials
+    named = {c.code for c in ctx.countries_in(sentence)} - told
+    other = next((c for c in ctx.main_countries(8) if c in named), None)
+    return [replace(m, official=replace(m.official, country=other), guessed=True)
+            if m.guessed and m.official.country in told and other else m for m in officials]
+
+
 def _participants(officials, triggers, is_call: bool, seg: str = ""):
     """Officials taking part: not "Trump's tariffs", not "..., Sheinbaum told reporters"; for calls and
     leaders, only those near the meeting words."""
@@ -504,7 +517,7 @@ def _piece(reading: _Reading, off: int, seg: str, seg_dates: list[DateRef], inhe
         return None
     all_officials = ctx.officials_in(seg)
     officials = _participants(all_officials, triggers, is_call, seg)
-    officials += _bare_title_leaders(ctx, seg, officials)
+    officials = _other_side(ctx, text, officials + _bare_title_leaders(ctx, seg, officials))
     sides = _Sides.of(ctx, seg, officials)
     with_business = bool(SIGNED_WITH_BUSINESS.search(seg))
     signing = bool(SIGNED_PACT.search(seg)) and len(sides.text | sides.officials) >= 2 and not with_business

@@ -139,6 +139,7 @@ class OfficialMention:
     end: int
     leader: bool
     background: bool  # "Trump's tariffs", "the administration of President Trump": not a participant
+    guessed: bool = False  # the country is the item's most named, not one the text gives for this person
 
 
 class Registry:

@@ -287,3 +287,17 @@ def test_a_scheduled_increase_never_joins_the_rate_it_steps_up():
     step = resolve_deadline(dm(date(2027, 1, 1), subject="tariff:autos:increase", countries=("US",),
                                change="moves"), T1, [base.event], story="s2", official=True)
     assert step.event.deadline_id != base.event.deadline_id and step.action == "new"
+
+
+def test_a_plan_to_hold_talks_that_day_and_the_call_the_same_people_held_are_one_meeting():
+    plan = resolve_meeting(mm(date(2025, 4, 24), fmt="ministerial", officials=("Ana Roy", "Kim Seo")), T0, [])
+    call = resolve_meeting(mm(date(2025, 4, 24), fmt="call", status="held", officials=("Kim Seo",)), T1,
+                           [plan.event])
+    assert call.action == "update" and call.event.meeting_id == plan.event.meeting_id
+
+
+def test_a_call_and_talks_in_person_the_same_day_stay_two_meetings():
+    talks = resolve_meeting(mm(date(2025, 4, 24), fmt="ministerial", status="held", officials=("Kim Seo",)), T0, [])
+    call = resolve_meeting(mm(date(2025, 4, 24), fmt="call", status="held", officials=("Kim Seo",)), T1,
+                           [talks.event])
+    assert call.action == "new"

@@ -403,3 +403,13 @@ def test_a_weekday_in_a_clause_told_in_the_past_is_the_past_one_even_after_from(
         "2025-06-07T10:00:00-06:00",  # a Saturday
     )
     assert (m.parties, m.date, m.status) == (("CA", "MX"), date(2025, 6, 4), "held")
+
+
+def test_an_official_the_text_gives_no_country_is_the_other_side_the_sentence_names():
+    (m,) = meetings(
+        "JERUSALEM -- Deputy Prime Minister Tran Minh Duc held talks with Israeli Prime Minister Dan Cohen on July "
+        "25, after the two sides signed the Vietnam-Israel free trade agreement. Israel hopes for more trade.",
+        "2025-07-26T08:40:00+03:00",
+    )
+    assert (m.parties, m.date, {o.name for o in m.officials}) == (("IL", "VN"), date(2025, 7, 25),
+                                                                   {"Tran Minh Duc", "Dan Cohen"})
