@@ -64,6 +64,7 @@ _HEADS = [
     ("tariff", r"(?i:tariffs?|duties|duty|levy|levies|surcharges?|(?:reciprocal|higher|country-specific|new|baseline)"
                r"\s+rates?|rates?)"),
 ]
+_EXPORT_DUTY = re.compile(r"\bexport\s+(?:dut(?:y|ies)|tax(?:es)?|levy|levies|tariffs?)\b", re.I)  # on its own goods
 _HEAD = re.compile(r"\b(?:" + "|".join(f"(?P<{k.replace('-', '_')}>{rx})" for k, rx in _HEADS) + r")\b")
 _NEGOTIATION = re.compile(r"\b(?:talks|negotiat\w+|deal|agreement|package|accord|pact)\b", re.I)
 # a clause that names its measure by pointing back: "The changes take effect on Wednesday", "They apply from"
@@ -718,7 +719,7 @@ def _measure(ctx: ItemContext, kind: str, clause: str, text: str, setter: str | 
     elif _EVERY_PARTNER.search(clause):
         targets = set() if not targets or kind == "program" else targets
     elif not targets and not examples and kind in ("tariff", "countermeasure", "quota") and (
-            scope == "all" or qualifier == "reduced"):
+            scope == "all" or qualifier == "reduced") and not _EXPORT_DUTY.search(phrase or clause):
         # "the 25% tariff takes effect on Aug. 1", about one partner: that partner (a government's own border
         # controls hold for every destination or origin the text does not name)
         partners = [c for c in ctx.main_countries(3) if c != imposer]

@@ -718,3 +718,9 @@ def test_an_agreement_named_by_two_sides_binds_those_two_whoever_else_the_clause
     (d,) = deadlines("SANTIAGO -- The upgraded Chile-Korea Free Trade Agreement, which enters into force on Aug. 1, "
                      "will also help Japanese exporters with plants in Korea.", "2025-06-01T10:00:00-04:00")
     assert (d.subject, d.countries, d.due_date) == ("agreement:all", ("CL", "KR"), date(2025, 8, 1))
+
+
+def test_an_export_duty_is_on_the_governments_own_goods_not_aimed_at_a_partner():
+    (d,) = deadlines("Indonesia will keep its export levy on crude palm oil at zero until Aug. 31, the ministry "
+                     "said. Traders said Malaysian cargoes lost ground. Malaysia may answer.", "2025-06-01T10:00:00+07:00")
+    assert d.countries == ("ID",)
