@@ -46,7 +46,7 @@ def _add_config(p: argparse.ArgumentParser, required: bool = False) -> None:
 
 
 def _check_as_of(value: str | None) -> None:
-    from flows.monitor import parse_as_of
+    from flows.instants import parse_as_of
 
     if value:
         try:
@@ -91,14 +91,15 @@ def _check_api() -> None:
 
 
 def cmd_run(args) -> int:
-    from flows.monitor import run_monitor_flow
-    from flows.progress import on_terminal
     from records.config import load_config
 
     config_path = _config_path(args)
-    load_config(config_path)  # fail fast with a clear message before starting Prefect
+    load_config(config_path)  # fail fast with a clear message, before Prefect is even imported
     _check_as_of(args.as_of)
     _check_api()
+    from flows.monitor import run_monitor_flow
+    from flows.progress import on_terminal
+
     with on_terminal("tradewatch run"):  # the stage on stderr, on a terminal only
         result = run_monitor_flow(config_path=config_path, as_of=args.as_of, alerts=not args.no_alerts)
     for line in result["lines"]:
@@ -195,7 +196,7 @@ def cmd_calendar(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from flows.monitor import parse_as_of
+    from flows.instants import parse_as_of
     from records.config import load_config
     from tasks.cycle.publish import read_published_timeline, report_calendar_href
     from tasks.publish.report import build_report

@@ -7,7 +7,7 @@ from __future__ import annotations
 from prefect import flow
 from prefect.states import Failed
 
-from flows.monitor import parse_as_of
+from flows.instants import parse_as_of
 from records.config import load_config
 from tasks.cycle.alerts import post_digest, read_digest
 from warehouse.snapshot import snapshot_path

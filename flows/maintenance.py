@@ -6,7 +6,7 @@ import sys
 
 from prefect import flow
 
-from flows.monitor import parse_as_of
+from flows.instants import parse_as_of
 from flows.output import progress_bar
 from flows.runtime.cycle import locked
 from records.config import load_config

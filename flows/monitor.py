@@ -16,6 +16,7 @@ from prefect.settings import PREFECT_API_URL
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote as q
 
+from flows.instants import parse_as_of
 from flows.progress import stage
 from flows.runtime import api
 from flows.runtime.cycle import cycle, locked
@@ -67,14 +68,6 @@ def run_cycle(config: Config, now: datetime, alerts: bool = True, *, keep_parser
                 published.result()
     return CycleSummary.of(now, enabled=sum(s.enabled for s in config.sources), stored=stored,
                            extracted=extracted, events=events, delivery=delivery)
-
-
-def parse_as_of(as_of: str | datetime | None) -> datetime:
-    """The instant that counts as 'now' (replays, backfills). Naive times are UTC."""
-    if as_of is None:
-        return datetime.now(UTC)
-    value = as_of if isinstance(as_of, datetime) else datetime.fromisoformat(as_of.replace("Z", "+00:00"))
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _monitor(config_path: str, as_of: str | None, alerts: bool) -> dict:

@@ -121,3 +121,15 @@ def test_tables_fit_the_terminal_and_wide_shows_every_cell(monkeypatch):
     out = io.StringIO()
     render(names, rows, "table", out=out, wide=True)
     assert long_error in out.getvalue()
+
+
+def test_a_bad_config_is_refused_before_prefect_is_imported(tmp_path):
+    """The config is read first: a mistake costs a fraction of a second, not Prefect's start-up."""
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[warehouse]\npath = "tw.duckdb"\n[extract]\ngazetteer_path = 5\n', encoding="utf-8")
+    probe = ("import sys\nfrom flows.cli import main\n"
+             f"code = main(['run', '--config', {str(bad)!r}])\n"
+             "print(code, 'prefect' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.stdout.split() == ["2", "False"], done.stderr
+    assert "extract.gazetteer_path" in done.stderr
