@@ -86,6 +86,11 @@ STRONG_CONTEXT = re.compile(
     r"spent|ended|end|ends|(?:two|three|four|five|several|\d+)[- ](?:days?|hours?) of)\b",
     re.I,
 )
+# a round of a negotiation told by its number: one concrete encounter, whose other side the item names
+# ("the sixth round of negotiations with Switzerland took place ...", "Round 9 is set for January")
+NUMBERED_ROUND = re.compile(
+    r"\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|\d{1,2}(?:st|nd|rd|th))"
+    r"\s+(?:negotiating\s+|formal\s+)?round\b|\bround\s+\d{1,2}\b", re.I)
 NEGATED = re.compile(
     r"\b(?:has not met|have not met|had not met|did not meet|never met|not (?:expected|going|due) to (?:meet|attend|join)|no (?:meeting|talks) (?:was|were|is|are) (?:held|planned|scheduled)|without meeting)\b",
     re.I,
@@ -530,7 +535,8 @@ def _piece(reading: _Reading, off: int, seg: str, seg_dates: list[DateRef], inhe
             and len(sides.officials) < 2 and not sides.destination):
         return None
     fmt = _format(seg, officials, sides.officials, is_call, bilateral)
-    strong = fmt in ("call", "2+2", "working-level") or bool(bilateral) or bool(sides.destination)
+    strong = (fmt in ("call", "2+2", "working-level") or bool(bilateral) or bool(sides.destination)
+              or bool(lower_search(NUMBERED_ROUND, seg)))
     parties = _parties(ctx, sides, officials, strong=strong, strong_words=bool(strong_words))
     if parties is None:
         return None

@@ -413,3 +413,13 @@ def test_an_official_the_text_gives_no_country_is_the_other_side_the_sentence_na
     )
     assert (m.parties, m.date, {o.name for o in m.officials}) == (("IL", "VN"), date(2025, 7, 25),
                                                                    {"Tran Minh Duc", "Dan Cohen"})
+
+
+@pytest.mark.parametrize("words", ["The fourth round of negotiations", "Round 4 of the negotiations",
+                                   "The 4th negotiating round"])
+def test_a_numbered_round_with_one_side_named_is_a_meeting_with_the_items_other_side(words):
+    (m,) = meetings(
+        f"{words} on a free trade agreement with Peru took place in Lima between 3 and 6 March 2025. New Zealand "
+        "hopes to conclude the talks this year.",
+        "2025-03-20T10:00:00+13:00", title="New Zealand and Peru trade agreement talks")
+    assert (m.parties, m.date, m.end_date) == (("NZ", "PE"), date(2025, 3, 3), date(2025, 3, 6))
