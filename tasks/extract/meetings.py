@@ -634,10 +634,16 @@ class _Sides:
         # "the sidelines of the ASEAN summit", "a visit to the ASEAN summit": the bloc hosts, it is no side
         venues = {c.code for c in found if c.kind == "bloc" and (BLOC_VENUE.match(seg, c.end) or c in invited)
                   } - blocs
+        if len(official_countries) >= 2 and not SIGNED.search(seg):
+            # "Ahn met Saudi minister Al-Kassabi ... on the review of the Korea-GCC agreement": two governments met;
+            # the bloc names the pact they discussed (unless they sign it: "the Malaysia-EFTA agreement was signed by")
+            pact = {c.code for c in found if c.kind == "bloc" and PACT_NAME_AFTER.match(seg, c.end)}
+            blocs, venues = blocs - pact, venues | pact
         return cls(official_countries, frozenset(text_countries - venues), frozenset(destination), blocs, aside,
                    _listed_after_with(found, seg))
 
 
+PACT_NAME_AFTER = re.compile(r"\s+(?:(?:free\s+)?trade\s+|economic\s+partnership\s+)?(?:agreement|pact|deal|FTA|EPA|CEPA)\b", re.I)
 LIST_JOINT = re.compile(r"\s*(?:,\s*(?:and\s+)?|\s+and\s+)(?:the\s+)?")
 WITH_BEFORE = re.compile(r"\bwith\s+(?:the\s+)?$", re.I)
 

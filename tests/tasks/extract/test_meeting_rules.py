@@ -423,3 +423,19 @@ def test_a_numbered_round_with_one_side_named_is_a_meeting_with_the_items_other_
         "hopes to conclude the talks this year.",
         "2025-03-20T10:00:00+13:00", title="New Zealand and Peru trade agreement talks")
     assert (m.parties, m.date, m.end_date) == (("NZ", "PE"), date(2025, 3, 3), date(2025, 3, 6))
+
+
+def test_a_bloc_named_in_the_pact_two_ministers_discussed_is_no_side_of_their_meeting():
+    (m,) = meetings(
+        "SEOUL -- Korean Trade Minister Park Min-ho met Qatari Commerce Minister Khalid Al-Thani in Seoul on Tuesday "
+        "and asked for Doha's support in the legal review of the Korea-GCC free trade agreement.",
+        "2025-06-04T10:00:00+09:00")
+    assert m.parties == ("KR", "QA")
+
+
+def test_a_bloc_named_in_the_pact_its_members_sign_is_a_side():
+    (m,) = meetings(
+        "The Korea-GCC free trade agreement was signed in Riyadh on Tuesday by Korean Trade Minister Park Min-ho and "
+        "Qatari Commerce Minister Khalid Al-Thani.",
+        "2025-06-04T10:00:00+03:00")
+    assert set(GCC) <= set(m.parties) and "KR" in m.parties
