@@ -51,6 +51,7 @@ class ItemContext:
     the_bloc: str = "EU"  # what "the bloc" names here: the one bloc the item names, when it never names the EU
     undated_meetings: int = 0  # encounters told without a date (no mention, but evidence of trade talks)
     background_measures: int = 0  # measures told with a date long gone (no mention, but evidence of a measure)
+    weak_ok: frozenset[str] = frozenset()  # governments whose ambiguous names ("Georgia") the item supports
     _officials: dict | None = None  # memo of officials_in by text
     _named: dict | None = None  # memo of named_officials by text
     _reciprocal: bool | None = None  # memo (deadlines): about the general "reciprocal" rates, no threat
@@ -64,11 +65,11 @@ class ItemContext:
         return self._needles.holders(needles)
 
     def countries_in(self, text: str) -> list[CountryMention]:
-        return _bloc_named(self.gaz.find_countries(text), self.the_bloc)
+        return _bloc_named(self.gaz.find_countries(text, self.weak_ok), self.the_bloc)
 
     def party_countries(self, text: str) -> list[CountryMention]:
         """Country mentions that name a government, not a place ("in Washington" is a place)."""
-        return _bloc_named(party_countries(self.gaz, text), self.the_bloc)
+        return _bloc_named(party_countries(self.gaz, text, self.weak_ok), self.the_bloc)
 
     def officials_in(self, text: str) -> list[OfficialMention]:
         if self._officials is None:
@@ -130,11 +131,11 @@ def bloc_referent(gaz: Gazetteer, sentences: list[Sentence]) -> str:
     return blocs.pop() if len(blocs) == 1 and not eu_named else "EU"
 
 
-def party_countries(gaz: Gazetteer, text: str) -> list[CountryMention]:
+def party_countries(gaz: Gazetteer, text: str, weak: frozenset[str] = frozenset()) -> list[CountryMention]:
     """Country mentions that name a government, not a place ("in Washington" is a place)."""
     folded = fold(text)
     out = []
-    found = gaz.find_countries(text)
+    found = gaz.find_countries(text, weak)
     listed = {c.end for c in found if c.kind in ("name", "bloc")}  # "Argentina, Brazil": a list of governments
     for c in found:
         if c.kind == "city":
@@ -157,11 +158,12 @@ def party_countries(gaz: Gazetteer, text: str) -> list[CountryMention]:
     return out
 
 
-def country_counts(item: Item, gaz: Gazetteer, sentences: list[Sentence]) -> Counter:
+def country_counts(item: Item, gaz: Gazetteer, sentences: list[Sentence],
+                   weak: frozenset[str] = frozenset()) -> Counter:
     """How often each government is named (sentences) plus the dateline's country."""
     counts: Counter = Counter()
     for s in sentences:
-        for c in party_countries(gaz, s.text):
+        for c in party_countries(gaz, s.text, weak):
             counts[c.code] += 1
     dl = read_dateline(item.body)
     if dl:  # the dateline's country: where the story is told from
@@ -179,9 +181,10 @@ def build_context(item: Item, gaz: Gazetteer, config: ExtractConfig) -> ItemCont
     if ref is None:
         ref = date.today()
     registry = collect_registry([s.text for s in sentences], gaz)
-    counts = country_counts(item, gaz, sentences)
+    weak = gaz.supported_weak([s.text for s in sentences], dl.place if dl else None)
+    counts = country_counts(item, gaz, sentences, weak)
     ctx = ItemContext(item, gaz, config, sentences, ref, registry, dl.place if dl else None, counts,
-                      the_bloc=bloc_referent(gaz, sentences))
+                      the_bloc=bloc_referent(gaz, sentences), weak_ok=weak)
     for s in sentences:
         for m in ctx.named_officials(s.text):
             if m.official.country and not m.background:

@@ -91,6 +91,18 @@ class Gazetteer:
             for surface in b.get("names", []):
                 terms[fold(surface)] = (b["code"], "bloc")
         self._terms = terms
+        # surfaces too ambiguous to name a government alone ("Georgia", "Jordan"): read only in an item that names
+        # that government otherwise too (its capital, a city, its full name), see `supported_weak`
+        weak: dict[str, list[tuple[str, str]]] = {}
+        for c in data.get("country", []):
+            for surface in c.get("weak_names", []):
+                weak.setdefault(fold(surface), []).append((c["code"], "name"))
+        for b in data.get("bloc", []):
+            for surface in b.get("weak_names", []):
+                weak.setdefault(fold(surface), []).append((b["code"], "bloc"))
+        self._weak = weak
+        self.weak_codes = frozenset(code for found in weak.values() for code, _ in found)
+        self._weak_re = re.compile(r"(?<![A-Za-z0-9.])(" + trie_pattern(weak) + r")(?![A-Za-z0-9])") if weak else None
         self._found: dict[
             str, tuple[CountryMention, ...]
         ] = {}  # memo: the same sentences are read many times
@@ -119,14 +131,33 @@ class Gazetteer:
             for w in t.get("words", [])
         )
 
-    def find_countries(self, text: str) -> list[CountryMention]:
-        """Country mentions in `text` (names, adjectives, capitals, agencies, cities), longest first."""
+    def find_countries(self, text: str, weak: frozenset[str] = frozenset()) -> list[CountryMention]:
+        """Country mentions in `text` (names, adjectives, capitals, agencies, cities), longest first; with `weak`,
+        also the ambiguous surfaces of those governments ("Georgia" in an item that names Tbilisi)."""
         found = self._found.get(text)
         if found is None:
             if len(self._found) > 4096:
                 self._found.clear()
             found = self._found[text] = tuple(self._find_countries(text))
+        if weak and self._weak_re is not None and (extra := self._weak_mentions(text, found, weak)):
+            return sorted([*found, *extra], key=lambda c: c.start)
         return list(found)
+
+    def _weak_mentions(self, text: str, found, weak: frozenset[str]) -> list[CountryMention]:
+        out = []
+        for m in self._weak_re.finditer(fold(text)):
+            codes = [(code, kind) for code, kind in self._weak[m.group(1)] if code in weak]
+            if len(codes) == 1 and not any(c.start < m.end() and m.start() < c.end for c in found):
+                out.append(CountryMention(codes[0][0], m.start(), m.end(), codes[0][1], text[m.start() : m.end()]))
+        return out
+
+    def supported_weak(self, texts, place: str | None = None) -> frozenset[str]:
+        """The governments with ambiguous names that an item also names otherwise (or whose city is its
+        dateline): there, their ambiguous names are read too."""
+        named = {c.code for t in texts for c in self.find_countries(t)}
+        if place and (code := self.place_country(place)):
+            named.add(code)
+        return frozenset(named & self.weak_codes)
 
     def _find_countries(self, text: str) -> list[CountryMention]:
         folded = fold(text)

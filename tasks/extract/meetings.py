@@ -700,8 +700,9 @@ def _parties(ctx: ItemContext, sides: _Sides, officials: list[OfficialMention], 
                      and parties <= {b, *ctx.gaz.blocs[b].members}), None)
         if bloc is not None:
             parties = {bloc}
-    if len(officials) >= 2 and len(sides.officials) == 1 and not sides.text - sides.officials:
-        return None  # people of one government among themselves
+    if (len(officials) >= 2 and len(sides.officials) == 1 and not sides.text - sides.officials
+            and not all(m.guessed for m in officials)):
+        return None  # people of one government among themselves (not: two whose country the text never gives)
     if len(parties) < 2:
         if not strong and not (sides.officials and strong_words):
             return None

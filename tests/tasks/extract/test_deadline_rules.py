@@ -724,3 +724,9 @@ def test_an_export_duty_is_on_the_governments_own_goods_not_aimed_at_a_partner()
     (d,) = deadlines("Indonesia will keep its export levy on crude palm oil at zero until Aug. 31, the ministry "
                      "said. Traders said Malaysian cargoes lost ground. Malaysia may answer.", "2025-06-01T10:00:00+07:00")
     assert d.countries == ("ID",)
+
+
+def test_a_pact_with_a_government_of_an_ambiguous_name_is_read_where_its_capital_is_named():
+    found = deadlines("The free trade agreement between Georgia and China will take effect on January 1, 2026, the "
+                      "ministry said in Tbilisi.", "2025-11-28T12:00:00+04:00")
+    assert {(d.subject, d.countries) for d in found} == {("agreement:all", ("CN", "GE"))}

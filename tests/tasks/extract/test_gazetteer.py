@@ -184,3 +184,15 @@ def test_the_bloc_is_the_bloc_the_sentence_has_just_named_else_the_eu():
         "Chile and the Gulf Cooperation Council agreed to open talks after its minister met the bloc's chief.")]
     assert codes[-1] == "GCC"
     assert [c.code for c in gaz.find_countries("Chile's minister met the bloc's trade commissioner.")][-1] == "EU"
+
+
+def test_an_ambiguous_name_is_read_only_where_the_item_names_that_government_otherwise():
+    from tasks.extract.gazetteer import load_gazetteer
+
+    gaz = load_gazetteer()
+    text = "Georgia and China signed the agreement."
+    assert "GE" not in {c.code for c in gaz.find_countries(text)}  # a U.S. state, as far as this sentence goes
+    supported = gaz.supported_weak([text, "The ministers met in Tbilisi."])
+    assert supported == {"GE"}
+    assert [c.code for c in gaz.find_countries(text, supported)] == ["GE", "CN"]
+    assert gaz.supported_weak([text, "Atlanta hosted the signing."]) == frozenset()

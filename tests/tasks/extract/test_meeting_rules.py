@@ -439,3 +439,12 @@ def test_a_bloc_named_in_the_pact_its_members_sign_is_a_side():
         "Qatari Commerce Minister Khalid Al-Thani.",
         "2025-06-04T10:00:00+03:00")
     assert set(GCC) <= set(m.parties) and "KR" in m.parties
+
+
+def test_two_officials_whose_countries_the_text_never_gives_are_not_one_government_among_itself():
+    (m,) = meetings(
+        "TBILISI -- Georgia and China will apply their free trade agreement from January. On November 28, Vice "
+        "Minister Wang Lei met First Vice Prime Minister Levan Dadiani in Tbilisi. Georgia and Georgia's "
+        "exporters welcomed the news.",
+        "2025-11-29T10:00:00+04:00")
+    assert (m.parties, m.date) == (("CN", "GE"), date(2025, 11, 28))
