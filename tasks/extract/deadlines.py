@@ -36,7 +36,8 @@ _HEADS = [
                        r"licen[cs]ing(?:\s+requirements?)?)|"
                        r"(?:bans?|curbs|restrictions|prohibition)\s+on\s+(?-i:(?:[a-z][\w-]*\s+){0,3})exports|"
                        # "the ban on the export of rice", "a ban on exporting broiler chickens"
-                       r"(?:bans?|curbs|restrictions|prohibition)\s+on\s+(?:the\s+)?(?:exports?\s+of|exporting))"),
+                       r"(?:bans?|curbs|restrictions|prohibition)\s+on\s+(?:the\s+)?(?:exports?\s+of|exporting)|"
+                       r"(?:banned|banning|halted|halting|suspended|suspending)\s+(?:the\s+)?exports?\s+of)"),
     ("quota", r"(?i:(?:tariff-rate\s+)?quotas?)"),
     ("program", r"AGOA|GSP|(?i:African\s+Growth\s+and\s+Opportunity\s+Act|Generali[sz]ed\s+System\s+of\s+"
                 r"Preferences|trade\s+preferences?|preference\s+(?:program|programme|scheme))"),
@@ -56,6 +57,7 @@ _HEADS = [
                  r"import\s+(?:bans?|prohibition|suspension|halt)|"
                  r"(?:bans?|prohibition)\s+on\s+(?:the\s+)?(?:imports?\s+of|importing|(?-i:(?:[a-z][\w-]*\s+){0,3})imports)|"
                  r"(?:suspension\s+of|halt\s+to)\s+(?-i:(?:[a-z][\w-]*\s+){0,4})imports|"
+                 r"(?:banned|banning|halted|halting|suspended|suspending)\s+(?:the\s+)?imports?\s+of|"
                  r"licen[cs]ing\s+(?:requirements?|regime|system)\s+(?:for|on)\s+(?:[\w-]+\s+){0,3}imports)"),
     # (not a category of partners: "goods from non-FTA countries", "countries without a trade agreement")
     ("agreement", r"(?<![Nn]on-)(?<!\bwithout\s)(?<!\bwithout\sa\s)(?<!\bwithout\sany\s)"
@@ -67,6 +69,7 @@ _HEADS = [
 _EXPORT_DUTY = re.compile(r"\bexport\s+(?:dut(?:y|ies)|tax(?:es)?|levy|levies|tariffs?)\b", re.I)  # on its own goods
 _HEAD = re.compile(r"\b(?:" + "|".join(f"(?P<{k.replace('-', '_')}>{rx})" for k, rx in _HEADS) + r")\b")
 _NEGOTIATION = re.compile(r"\b(?:talks|negotiat\w+|deal|agreement|package|accord|pact)\b", re.I)
+_IMMEDIATE = re.compile(r"\b(?:with\s+immediate\s+effect|effective\s+immediately|with\s+effect\s+from\s+today)\b", re.I)
 # a clause that names its measure by pointing back: "The changes take effect on Wednesday", "They apply from"
 _ANAPHOR = re.compile(r"^\s*(?:the\s+(?:changes|cuts|reductions|new\s+rates|new\s+duties|measures|increases|hikes)|"
                       r"they|it|these|those|both)\b", re.I)
@@ -142,7 +145,7 @@ _REGULATION_NAME = re.compile(r"\b(?P<acr>[A-Z]{3,6})\b|\b(?P<words>(?:[A-Za-z]+
 _CONTROL_STAGE = re.compile(r"\b(?:(?P<certificates>certificat\w+)|(?P<declarations>declarations)|"
                             r"(?P<checks>checks|controls|inspections)|(?P<authorisations>authori[sz]ations?)|"
                             r"(?P<licensing>licen[cs]\w+|management\s+system|restrictions?|curbs)|"
-                            r"(?P<ban>bans?|prohibition|suspension|halt))\b", re.I)
+                            r"(?P<ban>bans?|banned|banning|prohibit\w*|suspen\w*|halt\w*))\b", re.I)
 # rules named by what follows them: "the rules of origin", "rules on deforestation"
 _NAMED_AFTER = re.compile(
     r"\b(?i:rules|regulations?|requirements)\s+(?:of|on)\s+(?P<of>origin|[a-z]{4,}(?<!the)(?<!its))\b")
@@ -398,6 +401,10 @@ def _in_sentence(ctx: ItemContext, s: Sentence, setter: str | None, previous: st
     text = fold(s.text)
     if not may_contain(lowered(text), MEASURE_NEEDLES):
         return []
+    if now := _IMMEDIATE.search(text):
+        # "banned the import of luxury items with immediate effect": the day of the report, told as the day it
+        # takes effect (read as "... effective <that day>")
+        text = f"{text[: now.start()].rstrip()} effective {ctx.ref:%B} {ctx.ref.day}, {ctx.ref.year}{text[now.end() :]}"
     dates = [d for d in find_dates(text, ctx.ref, sentence_tense(text, s.headline))
              if d.precision == "day" and not d.vague and d.date is not None]
     out = []

@@ -237,7 +237,7 @@ MEASURE = re.compile(
     r"(?:bans?|dut(?:y|ies)|tax|levy|curbs|restrictions)\s+on\s+(?:[\w-]+\s+){0,3}(?:exports|imports)|"
     r"(?:bans?|dut(?:y|ies)|tax|levy|curbs|restrictions|quotas?)\s+on\s+(?:the\s+)?(?:exports?|imports?)\s+of|"
     r"(?:ban|bans|banned|banning|restrict|restricts|restricted|restricting|curb|curbs|curbed|stop|stops|stopped|"
-    r"halt|halts|halted)\s+(?:the\s+|all\s+)?(?:[\w,-]+\s+){0,3}(?:exports|imports)|"
+    r"halt|halts|halted)\s+(?:the\s+|all\s+)?(?:[\w,-]+\s+){0,3}(?:exports|imports|(?:export|import)\s+of)|"
     r"(?:ban|bans|banned|banning|stop|stops|stopped|halt|halts|halted)\s+(?:exporting|importing)|"
     r"\d+(?:\.\d+)?\s*(?:%|per\s*cent|pc)\s+(?:export\s+|import\s+|customs\s+)?(?:duty|tax|levy)|"
     r"(?:permits?|licen[cs]es?|approvals?|authori[sz]ations?)\s+to\s+(?:export|import)|"

@@ -178,6 +178,9 @@ _DATELINE_DATED = re.compile(
     r"(?:,?\s+(?P<year>\d{4}))?\s*(?:\((?P<agency>[A-Za-z ]+)\))?\s*(?:--|—|–|\s-\s|-\s|:)\s*"
 )
 
+# a place in capitals and a colon, as South and Southeast Asian papers print it: "ISLAMABAD:", "PETALING JAYA:"
+_DATELINE_CAPS = re.compile(r"^\s*(?P<place>[A-Z][A-Z.'\-]+(?: [A-Z][A-Z.'\-]+){0,2}):\s+")
+
 
 def _month(word: str | None) -> int | None:
     return _MONTHS.get(word[:3].lower()) if word else None
@@ -205,7 +208,8 @@ def read_dateline(body: str) -> Dateline | None:
 
 
 def _match_dateline(text: str) -> re.Match | None:
-    m = _DATELINE.match(text) or _DATELINE_AGENCY.match(text) or _DATELINE_DATED.match(text)
+    m = (_DATELINE.match(text) or _DATELINE_AGENCY.match(text) or _DATELINE_DATED.match(text)
+         or _DATELINE_CAPS.match(text))
     if m and m.re is _DATELINE_DATED and not _month(m.group("mon") or m.group("mon2")):
         return None  # "Paris, Texas, 12 Steps -" is no date
     return m

@@ -187,3 +187,9 @@ def test_last_next_or_this_before_a_month_names_its_year(text, expected):
 def test_last_or_next_year_after_a_date_gives_its_year(text, expected):
     d = first(text)
     assert (d.date, d.last) == expected
+
+
+def test_a_place_in_capitals_and_a_colon_is_a_dateline():
+    assert read_dateline("PETALING JAYA: The ban on exporting chickens ends on Friday.").place == "PETALING JAYA"
+    assert read_dateline("ISLAMABAD: The federal government has lifted the ban.").place == "ISLAMABAD"
+    assert read_dateline("Note: the figures are provisional.") is None

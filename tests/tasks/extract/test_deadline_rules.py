@@ -730,3 +730,11 @@ def test_a_pact_with_a_government_of_an_ambiguous_name_is_read_where_its_capital
     found = deadlines("The free trade agreement between Georgia and China will take effect on January 1, 2026, the "
                       "ministry said in Tbilisi.", "2025-11-28T12:00:00+04:00")
     assert {(d.subject, d.countries) for d in found} == {("agreement:all", ("CN", "GE"))}
+
+
+@pytest.mark.parametrize("words,stage", [("banned the import of cars", "ban"), ("lifted the ban on the import of cars",
+                                                                               "ban")])
+def test_with_immediate_effect_is_the_day_of_the_report(words, stage):
+    (d,) = deadlines(f"CAIRO: The Egyptian government on Thursday {words} with immediate effect, the ministry said.",
+                     "2025-06-05T18:00:00+03:00")
+    assert (d.subject, d.countries, d.due_date) == (f"controls:{stage}", ("EG",), date(2025, 6, 5))
