@@ -213,3 +213,10 @@ def test_an_item_without_any_words_of_trade_or_of_other_news_is_not_called_other
     f = extract(item("Chile and Peru hold a cultural festival",
                      "LIMA -- Chile and Peru opened a week of concerts in Lima on Monday; customs officers danced too."))
     assert not f.relevant and not f.relevance_reason.startswith("other news"), f.relevance_reason
+
+
+@pytest.mark.parametrize("title", ["Egypt extends its restriction on sugar exports by a year",
+                                   "Egypt moves to cap sugar exports", "Sugar mills brace for an Egyptian export halt"])
+def test_a_single_governments_border_measure_in_the_headline_is_measure_evidence(title):
+    f = extract(item(title, "CAIRO -- Curbs on sugar exports apply until Sept. 30, the trade ministry said."))
+    assert f.relevant, f.relevance_reason
