@@ -27,11 +27,14 @@ CALL = re.compile(
     r"BBC|CNN|CNBC|Fox|Bloomberg|Reuters|AFP|Sky|Al\s+Jazeera|NHK|Nikkei|Xinhua|newspapers?|podcasts?|"
     r"[\w-]+\s+(?:newspaper|broadcaster|television|radio|daily|magazine))\b)"
     r"|\b(?:a|good|in a|after a|during a|held|hold|holds|had)\s+(?:phone\s+|brief\s+|separate\s+)?calls?\b"
-    r"|\bcalls?\s+with\b|\bby phone\b|\b(?:phoned|telephoned)\b",
+    r"|\bcalls?\s+with\b|\bby phone\b|\b(?:phoned|telephoned)\b"
+    # a meeting by video is a call: "held a video conference", "a videoconference", "met virtually" (a "virtual
+    # summit" stays a summit)
+    r"|\bvideo[\s-]?conferenc\w*|\bvirtual(?:ly)?\s+(?:meeting|meetings|talks|call)\b|\bmet\s+virtually\b",
     re.I,
 )
 # every alternative of CALL contains one of these words (any case): a text without them has no call (precheck)
-CALL_NEEDLES = ("phone", "video", "spoke", "speak", "call")
+CALL_NEEDLES = ("phone", "video", "spoke", "speak", "call", "virtual")
 MEET = re.compile(
     r"\b(?:met|meet|meets|meeting|meetings|sat down|sit down|sits down|sees|seeing|received|receive|receives|"
     r"hosted|hosts|talks|negotiations|consultations|discussions|session|sessions|summit|round|visit|visited|"
@@ -1079,7 +1082,10 @@ def _fit(cluster: list[Piece], p: Piece) -> float:
     if not all(_same_time(q, p) for q in cluster):
         return -1
     fmt = _fmt(cluster)
-    if not _compatible_format(fmt, p.format):
+    if not _compatible_format(fmt, p.format) and not (
+            # "concluded the talks on Tuesday, Ebrard announced after a video conference with Hogan": one sentence
+            # tells the encounter twice, once without its medium
+            {fmt, p.format} == {"call", "ministerial"} and any(q.sentence == p.sentence for q in cluster)):
         return -1
     if p.separate and fmt in ("2+2", "summit") and p.format != fmt:
         return -1

@@ -142,13 +142,6 @@ def test_a_video_conference_is_a_meeting(words):
     assert (m.parties, m.date) == (("GB", "IN"), date(2025, 6, 2))
 
 
-@pytest.mark.parametrize("words", ["held a video conference", "held a virtual meeting"])
-def test_a_video_conference_of_ministers_is_their_meeting_not_a_call(words):
-    # (a call is one-to-one by phone; a video conference joins a ministers' meeting told another way)
-    (m,) = meetings(f"{HALE_MENON} {words} on Monday on the tariff deal.", "2025-06-02T10:00:00+01:00")
-    assert m.format == "ministerial"
-
-
 def test_a_joint_press_conference_is_a_meeting():
     (m,) = meetings(f"{HALE_MENON} gave a joint press conference in London on Monday on the trade deal.",
                     "2025-06-02T10:00:00+01:00")
@@ -448,3 +441,18 @@ def test_two_officials_whose_countries_the_text_never_gives_are_not_one_governme
         "exporters welcomed the news.",
         "2025-11-29T10:00:00+04:00")
     assert (m.parties, m.date) == (("CN", "GE"), date(2025, 11, 28))
+
+
+@pytest.mark.parametrize("words", ["held a video conference", "held a videoconference", "held virtual talks"])
+def test_a_meeting_by_video_is_a_call_dated_by_the_report(words):
+    (m,) = meetings(
+        "Chile and Peru have concluded negotiations on their trade agreement, Chile's trade ministry said Wednesday, "
+        f"after Trade Minister Ana Soto and Peruvian Trade Minister Luis Rojas {words}.",
+        "2025-06-04T16:40:00-04:00")
+    assert (m.parties, m.date, m.format, m.status) == (("CL", "PE"), date(2025, 6, 4), "call", "held")
+
+
+def test_a_virtual_summit_is_still_a_summit():
+    (m,) = meetings("Chile and Peru will sign the pact at a virtual summit between the two presidents on June 12, "
+                    "officials said.", "2025-06-04T16:40:00-04:00")
+    assert m.format != "call" and m.date == date(2025, 6, 12)
