@@ -240,6 +240,10 @@ MEASURE = re.compile(
     r"cap|caps|capped|capping|"
     r"halt|halts|halted)\s+(?:the\s+|all\s+)?(?:[\w,-]+\s+){0,3}(?:exports|imports|(?:export|import)\s+of)|"
     r"(?:ban|bans|banned|banning|stop|stops|stopped|halt|halts|halted)\s+(?:exporting|importing)|"
+    # "halts new rice export contracts", "barred from import till mid-July"
+    r"(?:ban|bans|banned|halt|halts|halted|suspend|suspends|suspended|stop|stops|stopped)\s+(?:on\s+)?(?:new\s+)?"
+    r"(?:[\w-]+\s+){0,2}(?:export|import)\s+(?:contracts|shipments|licen[cs]es|permits|registrations?)|"
+    r"(?:barred|banned|prohibited)\s+from\s+(?:import|export|being\s+(?:imported|exported))|"
     r"\d+(?:\.\d+)?\s*(?:%|per\s*cent|pc)\s+(?:export\s+|import\s+|customs\s+)?(?:duty|tax|levy)|"
     r"(?:permits?|licen[cs]es?|approvals?|authori[sz]ations?)\s+to\s+(?:export|import)|"
     r"rules\s+of\s+origin|tariff-rate\s+quotas?|health\s+certificat\w+|customs\s+declarations|deforestation\s+(?:law|rules|"
@@ -349,6 +353,8 @@ def judge(ctx: ItemContext, n_meetings: int, n_deadlines: int) -> Relevance:
     if (ev.other and ev.other >= score) or (ev.off_head and ev.trade < 2 * TRADE_THRESHOLD and not ev.trade_head):
         return Relevance(False, f"other news: {', '.join(sorted(ev.off_head | ev.off_body))}; {found}; "
                                 f"countries {countries}")
-    if score >= TRADE_THRESHOLD + (0 if len(ctx.main_countries(2)) >= 2 else 1):
+    # one government alone is domestic news unless the headline names a measure on goods crossing its border
+    alone = len(ctx.main_countries(2)) < 2 and not ev.measure_head
+    if score >= TRADE_THRESHOLD + alone:
         return Relevance(True, f"trade evidence {score} ({', '.join(words) or 'body'}); {found}; countries {countries}")
     return Relevance(False, f"trade evidence {score} below {TRADE_THRESHOLD}; {found}; countries {countries}")

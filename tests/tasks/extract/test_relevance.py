@@ -220,3 +220,11 @@ def test_an_item_without_any_words_of_trade_or_of_other_news_is_not_called_other
 def test_a_single_governments_border_measure_in_the_headline_is_measure_evidence(title):
     f = extract(item(title, "CAIRO -- Curbs on sugar exports apply until Sept. 30, the trade ministry said."))
     assert f.relevant, f.relevance_reason
+
+
+@pytest.mark.parametrize("title", ["Cabinet decides to continue the import ban", "Egypt halts new sugar export contracts",
+                                   "Ten luxury items barred from import till mid-July"])
+def test_one_governments_border_measure_in_the_headline_is_trade_news_without_a_second_government(title):
+    f = extract(item(title, "CAIRO -- The import ban on cars and the curbs on imports of phones protect the "
+                            "currency, Egypt's cabinet said on Sunday."))
+    assert f.relevant, f.relevance_reason
