@@ -491,6 +491,8 @@ def _other_side(ctx: ItemContext, sentence: str, officials: list[OfficialMention
         return officials
     named = {c.code for c in ctx.countries_in(sentence)} - told
     other = next((c for c in ctx.main_countries(8) if c in named), None)
+    if other is None and not named:  # the sentence names no other government: the item's next most named one
+        other = next((c for c in ctx.main_countries(3) if c not in told and c not in ctx.gaz.blocs), None)
     return [replace(m, official=replace(m.official, country=other), guessed=True)
             if m.guessed and m.official.country in told and other else m for m in officials]
 

@@ -456,3 +456,19 @@ def test_a_virtual_summit_is_still_a_summit():
     (m,) = meetings("Chile and Peru will sign the pact at a virtual summit between the two presidents on June 12, "
                     "officials said.", "2025-06-04T16:40:00-04:00")
     assert m.format != "call" and m.date == date(2025, 6, 12)
+
+
+def test_an_official_of_no_told_country_facing_one_whose_country_is_told_is_the_items_other_government():
+    found = meetings(
+        "DHAKA -- Bangladesh and Bhutan will sign a trade pact. Bhutanese Ambassador Tashi Dorji met State Minister "
+        "Karim Uddin at the foreign ministry on Monday to settle the date of the signing.",
+        "2025-06-03T10:00:00+06:00")
+    assert {(m.parties, m.date) for m in found} == {(("BD", "BT"), date(2025, 6, 2))}
+
+
+def test_that_other_government_is_never_a_bloc():
+    found = meetings(
+        "KUALA LUMPUR -- ASEAN leaders gather this week; ASEAN talks go on. President Park Ji-hoon held summit talks "
+        "with Malaysian Prime Minister Aziz Rahman on Monday. Korea and Malaysia concluded their trade talks.",
+        "2025-06-03T10:00:00+08:00")
+    assert all("BN" not in m.parties for m in found)
