@@ -451,7 +451,8 @@ def _find_dates(text: str, ref: date, default_tense: str | None) -> tuple[DateRe
     for m in _VAGUE_MONTH.finditer(text) if month else ():
         word = m.group("mon") or m.group("mon2") or m.group("mon3")
         mon = _month_num(word)
-        d = closest_year(mon, 1, ref)
+        year = _year_told_after(text, m.end(), ref)  # "in January last year": the year before the report's
+        d = date(int(year), mon, 1) if year else closest_year(mon, 1, ref)
         if d is None:
             continue
         add(DateRef(m.start(), m.end(), m.group(0), d, "month", "period", vague=True))

@@ -785,10 +785,13 @@ def _end_date(ctx: ItemContext, seg: str, d: DateRef | None, first: date | None,
 
 # a report of the encounter ("a readout of the call"): its date is not the encounter's
 READOUT = re.compile(r"\b(?:readout|briefed|briefing|debrief)\b", re.I)
-ENDED_BEFORE = re.compile(r"\b(?:ended|ending|ends|wrapped up|closed)\s+$", re.I)
+# (the place may come between: "the round wraps up in Moscow on Wednesday after three days of talks")
+ENDED_BEFORE = re.compile(r"\b(?:ended|ending|ends|wrapped\s+up|wraps\s+up|closed|closes|concluded|concludes)\s+"
+                          r"(?:in\s+[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?\s+)?(?:on\s+)?$", re.I)
 DURATION = re.compile(
     r"\b(?:(?P<n>two|three|four|five|six|[2-6])[- ]day|(?P<week>week-long|weeklong))\s+(?:[\w-]+\s+){0,2}?"
-    r"(?:talks|round|negotiations|meetings|sessions|consultations)\b",
+    r"(?:talks|round|negotiations|meetings|sessions|consultations)\b"
+    r"|\bafter\s+(?P<n2>two|three|four|five|six|[2-6])\s+days\s+of\s+(?:talks|negotiations|meetings|consultations)\b",
     re.I,
 )
 _NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
@@ -800,7 +803,7 @@ def _duration_days(text: str) -> int | None:
         return None
     if m.group("week"):
         return 5
-    n = m.group("n").lower()
+    n = (m.group("n") or m.group("n2")).lower()
     return _NUMBERS.get(n) or int(n)
 
 

@@ -472,3 +472,11 @@ def test_that_other_government_is_never_a_bloc():
         "with Malaysian Prime Minister Aziz Rahman on Monday. Korea and Malaysia concluded their trade talks.",
         "2025-06-03T10:00:00+08:00")
     assert all("BN" not in m.parties for m in found)
+
+
+def test_a_round_that_wraps_up_somewhere_after_days_of_talks_is_dated_by_its_first_day():
+    found = meetings(
+        "LIMA -- The second round of negotiations between Peru and Chile on a trade agreement wraps up in Santiago "
+        "on Wednesday after three days of talks, the trade ministry said.",
+        "2025-06-04T14:00:00-05:00")
+    assert {(m.parties, m.date) for m in found} == {(("CL", "PE"), date(2025, 6, 2))}
