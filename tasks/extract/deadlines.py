@@ -250,6 +250,8 @@ _WHEN = re.compile(r"\s*,\s*(?:the\s+day\s+)?when\s+(?P<clause>[^,;]{3,120}?)\s+
 # a condition the date hangs on, told after it: "on Aug. 8 if approved by Congress"
 _CONDITION_AFTER = re.compile(r"\s*,?\s*(?:if|unless|subject\s+to|pending|provided\s+that)\b", re.I)
 _RELATIVE = re.compile(r",\s+(?:and\s+)?(?:which|who)", re.I)
+_NAME_NEXT = re.compile(r"the\s+[A-Z]")
+_BETWEEN_FIRST = re.compile(r"\bbetween\s+(?:the\s+)?[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){0,3}$")
 _TARGET = re.compile(
     # (not "the pause on U.S. reciprocal duties": a country before the measure's noun owns it)
     r"\b(?:on|against|to)\s+(?:the\s+)?(?:(?:imports?|goods|products|shipments|exports)\s+(?:from|of)\s+)?(?:the\s+)?"
@@ -458,7 +460,9 @@ def _clause(text: str, start: int, end: int) -> tuple[str, str]:
     """The words before a date and after it, within its clause."""
     before = text[max(0, start - 220) : start]
     # (a relative clause the date sits in keeps its antecedent: "the Regulation (EUDR), which begins to apply on")
-    cut = [m for m in _CLAUSE_BREAK.finditer(before) if not _RELATIVE.fullmatch(m.group(0))]
+    cut = [m for m in _CLAUSE_BREAK.finditer(before) if not _RELATIVE.fullmatch(m.group(0))
+           # "between Jordan and the United Arab Emirates": one phrase, two names
+           and not (_BETWEEN_FIRST.search(before, 0, m.start()) and _NAME_NEXT.match(before, m.end()))]
     if cut:
         before = before[cut[-1].end() :]
     after = text[end : end + 160]

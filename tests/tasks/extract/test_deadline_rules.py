@@ -738,3 +738,9 @@ def test_with_immediate_effect_is_the_day_of_the_report(words, stage):
     (d,) = deadlines(f"CAIRO: The Egyptian government on Thursday {words} with immediate effect, the ministry said.",
                      "2025-06-05T18:00:00+03:00")
     assert (d.subject, d.countries, d.due_date) == (f"controls:{stage}", ("EG",), date(2025, 6, 5))
+
+
+def test_an_agreement_between_two_governments_joined_by_and_the_is_one_phrase():
+    (d,) = deadlines("AMMAN -- The Comprehensive Economic Partnership Agreement between Jordan and the United Arab "
+                     "Emirates takes effect on Thursday, the trade ministry said.", "2025-05-14T15:30:00+03:00")
+    assert (d.subject, d.countries, d.due_date) == ("agreement:all", ("AE", "JO"), date(2025, 5, 15))
