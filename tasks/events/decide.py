@@ -334,6 +334,9 @@ def _basis(mention: DeadlineMention, event: DeadlineEvent, story: str, official:
         return None
     if mention.moved_from is not None and not _known_value(mention.moved_from, event):
         return None  # "moved from Jan. 1, 2026 to Jan. 1, 2027" of a deadline never told as Jan. 1, 2026: not its move
+    if mention.change and event.due_date < seen_on - GONE and mention.moved_from is None:
+        return None  # "extended the ban until Oct. 31" of a measure whose known day passed months ago: another
+        #              round of it, or reports missed in between; either way not a move from that day
     if mention.change:
         return "change_language"
     if event.evidence.get("took_effect") == event.due_date.isoformat() or event.due_date < seen_on - GONE:

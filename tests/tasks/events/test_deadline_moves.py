@@ -106,6 +106,17 @@ def test_a_value_just_gone_by_is_moved_by_a_primary_source_but_one_long_gone_is_
     assert resolve_deadline(report(SEPT_1), months_on, [known()], story="s2", official=True).action == "conflicting"
 
 
+
+def test_change_words_do_not_move_a_value_long_gone_unless_they_name_it():
+    """A ban known to end on Aug. 8, then in October 'extended the ban until Dec. 31': another round of it (or
+    reports missed in between), not a move from Aug. 8; 'extended from Aug. 8 to Dec. 31' is one."""
+    months_on = datetime(2025, 10, 10, 9, 0, tzinfo=UTC)
+    dec_31 = date(2025, 12, 31)
+    d = resolve_deadline(report(dec_31, change="extended"), months_on, [known()], story="s2")
+    assert (d.action, d.event.due_date) == ("conflicting", AUG_8)
+    named = resolve_deadline(report(dec_31, change="extended", moved_from=AUG_8), months_on, [known()], story="s3")
+    assert (named.action, named.basis, named.old_date) == ("change", "change_language", AUG_8)
+
 def test_instead_of_a_conflicting_value_moves_from_that_value():
     conflicting = resolve_deadline(report(SEPT_1, certainty="tentative"), WED, [known()], story="s2")
     moved = resolve_deadline(report(SEPT_15, change="instead of", moved_from=SEPT_1), WED, [conflicting.event],
