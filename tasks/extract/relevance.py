@@ -246,6 +246,7 @@ MEASURE = re.compile(
     r"(?:barred|banned|prohibited)\s+from\s+(?:import|export|being\s+(?:imported|exported))|"
     r"\d+(?:\.\d+)?\s*(?:%|per\s*cent|pc)\s+(?:export\s+|import\s+|customs\s+)?(?:duty|tax|levy)|"
     r"(?:permits?|licen[cs]es?|approvals?|authori[sz]ations?)\s+to\s+(?:export|import)|"
+    r"(?:permits?|licen[cs]es?)\s+for\s+(?:[\w-]+\s+){0,2}(?:exports?|imports?)\b|"
     r"rules\s+of\s+origin|tariff-rate\s+quotas?|health\s+certificat\w+|customs\s+declarations|deforestation\s+(?:law|rules|"
     r"regulation)|carbon\s+border|EUDR|CBAM)\b", re.I)
 # a measure's date moving, told in the headline: "EU delays deforestation rules", "postpones CBAM certificate sales"
@@ -256,7 +257,8 @@ MOVED = re.compile(r"\b(?:delay\w*|postpon\w*|extend\w*|extension|push\w*\s+back
 TIMED = re.compile(
     rf"\b(?:(?:from|until|till|through|to|by|beyond|before)\s+(?:(?:the\s+)?end[- ](?:\w+)|(?:next\s+)?{MONTH_NAME}"
     rf"(?:\s+\d{{1,2}})?|\d{{1,2}}\s+{MONTH_NAME}|next\s+(?:year|month|week)|(?:19|20)\d\d)|with\s+immediate\s+effect|"
-    r"takes?\s+effect|comes?\s+into\s+force|starts|begins|expires|indefinitely)(?!\w)", re.I)
+    r"takes?\s+effect|comes?\s+into\s+force|starts|begins|(?:starting|beginning)\s+(?:in|on|from)|expires|"
+    r"indefinitely)(?!\w)", re.I)
 # other news, told with words of its own (a match says what the item is about)
 OFF_TOPIC = re.compile(
     r"\b(?:interest\s+rates?|monetary\s+policy|inflation|central\s+bank|rate\s+cuts?|football|soccer|cricket|"

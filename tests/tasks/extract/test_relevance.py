@@ -228,3 +228,10 @@ def test_one_governments_border_measure_in_the_headline_is_trade_news_without_a_
     f = extract(item(title, "CAIRO -- The import ban on cars and the curbs on imports of phones protect the "
                             "currency, Egypt's cabinet said on Sunday."))
     assert f.relevant, f.relevance_reason
+
+
+@pytest.mark.parametrize("title", ["Egypt extends permit for sugar exports until July 31",
+                                   "Egypt announces sugar export ban starting in January 2026"])
+def test_a_permit_for_exports_and_a_ban_starting_on_a_day_are_measure_evidence(title):
+    f = extract(item(title, "CAIRO -- The trade ministry said the rule protects the currency, officials said."))
+    assert f.relevant, f.relevance_reason
