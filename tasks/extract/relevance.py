@@ -204,7 +204,8 @@ TRADE_TALK = re.compile(
     r"truce|war|envoy|delegation|chief|ministers?|representative|secretary|commissioner|mechanism|relations|ties|"
     r"issues|dispute|partnership|cooperation)|tariff\s+(?:talks|negotiations|deal|cuts?|truce|reductions?|relief|"
     r"exemptions?|rates?)|free[- ]trade|economic\s+partnership|comprehensive\s+economic|market\s+access|"
-    r"chief\s+negotiators?|minist(?:er|ry)\s+(?:of|for)\s+(?:international\s+)?(?:trade|commerce)|"
+    r"chief\s+negotiators?|minist(?:er|ry)\s+(?:of\s+state\s+)?(?:of|for)\s+(?:international\s+|foreign\s+)?"
+    r"(?:trade|commerce)|"
     r"commerce\s+(?:secretary|minister|ministry)|reciprocal\s+(?:trade|tariffs?)|preferential\s+trade|"
     r"customs\s+union|trade\s+and\s+investment|"
     # barriers between two governments, and their removal: "trade impediments", "lift the ban on lobster imports",

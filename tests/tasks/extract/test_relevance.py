@@ -235,3 +235,10 @@ def test_one_governments_border_measure_in_the_headline_is_trade_news_without_a_
 def test_a_permit_for_exports_and_a_ban_starting_on_a_day_are_measure_evidence(title):
     f = extract(item(title, "CAIRO -- The trade ministry said the rule protects the currency, officials said."))
     assert f.relevant, f.relevance_reason
+
+
+def test_a_minister_of_state_for_foreign_trade_is_a_trade_minister():
+    f = extract(item("PM meets UAE Minister of State for Foreign Trade",
+                     "AMMAN -- Jordan's prime minister met the UAE's Minister of State for Foreign Trade on Wednesday "
+                     "to discuss joint projects."))
+    assert f.relevant, f.relevance_reason
