@@ -49,7 +49,6 @@ class ItemContext:
     dateline_place: str | None
     country_counts: Counter
     the_bloc: str = "EU"  # what "the bloc" names here: the one bloc the item names, when it never names the EU
-    undated_meetings: int = 0  # encounters told without a date (no mention, but evidence of trade talks)
     background_measures: int = 0  # measures told with a date long gone (no mention, but evidence of a measure)
     weak_ok: frozenset[str] = frozenset()  # governments whose ambiguous names ("Georgia") the item supports
     _officials: dict | None = None  # memo of officials_in by text

@@ -192,7 +192,6 @@ def extract_meetings(ctx: ItemContext) -> list[MeetingMention]:
         if s.index in may_meet:  # (the others have no meeting word: no piece)
             pieces.extend(_pieces_in_sentence(ctx, s))
     clusters = _cluster(pieces)
-    ctx.undated_meetings = sum(1 for p in pieces if p.date is None and p.sides >= 2)
     return [_to_mention(c) for c in clusters]
 
 
