@@ -150,7 +150,8 @@ def _fit(event: MeetingEvent, mention: MeetingMention) -> float | None:
     )
     shares_people = bool({_key(o) for o in event.officials} & {_key(o.name) for o in mention.officials})
     in_person = not {event.format, mention.format} & {"call", "working-level"}
-    same_day_in_person = not vague and event.meeting_date == mention.date and in_person
+    same_day = not vague and event.meeting_date == mention.date
+    same_day_in_person = same_day and in_person
     if not _formats_compatible(event.format, mention.format) and not (
         # a trip announced for "this week" is the meeting later told by day, whatever its format was guessed to be
         (vague and in_person and shares_people)
@@ -163,7 +164,7 @@ def _fit(event: MeetingEvent, mention: MeetingMention) -> float | None:
             and not (event.location and mention.location and _key(event.location) != _key(mention.location)))
         # "will hold talks with Truss this afternoon", then the call the two held that day: the plan named no
         # medium, so it is that call
-        or (not vague and event.meeting_date == mention.date and shares_people and event.status != mention.status
+        or (same_day and shares_people and event.status != mention.status
             and {event.format, mention.format} == {"call", "ministerial"})
     ):
         return None
@@ -334,15 +335,14 @@ def _basis(mention: DeadlineMention, event: DeadlineEvent, story: str, official:
         return None
     if mention.moved_from is not None and not _known_value(mention.moved_from, event):
         return None  # "moved from Jan. 1, 2026 to Jan. 1, 2027" of a deadline never told as Jan. 1, 2026: not its move
-    if mention.change and event.due_date < seen_on - GONE and mention.moved_from is None:
-        return None  # "extended the ban until Oct. 31" of a measure whose known day passed months ago: another
-        #              round of it, or reports missed in between; either way not a move from that day
+    gone = event.due_date < seen_on - GONE
     if mention.change:
-        return "change_language"
-    if event.evidence.get("took_effect") == event.due_date.isoformat() or event.due_date < seen_on - GONE:
-        return None  # a value reported as the day the measure took effect, or one long gone by: another date for
-        #              it is a conflict, unless words say it moved ("the ban, which expired in March, was reinstated
-        #              until ...")
+        # ("extended the ban until Oct. 31" of a measure whose known day passed months ago: another round of it, or
+        # reports missed in between; a move from that day only if the words name it)
+        return None if gone and mention.moved_from is None else "change_language"
+    if gone or event.evidence.get("took_effect") == event.due_date.isoformat():
+        return None  # a value long gone by, or reported as the day the measure took effect: another date for it is
+        #              a conflict, unless words say it moved ("the ban, which expired in March, was reinstated until")
     if official:
         return "official"
     if not _strong(mention):

@@ -23,6 +23,7 @@ from datetime import date, timedelta
 from records.findings import DeadlineMention
 from tasks.extract.context import ItemContext
 from tasks.extract.dates import DateRef, find_dates, sentence_tense
+from tasks.extract.gazetteer import PACT_AFTER_NAME
 from tasks.extract.precheck import lowered, may_contain
 from tasks.extract.sentences import Sentence, fold
 
@@ -66,7 +67,6 @@ _HEADS = [
     ("tariff", r"(?i:tariffs?|duties|duty|levy|levies|surcharges?|(?:reciprocal|higher|country-specific|new|baseline)"
                r"\s+rates?|rates?)"),
 ]
-_EXPORT_DUTY = re.compile(r"\bexport\s+(?:dut(?:y|ies)|tax(?:es)?|levy|levies|tariffs?)\b", re.I)  # on its own goods
 _HEAD = re.compile(r"\b(?:" + "|".join(f"(?P<{k.replace('-', '_')}>{rx})" for k, rx in _HEADS) + r")\b")
 _NEGOTIATION = re.compile(r"\b(?:talks|negotiat\w+|deal|agreement|package|accord|pact)\b", re.I)
 _IMMEDIATE = re.compile(r"\b(?:with\s+immediate\s+effect|effective\s+immediately|with\s+effect\s+from\s+today)\b", re.I)
@@ -115,6 +115,9 @@ _QUALIFIERS = [
                           r"\b(?:dut(?:y|ies)|tax|levy)\s+on\s+(?:the\s+)?exports?\s+of\b", re.I)),
     ("de-minimis", re.compile(r"\bde\s+minimis\b", re.I)),
 ]
+
+
+_EXPORT_DUTY = dict(_QUALIFIERS)["export"]  # a duty on the government's own goods leaving the country
 
 
 def _qualifier(words: str) -> str | None:
@@ -882,19 +885,13 @@ def _examples(ctx: ItemContext, clause: str) -> set[str]:
     return out
 
 
-# what follows an agreement's two sides in its name: "(EU-Vietnam) Free Trade Agreement", "(India–Mauritius) CECPA"
-_PACT_AFTER = re.compile(
-    r"\s+(?:(?:[A-Z][\w-]+|and)\s+){0,6}?(?:Agreement|FTA|CEPA|CECPA|CECA|EPA|TEPA|Pact|Treaty|Accord|"
-    r"(?:free\s+trade\s+|trade\s+)?(?:agreement|pact|deal|accord|treaty))\b")
-
-
 def _named_pair(ctx: ItemContext, clause: str) -> tuple[str, ...]:
     """The two sides an agreement's name gives ("the EU-Vietnam Free Trade Agreement"), when the clause names one
     such agreement."""
     found = ctx.countries_in(clause)
     pairs = {tuple(sorted((a.code, b.code))) for a, b in itertools.pairwise(found)
              if a.code != b.code and re.fullmatch(r"\s*[-–]\s*", clause[a.end : b.start]) and
-             _PACT_AFTER.match(clause, b.end)}
+             PACT_AFTER_NAME.match(clause, b.end)}
     return pairs.pop() if len(pairs) == 1 else ()
 
 

@@ -35,6 +35,13 @@ class CountryMention:
     text: str
 
 
+# what follows a government's or a bloc's name when the name is part of a pact's: "(the EU-Vietnam) Free Trade
+# Agreement", "(the India-Mauritius) CECPA", "(the Korea-GCC) free trade agreement"
+PACT_AFTER_NAME = re.compile(
+    r"\s+(?:(?:[A-Z][\w-]+|and)\s+){0,6}?(?:FTA|CEPA|CECPA|CECA|EPA|TEPA|Agreement|Pact|Treaty|Accord|"
+    r"(?i:(?:free\s+trade\s+|trade\s+|economic\s+partnership\s+)?(?:agreement|pact|deal|accord|treaty|fta|epa|cepa)))\b")
+
+
 @dataclass(frozen=True)
 class Bloc:
     """A group that negotiates trade as one party, and who takes part in its negotiations when."""

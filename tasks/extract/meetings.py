@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from records.findings import MeetingMention, Official
 from tasks.extract.context import ItemContext
 from tasks.extract.dates import DateRef, find_dates, monday, sentence_tense, tense_before
+from tasks.extract.gazetteer import PACT_AFTER_NAME
 from tasks.extract.officials import OfficialMention
 from tasks.extract.precheck import TextTests, lower_finditer, lower_search, lowered, may_contain
 from tasks.extract.sentences import Sentence, fold, name_key
@@ -641,13 +642,12 @@ class _Sides:
         if len(official_countries) >= 2 and not SIGNED.search(seg):
             # "Ahn met Saudi minister Al-Kassabi ... on the review of the Korea-GCC agreement": two governments met;
             # the bloc names the pact they discussed (unless they sign it: "the Malaysia-EFTA agreement was signed by")
-            pact = {c.code for c in found if c.kind == "bloc" and PACT_NAME_AFTER.match(seg, c.end)}
+            pact = {c.code for c in found if c.kind == "bloc" and PACT_AFTER_NAME.match(seg, c.end)}
             blocs, venues = blocs - pact, venues | pact
         return cls(official_countries, frozenset(text_countries - venues), frozenset(destination), blocs, aside,
                    _listed_after_with(found, seg))
 
 
-PACT_NAME_AFTER = re.compile(r"\s+(?:(?:free\s+)?trade\s+|economic\s+partnership\s+)?(?:agreement|pact|deal|FTA|EPA|CEPA)\b", re.I)
 LIST_JOINT = re.compile(r"\s*(?:,\s*(?:and\s+)?|\s+and\s+)(?:the\s+)?")
 WITH_BEFORE = re.compile(r"\bwith\s+(?:the\s+)?$", re.I)
 
@@ -655,18 +655,14 @@ WITH_BEFORE = re.compile(r"\bwith\s+(?:the\s+)?$", re.I)
 def _listed_after_with(found: list, seg: str) -> frozenset[str]:
     """The governments of a list of three or more names after "with" ("signed the pact with Costa Rica, El Salvador,
     Panama, Honduras and Nicaragua"): the other sides of one encounter, all of them."""
-    names = [c for c in found if c.kind in ("name", "bloc")]
-    run: list = []
-    for c in names:
-        if run and LIST_JOINT.fullmatch(seg, run[-1].end, c.start):
-            run.append(c)
-            continue
-        if len(run) >= 3 and WITH_BEFORE.search(seg, 0, run[0].start):
-            break
-        run = [c]
-    if len(run) >= 3 and WITH_BEFORE.search(seg, 0, run[0].start):
-        return frozenset(c.code for c in run)
-    return frozenset()
+    runs: list[list] = []  # names joined by commas and "and", each run a list
+    for c in (c for c in found if c.kind in ("name", "bloc")):
+        if runs and LIST_JOINT.fullmatch(seg, runs[-1][-1].end, c.start):
+            runs[-1].append(c)
+        else:
+            runs.append([c])
+    run = next((r for r in runs if len(r) >= 3 and WITH_BEFORE.search(seg, 0, r[0].start)), [])
+    return frozenset(c.code for c in run)
 
 
 def _format(seg: str, officials: list[OfficialMention], official_countries: frozenset[str], is_call: bool,
