@@ -190,14 +190,14 @@ def test_last_or_next_year_after_a_date_gives_its_year(text, expected):
 
 
 def test_a_place_in_capitals_and_a_colon_is_a_dateline():
-    assert read_dateline("PETALING JAYA: The ban on exporting chickens ends on Friday.").place == "PETALING JAYA"
-    assert read_dateline("ISLAMABAD: The federal government has lifted the ban.").place == "ISLAMABAD"
+    assert read_dateline("PORT MORESBY: The ban on exporting logs ends on Friday.").place == "PORT MORESBY"
+    assert read_dateline("LUSAKA: The government has lifted the ban.").place == "LUSAKA"
     assert read_dateline("Note: the figures are provisional.") is None
 
 
-@pytest.mark.parametrize("words,expected", [("in January last year", date(2023, 1, 1)),
+@pytest.mark.parametrize("words,expected", [("in February last year", date(2023, 2, 1)),
                                             ("in October next year", date(2025, 10, 1)),
-                                            ("in January this year", date(2024, 1, 1))])
+                                            ("in February this year", date(2024, 2, 1))])
 def test_a_month_told_with_its_year_relative_to_the_report(words, expected):
-    (d,) = find_dates(f"The president made a state visit {words}, officials said.", date(2024, 5, 29), "past")
+    (d,) = find_dates(f"The delegation came to Lima {words}, officials said.", date(2024, 8, 12), "past")
     assert (d.date, d.precision) == (expected, "month")

@@ -708,10 +708,10 @@ def test_a_border_control_named_by_no_one_is_the_items_government_not_the_us():
 
 
 def test_a_border_control_holds_for_every_partner_the_text_does_not_name():
-    (d,) = deadlines("ALMATY -- Wheat export restrictions have been extended until Sept. 30 by the government of "
-                     "Kazakhstan, according to a report from the U.S. Department of Agriculture.",
-                     "2025-06-01T10:00:00+05:00")
-    assert (d.subject.split(":")[0], d.countries) == ("export-control", ("KZ",))
+    (d,) = deadlines("BELGRADE -- Corn export restrictions have been extended until Sept. 30 by the government of "
+                     "Serbia, according to a report from the U.S. Department of Agriculture.",
+                     "2025-06-01T10:00:00+02:00")
+    assert (d.subject.split(":")[0], d.countries) == ("export-control", ("RS",))
 
 
 def test_an_agreement_named_by_two_sides_binds_those_two_whoever_else_the_clause_names():
@@ -721,15 +721,15 @@ def test_an_agreement_named_by_two_sides_binds_those_two_whoever_else_the_clause
 
 
 def test_an_export_duty_is_on_the_governments_own_goods_not_aimed_at_a_partner():
-    (d,) = deadlines("Indonesia will keep its export levy on crude palm oil at zero until Aug. 31, the ministry "
-                     "said. Traders said Malaysian cargoes lost ground. Malaysia may answer.", "2025-06-01T10:00:00+07:00")
-    assert d.countries == ("ID",)
+    (d,) = deadlines("Brazil will keep its export levy on green coffee at zero until Aug. 31, the ministry said. "
+                     "Traders said Colombian cargoes lost ground. Colombia may answer.", "2025-06-01T10:00:00-03:00")
+    assert d.countries == ("BR",)
 
 
 def test_a_pact_with_a_government_of_an_ambiguous_name_is_read_where_its_capital_is_named():
-    found = deadlines("The free trade agreement between Georgia and China will take effect on January 1, 2026, the "
-                      "ministry said in Tbilisi.", "2025-11-28T12:00:00+04:00")
-    assert {(d.subject, d.countries) for d in found} == {("agreement:all", ("CN", "GE"))}
+    found = deadlines("The free trade agreement between Chad and Morocco will take effect on January 1, 2026, the "
+                      "ministry said in N'Djamena.", "2025-10-16T12:00:00+01:00")
+    assert {(d.subject, d.countries) for d in found} == {("agreement:all", ("MA", "TD"))}
 
 
 @pytest.mark.parametrize("words,stage", [("banned the import of cars", "ban"), ("lifted the ban on the import of cars",
@@ -741,6 +741,6 @@ def test_with_immediate_effect_is_the_day_of_the_report(words, stage):
 
 
 def test_an_agreement_between_two_governments_joined_by_and_the_is_one_phrase():
-    (d,) = deadlines("AMMAN -- The Comprehensive Economic Partnership Agreement between Jordan and the United Arab "
-                     "Emirates takes effect on Thursday, the trade ministry said.", "2025-05-14T15:30:00+03:00")
-    assert (d.subject, d.countries, d.due_date) == ("agreement:all", ("AE", "JO"), date(2025, 5, 15))
+    (d,) = deadlines("LIMA -- The economic partnership agreement between Peru and the Philippines takes effect on "
+                     "Thursday, the trade ministry said.", "2025-09-09T15:30:00-05:00")
+    assert (d.subject, d.countries, d.due_date) == ("agreement:all", ("PE", "PH"), date(2025, 9, 11))

@@ -190,9 +190,9 @@ def test_an_ambiguous_name_is_read_only_where_the_item_names_that_government_oth
     from tasks.extract.gazetteer import load_gazetteer
 
     gaz = load_gazetteer()
-    text = "Georgia and China signed the agreement."
-    assert "GE" not in {c.code for c in gaz.find_countries(text)}  # a U.S. state, as far as this sentence goes
-    supported = gaz.supported_weak([text, "The ministers met in Tbilisi."])
-    assert supported == {"GE"}
-    assert [c.code for c in gaz.find_countries(text, supported)] == ["GE", "CN"]
-    assert gaz.supported_weak([text, "Atlanta hosted the signing."]) == frozenset()
+    text = "Chad and Morocco signed the agreement."
+    assert "TD" not in {c.code for c in gaz.find_countries(text)}  # a first name, as far as this sentence goes
+    supported = gaz.supported_weak([text, "The ministers met in N'Djamena."])
+    assert supported == {"TD"}
+    assert [c.code for c in gaz.find_countries(text, supported)] == ["TD", "MA"]
+    assert gaz.supported_weak([text, "Rabat hosted the signing."]) == frozenset()

@@ -400,12 +400,12 @@ def test_a_weekday_in_a_clause_told_in_the_past_is_the_past_one_even_after_from(
 
 def test_an_official_the_text_gives_no_country_is_the_other_side_the_sentence_names():
     (m,) = meetings(
-        "JERUSALEM -- Deputy Prime Minister Tran Minh Duc held talks with Israeli Prime Minister Dan Cohen on July "
-        "25, after the two sides signed the Vietnam-Israel free trade agreement. Israel hopes for more trade.",
-        "2025-07-26T08:40:00+03:00",
+        "JERUSALEM -- Deputy Prime Minister Pedro Soto held talks with Israeli Prime Minister Dan Cohen on March "
+        "12, after the two sides signed the Chile-Israel free trade agreement. Israel hopes for more trade.",
+        "2025-03-13T08:40:00+02:00",
     )
-    assert (m.parties, m.date, {o.name for o in m.officials}) == (("IL", "VN"), date(2025, 7, 25),
-                                                                   {"Tran Minh Duc", "Dan Cohen"})
+    assert (m.parties, m.date, {o.name for o in m.officials}) == (("CL", "IL"), date(2025, 3, 12),
+                                                                   {"Pedro Soto", "Dan Cohen"})
 
 
 @pytest.mark.parametrize("words", ["The fourth round of negotiations", "Round 4 of the negotiations",
@@ -420,18 +420,18 @@ def test_a_numbered_round_with_one_side_named_is_a_meeting_with_the_items_other_
 
 def test_a_bloc_named_in_the_pact_two_ministers_discussed_is_no_side_of_their_meeting():
     (m,) = meetings(
-        "SEOUL -- Korean Trade Minister Park Min-ho met Qatari Commerce Minister Khalid Al-Thani in Seoul on Tuesday "
-        "and asked for Doha's support in the legal review of the Korea-GCC free trade agreement.",
-        "2025-06-04T10:00:00+09:00")
-    assert m.parties == ("KR", "QA")
+        "LIMA -- Peruvian Trade Minister Ana Quispe met Qatari Commerce Minister Khalid Al-Thani in Lima on Tuesday "
+        "and asked for Doha's support in the legal review of the Peru-GCC free trade agreement.",
+        "2025-06-04T10:00:00-05:00")
+    assert m.parties == ("PE", "QA")
 
 
 def test_a_bloc_named_in_the_pact_its_members_sign_is_a_side():
     (m,) = meetings(
-        "The Korea-GCC free trade agreement was signed in Riyadh on Tuesday by Korean Trade Minister Park Min-ho and "
+        "The Peru-GCC free trade agreement was signed in Riyadh on Tuesday by Peruvian Trade Minister Ana Quispe and "
         "Qatari Commerce Minister Khalid Al-Thani.",
         "2025-06-04T10:00:00+03:00")
-    assert set(GCC) <= set(m.parties) and "KR" in m.parties
+    assert set(GCC) <= set(m.parties) and "PE" in m.parties
 
 
 def test_two_officials_whose_countries_the_text_never_gives_are_not_one_government_among_itself():
@@ -460,23 +460,23 @@ def test_a_virtual_summit_is_still_a_summit():
 
 def test_an_official_of_no_told_country_facing_one_whose_country_is_told_is_the_items_other_government():
     found = meetings(
-        "DHAKA -- Bangladesh and Bhutan will sign a trade pact. Bhutanese Ambassador Tashi Dorji met State Minister "
-        "Karim Uddin at the foreign ministry on Monday to settle the date of the signing.",
-        "2025-06-03T10:00:00+06:00")
-    assert {(m.parties, m.date) for m in found} == {(("BD", "BT"), date(2025, 6, 2))}
+        "ASUNCION -- Paraguay and Morocco will sign a trade pact. Moroccan Ambassador Karim Alaoui met State Minister "
+        "Juan Benitez at the foreign ministry on Monday to settle the date of the signing.",
+        "2025-06-03T10:00:00-04:00")
+    assert {(m.parties, m.date) for m in found} == {(("MA", "PY"), date(2025, 6, 2))}
 
 
 def test_that_other_government_is_never_a_bloc():
     found = meetings(
-        "KUALA LUMPUR -- ASEAN leaders gather this week; ASEAN talks go on. President Park Ji-hoon held summit talks "
-        "with Malaysian Prime Minister Aziz Rahman on Monday. Korea and Malaysia concluded their trade talks.",
-        "2025-06-03T10:00:00+08:00")
+        "BANGKOK -- ASEAN leaders gather this week; ASEAN talks go on. President Ana Pardo held summit talks "
+        "with Thai Prime Minister Somchai Wong on Monday. Chile and Thailand concluded their trade talks.",
+        "2025-06-03T10:00:00+07:00")
     assert all("BN" not in m.parties for m in found)
 
 
 def test_a_round_that_wraps_up_somewhere_after_days_of_talks_is_dated_by_its_first_day():
     found = meetings(
-        "LIMA -- The second round of negotiations between Peru and Chile on a trade agreement wraps up in Santiago "
-        "on Wednesday after three days of talks, the trade ministry said.",
+        "LIMA -- Peru and Chile close their second round of trade negotiations: the round wraps up in Santiago on "
+        "Wednesday after four days of talks, the trade ministry said.",
         "2025-06-04T14:00:00-05:00")
-    assert {(m.parties, m.date) for m in found} == {(("CL", "PE"), date(2025, 6, 2))}
+    assert {(m.parties, m.date) for m in found} == {(("CL", "PE"), date(2025, 6, 1))}
