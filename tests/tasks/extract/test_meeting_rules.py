@@ -436,11 +436,11 @@ def test_a_bloc_named_in_the_pact_its_members_sign_is_a_side():
 
 def test_two_officials_whose_countries_the_text_never_gives_are_not_one_government_among_itself():
     (m,) = meetings(
-        "TBILISI -- Georgia and China will apply their free trade agreement from January. On November 28, Vice "
-        "Minister Wang Lei met First Vice Prime Minister Levan Dadiani in Tbilisi. Georgia and Georgia's "
+        "RABAT -- Morocco and Chile will apply their free trade agreement from January. On June 17, Vice "
+        "Minister Pablo Rojas met First Vice Prime Minister Karim Alaoui in Rabat. Morocco and Morocco's "
         "exporters welcomed the news.",
-        "2025-11-29T10:00:00+04:00")
-    assert (m.parties, m.date) == (("CN", "GE"), date(2025, 11, 28))
+        "2025-06-18T10:00:00+01:00")
+    assert (m.parties, m.date) == (("CL", "MA"), date(2025, 6, 17))
 
 
 @pytest.mark.parametrize("words", ["held a video conference", "held a videoconference", "held virtual talks"])
